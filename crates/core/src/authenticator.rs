@@ -1,0 +1,85 @@
+//! Authenticators: enrolled instances of a factor. Pending until proven, then active.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{DomainError, Factor, UnixTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthenticatorState {
+    /// Enrolment started, not yet proven: never usable for a check.
+    Pending,
+    Active,
+}
+
+impl AuthenticatorState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthenticatorState::Pending => "pending",
+            AuthenticatorState::Active => "active",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticator {
+    pub id: String,
+    pub user_id: String,
+    pub factor: Factor,
+    pub name: String,
+    pub state: AuthenticatorState,
+    /// Sealed secret material (a TOTP seed); never the plain secret.
+    pub sealed_secret: Option<Vec<u8>>,
+    /// Factor-specific parameters as JSON (TOTP algorithm, digits, period).
+    pub params: serde_json::Value,
+    /// The last TOTP time step accepted: replays at or below it fail.
+    pub last_step: Option<u64>,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
+}
+
+impl Authenticator {
+    pub fn is_usable(&self) -> bool {
+        self.state == AuthenticatorState::Active
+    }
+
+    /// The context a sealed secret is bound to: it will not open in another row.
+    pub fn seal_context(id: &str) -> Vec<u8> {
+        format!("authenticator:{id}").into_bytes()
+    }
+}
+
+/// Authenticator names are shown in lists and must tell devices apart.
+pub fn normalise_name(
+    raw: Option<&str>,
+    factor: Factor,
+    existing: &[Authenticator],
+) -> Result<String, DomainError> {
+    let name = match raw.map(str::trim) {
+        Some("") => return Err(DomainError::invalid("name must not be empty")),
+        Some(name) => name.to_owned(),
+        None => default_name(factor, existing),
+    };
+    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            "name must have at most 100 printable characters",
+        ));
+    }
+    if existing
+        .iter()
+        .any(|a| a.factor == factor && a.name == name && a.is_usable())
+    {
+        return Err(DomainError::invalid(format!(
+            "an authenticator named `{name}` already exists"
+        )));
+    }
+    Ok(name)
+}
+
+fn default_name(factor: Factor, existing: &[Authenticator]) -> String {
+    let taken = existing.iter().filter(|a| a.factor == factor).count();
+    match taken {
+        0 => factor.as_str().to_owned(),
+        n => format!("{} {}", factor.as_str(), n + 1),
+    }
+}

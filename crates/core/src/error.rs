@@ -1,0 +1,16 @@
+use thiserror::Error;
+
+/// Input the domain refuses. The message is written for the caller and never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("password rejected: {0}")]
+    WeakPassword(String),
+}
+
+impl DomainError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        DomainError::Invalid(message.into())
+    }
+}

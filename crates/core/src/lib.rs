@@ -1,0 +1,27 @@
+//! Twofold's domain: the rules of multi-factor sign-in, with no I/O.
+//!
+//! Time and randomness are parameters: the server reads the clock once per request and passes
+//! `now` down, and hands in random bytes it drew itself. Every rule here is therefore a pure
+//! function that a unit test can stand exactly on a boundary of.
+
+pub mod authenticator;
+pub mod backup_codes;
+pub mod check;
+pub mod error;
+pub mod event;
+pub mod factor;
+pub mod lockout;
+pub mod mask;
+pub mod mfa_info;
+pub mod otp;
+pub mod password;
+pub mod requirement;
+pub mod secrets;
+pub mod session;
+pub mod settings;
+pub mod time;
+pub mod user;
+
+pub use error::DomainError;
+pub use factor::Factor;
+pub use time::UnixTime;

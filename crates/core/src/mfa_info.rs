@@ -1,0 +1,180 @@
+//! The one function that decides what a sign-in still needs: the MFA info.
+//!
+//! Inputs are the tenant settings, the user's MFA flags and active factors, and the session's
+//! checks that still count. The answer says whether the sign-in is satisfied, what may be done
+//! next, what is set up and what may be set up.
+
+use serde::Serialize;
+
+use crate::Factor;
+use crate::requirement::{PassedChecks, Requirement};
+use crate::settings::{LoginSettings, TenantMfaMode};
+
+/// What the evaluation needs to know about the user.
+#[derive(Debug, Clone, Copy)]
+pub struct UserMfa<'a> {
+    pub mfa_enabled: bool,
+    pub required_factors: &'a [Factor],
+    /// Factors with at least one active authenticator (pending ones never count).
+    pub active_factors: &'a [Factor],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MfaInfo {
+    /// The whole sign-in holds: a first factor and, where required, the second-factor requirement.
+    pub satisfied: bool,
+    pub first_factor_passed: bool,
+    pub mfa_required: bool,
+    /// Nothing in `next` is set up: the user must set one of `next` up and may do nothing else.
+    pub setup_required: bool,
+    pub next: Vec<Factor>,
+    pub already_setup: Vec<Factor>,
+    pub allowed_to_setup: Vec<Factor>,
+}
+
+pub fn evaluate(
+    settings: &LoginSettings,
+    user: Option<UserMfa<'_>>,
+    passed: &PassedChecks,
+) -> MfaInfo {
+    let Some(user) = user else {
+        return MfaInfo {
+            satisfied: false,
+            first_factor_passed: false,
+            mfa_required: false,
+            setup_required: false,
+            next: settings.first_factors.clone(),
+            already_setup: Vec::new(),
+            allowed_to_setup: Vec::new(),
+        };
+    };
+    let already_setup: Vec<Factor> = settings
+        .second_factors
+        .iter()
+        .copied()
+        .filter(|f| user.active_factors.contains(f))
+        .collect();
+    let allowed_to_setup: Vec<Factor> = settings
+        .second_factors
+        .iter()
+        .copied()
+        .filter(|f| f.is_available())
+        .filter(|f| f.allows_several() || *f == Factor::BackupCode || !already_setup.contains(f))
+        .collect();
+    let first_factor_passed = settings
+        .first_factors
+        .iter()
+        .any(|f| passed.contains_key(f));
+    let mfa_required = mfa_required(settings, &user);
+    let passkey_passed = passed.contains_key(&Factor::Passkey);
+
+    let mut info = MfaInfo {
+        satisfied: false,
+        first_factor_passed,
+        mfa_required,
+        setup_required: false,
+        next: Vec::new(),
+        already_setup,
+        allowed_to_setup,
+    };
+    if !first_factor_passed {
+        info.next = settings.first_factors.clone();
+        return info;
+    }
+    if !mfa_required || passkey_passed {
+        info.satisfied = true;
+        return info;
+    }
+    let requirement = requirement_for(settings, &user, &info.already_setup, &info.allowed_to_setup);
+    match requirement {
+        Some(requirement) if satisfied_with_recovery(&requirement, passed) => info.satisfied = true,
+        Some(requirement) => {
+            info.next = requirement.next(passed);
+            info.setup_required = !info.next.iter().any(|f| info.already_setup.contains(f));
+        }
+        // MFA is required but nothing can satisfy it: the tenant allows no usable second factor.
+        None => info.setup_required = true,
+    }
+    info
+}
+
+/// Whether MFA applies to this user at all.
+pub fn mfa_required(settings: &LoginSettings, user: &UserMfa<'_>) -> bool {
+    settings.mfa.mode == TenantMfaMode::Always
+        || user.mfa_enabled
+        || !user.required_factors.is_empty()
+}
+
+/// The second-factor requirement: the tenant's expression, the user's required factors (any one),
+/// both when both exist; else any one active second factor; else any one that can be set up.
+fn requirement_for(
+    settings: &LoginSettings,
+    user: &UserMfa<'_>,
+    already_setup: &[Factor],
+    allowed_to_setup: &[Factor],
+) -> Option<Requirement> {
+    let one_of = |factors: Vec<Factor>| -> Option<Requirement> {
+        (!factors.is_empty())
+            .then(|| Requirement::OneOf(factors.into_iter().map(Requirement::Factor).collect()))
+    };
+    let user_requirement = one_of(user.required_factors.to_vec());
+    match (settings.mfa.require.clone(), user_requirement) {
+        (Some(tenant), Some(user)) => Some(Requirement::AllOfInAnyOrder(vec![tenant, user])),
+        (Some(tenant), None) => Some(tenant),
+        (None, Some(user)) => Some(user),
+        (None, None) if !already_setup.is_empty() => one_of(already_setup.to_vec()),
+        // Backup codes recover access to a second factor; they are not one to start with.
+        (None, None) => one_of(
+            allowed_to_setup
+                .iter()
+                .copied()
+                .filter(|f| *f != Factor::BackupCode)
+                .collect(),
+        ),
+    }
+}
+
+/// A passed backup code stands in for any one factor the requirement names: recovery when a
+/// device is lost, never a way to skip more than one factor.
+fn satisfied_with_recovery(requirement: &Requirement, passed: &PassedChecks) -> bool {
+    if requirement.is_satisfied(passed) {
+        return true;
+    }
+    let Some(recovered_at) = passed.get(&Factor::BackupCode) else {
+        return false;
+    };
+    requirement
+        .factors()
+        .into_iter()
+        .filter(|f| *f != Factor::BackupCode)
+        .any(|stand_in| {
+            let mut with_stand_in = passed.clone();
+            with_stand_in.entry(stand_in).or_insert(*recovered_at);
+            requirement.is_satisfied(&with_stand_in)
+        })
+}
+
+/// Whether the user of a session described by `info` may enrol `factor` with the session alone
+/// (the admin token may always). Once satisfied, anything allowed; before, only while setup is
+/// required, and only a factor that is next — so no factor can be used to dodge the one due.
+pub fn may_set_up_in_session(info: &MfaInfo, factor: Factor) -> bool {
+    if !info.allowed_to_setup.contains(&factor) {
+        return false;
+    }
+    info.satisfied
+        || (info.first_factor_passed && info.setup_required && info.next.contains(&factor))
+}
+
+/// Whether removing an authenticator leaving `remaining` active factors keeps the user able to
+/// meet their MFA requirement. Backup codes alone do not count as a second factor.
+pub fn may_remove(settings: &LoginSettings, user: &UserMfa<'_>, remaining: &[Factor]) -> bool {
+    if !mfa_required(settings, user) {
+        return true;
+    }
+    remaining
+        .iter()
+        .any(|f| *f != Factor::BackupCode && settings.second_factors.contains(f))
+}
+
+#[cfg(test)]
+mod tests;

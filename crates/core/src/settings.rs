@@ -1,0 +1,203 @@
+//! Tenant login settings: which factors, when MFA applies, how long checks count, lockout, OTP.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lockout::LockoutPolicy;
+use crate::requirement::Requirement;
+use crate::{DomainError, Factor};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginSettings {
+    pub first_factors: Vec<Factor>,
+    pub second_factors: Vec<Factor>,
+    pub mfa: MfaPolicy,
+    pub password_check_lifetime: u64,
+    pub second_factor_check_lifetime: u64,
+    pub multi_factor_check_lifetime: u64,
+    /// How long a user who is not forced to use MFA may postpone setting it up when prompted.
+    pub mfa_init_skip_lifetime: u64,
+    /// How long a session lives after its last update.
+    pub session_lifetime: u64,
+    pub lockout: LockoutPolicy,
+    pub otp: OtpPolicy,
+}
+
+impl Default for LoginSettings {
+    // Lifetimes follow ZITADEL's defaults: 10 days, 18 hours, 12 hours, 30 days.
+    fn default() -> Self {
+        LoginSettings {
+            first_factors: vec![Factor::Password],
+            second_factors: vec![Factor::Totp, Factor::BackupCode],
+            mfa: MfaPolicy::default(),
+            password_check_lifetime: 864_000,
+            second_factor_check_lifetime: 64_800,
+            multi_factor_check_lifetime: 43_200,
+            mfa_init_skip_lifetime: 2_592_000,
+            session_lifetime: 86_400,
+            lockout: LockoutPolicy::default(),
+            otp: OtpPolicy::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantMfaMode {
+    /// MFA only for users who enabled it or have required factors.
+    #[default]
+    Off,
+    /// Every sign-in needs a second factor.
+    Always,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MfaPolicy {
+    pub mode: TenantMfaMode,
+    /// What must hold whenever MFA applies; by default any one of the user's second factors.
+    #[serde(skip_serializing_if = "Option::is_none", with = "requirement_json")]
+    pub require: Option<Requirement>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OtpPolicy {
+    pub digits: u32,
+    pub ttl_seconds: u64,
+    pub max_attempts: u32,
+    pub resend_cooldown_seconds: u64,
+}
+
+impl Default for OtpPolicy {
+    fn default() -> Self {
+        OtpPolicy {
+            digits: 6,
+            ttl_seconds: 300,
+            max_attempts: 5,
+            resend_cooldown_seconds: 30,
+        }
+    }
+}
+
+impl LoginSettings {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if self.first_factors.is_empty() || self.first_factors.iter().any(|f| !f.is_first_factor())
+        {
+            return Err(DomainError::invalid(
+                "first_factors must list password and/or passkey",
+            ));
+        }
+        if let Some(f) = self.second_factors.iter().find(|f| !f.is_second_factor()) {
+            return Err(DomainError::invalid(format!(
+                "`{f}` cannot be a second factor"
+            )));
+        }
+        for (name, value) in [
+            ("password_check_lifetime", self.password_check_lifetime),
+            (
+                "second_factor_check_lifetime",
+                self.second_factor_check_lifetime,
+            ),
+            (
+                "multi_factor_check_lifetime",
+                self.multi_factor_check_lifetime,
+            ),
+            ("session_lifetime", self.session_lifetime),
+        ] {
+            if value == 0 || value > 31_536_000 {
+                return Err(DomainError::invalid(format!(
+                    "{name} must be 1 to 31536000 seconds"
+                )));
+            }
+        }
+        if let Some(requirement) = &self.mfa.require {
+            if let Some(f) = requirement
+                .factors()
+                .into_iter()
+                .find(|f| !self.second_factors.contains(f))
+            {
+                return Err(DomainError::invalid(format!(
+                    "mfa.require names `{f}`, which is not in second_factors"
+                )));
+            }
+        }
+        self.lockout.validate()?;
+        let otp = &self.otp;
+        if !(6..=8).contains(&otp.digits) || !(30..=3600).contains(&otp.ttl_seconds) {
+            return Err(DomainError::invalid(
+                "otp.digits must be 6-8 and otp.ttl_seconds 30-3600",
+            ));
+        }
+        if !(1..=10).contains(&otp.max_attempts) || otp.resend_cooldown_seconds > 3600 {
+            return Err(DomainError::invalid(
+                "otp.max_attempts must be 1-10 and resend cooldown ≤ 3600",
+            ));
+        }
+        Ok(())
+    }
+
+    /// How long a passed check of `factor` counts.
+    pub fn lifetime_of(&self, factor: Factor) -> u64 {
+        if factor.is_multi_factor() {
+            self.multi_factor_check_lifetime
+        } else if factor == Factor::Password {
+            self.password_check_lifetime
+        } else {
+            self.second_factor_check_lifetime
+        }
+    }
+}
+
+mod requirement_json {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    use crate::requirement::Requirement;
+
+    pub fn serialize<S: Serializer>(value: &Option<Requirement>, s: S) -> Result<S::Ok, S::Error> {
+        value.as_ref().map(Requirement::to_json).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Requirement>, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None => Ok(None),
+            Some(value) => Requirement::parse(&value)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn partial_settings_fill_in_defaults_and_validate() {
+        let settings: LoginSettings =
+            serde_json::from_value(json!({"mfa": {"mode": "always"}})).unwrap();
+        assert_eq!(settings.mfa.mode, TenantMfaMode::Always);
+        assert_eq!(settings.lockout.max_attempts, 5);
+        settings.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_refused() {
+        assert!(serde_json::from_value::<LoginSettings>(json!({"mfa_mode": "always"})).is_err());
+        assert!(
+            serde_json::from_value::<LoginSettings>(json!({"mfa": {"mode": "sometimes"}})).is_err()
+        );
+        let bad_require = json!({"mfa": {"require": {"oneOf": ["sms"]}}});
+        assert!(serde_json::from_value::<LoginSettings>(bad_require).is_err());
+        let not_enabled: LoginSettings =
+            serde_json::from_value(json!({"mfa": {"require": "otp-sms"}})).unwrap();
+        assert!(not_enabled.validate().is_err());
+        let zero = LoginSettings {
+            password_check_lifetime: 0,
+            ..LoginSettings::default()
+        };
+        assert!(zero.validate().is_err());
+    }
+}

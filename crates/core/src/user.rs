@@ -1,0 +1,123 @@
+//! Users: login names, contact points, the MFA flags that policy reads, and lockout counters.
+
+use crate::lockout::{Budget, Counter};
+use crate::{DomainError, Factor, UnixTime};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub tenant_id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub phone_verified: bool,
+    /// Argon2id PHC string; `None` for users without a password.
+    pub password_hash: Option<String>,
+    pub mfa_enabled: bool,
+    /// Second factors this user must use: any one of them.
+    pub required_factors: Vec<Factor>,
+    pub second_factor: Counter,
+    pub password: Counter,
+    pub created_at: UnixTime,
+    pub updated_at: UnixTime,
+}
+
+impl User {
+    pub fn counter(&self, budget: Budget) -> Counter {
+        match budget {
+            Budget::Password => self.password,
+            Budget::SecondFactor => self.second_factor,
+        }
+    }
+}
+
+/// Usernames are compared case-insensitively, so they are stored folded.
+pub fn normalise_username(raw: &str) -> Result<String, DomainError> {
+    let name = raw.trim().to_lowercase();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(DomainError::invalid(
+            "username must have 1 to 200 characters",
+        ));
+    }
+    if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(DomainError::invalid(
+            "username must not contain spaces or control characters",
+        ));
+    }
+    Ok(name)
+}
+
+/// A syntax check only; ownership is proven by a code sent to the address.
+pub fn normalise_email(raw: &str) -> Result<String, DomainError> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+                    && !email[local.len() + 1..].contains('@')
+            }
+            None => false,
+        }
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email)
+    } else {
+        Err(DomainError::invalid("email is not a valid address"))
+    }
+}
+
+/// E.164: `+`, then 8 to 15 digits; spaces, dashes, dots and brackets are dropped.
+pub fn normalise_phone(raw: &str) -> Result<String, DomainError> {
+    let kept: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let digits = kept.strip_prefix('+').unwrap_or("");
+    let valid = (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if valid {
+        Ok(kept)
+    } else {
+        Err(DomainError::invalid(
+            "phone must be an international number such as +41791234567",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_names_are_folded_and_checked() {
+        assert_eq!(normalise_username("  Alice ").unwrap(), "alice");
+        assert!(normalise_username("").is_err());
+        assert!(normalise_username("al ice").is_err());
+        assert_eq!(
+            normalise_email("Alice@Example.COM").unwrap(),
+            "alice@example.com"
+        );
+        for bad in [
+            "alice",
+            "alice@",
+            "@example.com",
+            "a@b",
+            "a@@b.com",
+            "a@b..com",
+            "a b@c.com",
+        ] {
+            assert!(normalise_email(bad).is_err(), "{bad}");
+        }
+        assert_eq!(normalise_phone("+41 79 123 45 67").unwrap(), "+41791234567");
+        for bad in ["0791234567", "+0791234567", "+41abc", "+123"] {
+            assert!(normalise_phone(bad).is_err(), "{bad}");
+        }
+    }
+}
