@@ -1,1 +1,13 @@
+//! Twofold's persistence. The [`Store`] trait speaks the domain: every operation that must
+//! agree across server nodes (failure counters, TOTP steps, single-use codes, token rotation) is
+//! one conditional update in the database, so no transaction handle ever crosses the trait.
 
+mod error;
+mod events;
+mod sql;
+mod store;
+
+pub use error::StoreError;
+pub use events::{EventQuery, NewEvent, StoredEvent};
+pub use sql::{Backend, SqlStore, StoreOptions};
+pub use store::Store;

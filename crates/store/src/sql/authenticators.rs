@@ -1,0 +1,112 @@
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use twofold_core::UnixTime;
+use twofold_core::authenticator::Authenticator;
+
+use super::SqlStore;
+use super::rows;
+use crate::StoreError;
+
+pub(super) const INSERT_AUTHENTICATOR: &str = "INSERT INTO authenticators \
+     (id, user_id, factor, name, state, sealed_secret, params, last_step, created_at, last_used_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Binds an authenticator's columns in the order of [`INSERT_AUTHENTICATOR`].
+pub(super) fn bind_authenticator<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    a: &'q Authenticator,
+) -> Result<Query<'q, Any, AnyArguments>, StoreError> {
+    Ok(query
+        .bind(&a.id)
+        .bind(&a.user_id)
+        .bind(a.factor.as_str())
+        .bind(&a.name)
+        .bind(a.state.as_str())
+        .bind(a.sealed_secret.clone())
+        .bind(a.params.to_string())
+        .bind(step_column(a.last_step)?)
+        .bind(a.created_at.0)
+        .bind(a.last_used_at.map(|t| t.0)))
+}
+
+pub(super) fn step_column(step: Option<u64>) -> Result<Option<i64>, StoreError> {
+    step.map(|s| i64::try_from(s).map_err(|_| StoreError::Corrupt("step out of range".to_owned())))
+        .transpose()
+}
+
+impl SqlStore {
+    pub(super) async fn insert_authenticator_row(
+        &self,
+        a: &Authenticator,
+    ) -> Result<(), StoreError> {
+        bind_authenticator(sqlx::query(INSERT_AUTHENTICATOR), a)?
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn authenticators_of_rows(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<Authenticator>, StoreError> {
+        let found = sqlx::query(
+            "SELECT id, user_id, factor, name, state, sealed_secret, params, last_step, created_at, last_used_at \
+             FROM authenticators WHERE user_id = $1 ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        found.iter().map(rows::authenticator).collect()
+    }
+
+    pub(super) async fn activate_authenticator_row(
+        &self,
+        id: &str,
+        step: Option<u64>,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE authenticators SET state = 'active', last_step = $1, last_used_at = $2 WHERE id = $3 AND state = 'pending'",
+        )
+        .bind(step_column(step)?)
+        .bind(now.0)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn delete_authenticator_row(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM authenticators WHERE user_id = $1 AND id = $2")
+            .bind(user_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn consume_totp_step_row(
+        &self,
+        id: &str,
+        step: u64,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let step = step_column(Some(step))?;
+        let done = sqlx::query(
+            "UPDATE authenticators SET last_step = $1, last_used_at = $2 \
+             WHERE id = $3 AND state = 'active' AND (last_step IS NULL OR last_step < $4)",
+        )
+        .bind(step)
+        .bind(now.0)
+        .bind(id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

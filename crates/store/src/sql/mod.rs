@@ -1,0 +1,110 @@
+//! One SQL implementation of the [`Store`](crate::Store) for SQLite and PostgreSQL.
+//!
+//! The schema uses types both databases share (text ids, integer times, bytes for hashes and
+//! sealed secrets), so one set of portable statements serves both through sqlx's `Any` driver;
+//! what differs (connection set-up, DDL) lives in `sqlite.rs` and `postgres.rs`.
+
+mod authenticators;
+mod backup_codes;
+mod events;
+mod lockout;
+mod postgres;
+mod rows;
+mod sessions;
+mod sqlite;
+mod store_impl;
+mod tenants;
+mod users;
+
+use std::time::Duration;
+
+use sqlx::AnyPool;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Unavailable(
+                "database URL must start with sqlite: or postgres://".to_owned(),
+            ))
+        }
+    }
+
+    fn migrator(self) -> Migrator {
+        match self {
+            Backend::Sqlite => sqlite::migrator(),
+            Backend::Postgres => postgres::migrator(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: String,
+    pub max_connections: u32,
+    /// PostgreSQL only: keep Twofold's tables in this schema (created if missing), so one
+    /// database can hold several installations or test runs.
+    pub schema: Option<String>,
+}
+
+impl SqlStore {
+    /// Connects without migrating. Requests wait at most a few seconds for a connection and then
+    /// fail as unavailable rather than hang.
+    pub async fn connect(options: &StoreOptions) -> Result<SqlStore, StoreError> {
+        install_default_drivers();
+        let backend = Backend::of_url(&options.url)?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(3));
+        let pool_options = match (backend, &options.schema) {
+            (Backend::Sqlite, None) => sqlite::configure(pool_options),
+            (Backend::Postgres, None) => pool_options,
+            (Backend::Postgres, Some(schema)) => postgres::in_schema(pool_options, schema)?,
+            (Backend::Sqlite, Some(_)) => {
+                return Err(StoreError::Unavailable(
+                    "a schema can only be chosen on PostgreSQL".to_owned(),
+                ));
+            }
+        };
+        let pool = pool_options.connect(&options.url).await?;
+        Ok(SqlStore { pool, backend })
+    }
+
+    /// Applies the embedded migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.backend
+            .migrator()
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

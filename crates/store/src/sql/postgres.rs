@@ -1,0 +1,46 @@
+//! PostgreSQL: the scale-out store. Any number of server nodes share one database.
+
+use std::borrow::Cow;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AssertSqlSafe, Executor, SqlStr};
+
+use crate::StoreError;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+pub(super) fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("init"),
+        MigrationType::Simple,
+        SqlStr::from_static(include_str!("../../migrations/postgres/0001_init.sql")),
+        false,
+    )])
+}
+
+/// Every connection creates (if needed) and uses `schema`. The name is checked, not quoted
+/// blindly, because it becomes part of a statement.
+pub(super) fn in_schema(
+    options: AnyPoolOptions,
+    schema: &str,
+) -> Result<AnyPoolOptions, StoreError> {
+    let valid = !schema.is_empty()
+        && schema.len() <= 63
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !schema.starts_with(|c: char| c.is_ascii_digit());
+    if !valid {
+        return Err(StoreError::Unavailable(
+            "schema must be lower-case letters, digits and _".to_owned(),
+        ));
+    }
+    let statement = format!("CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}");
+    Ok(options.after_connect(move |conn, _meta| {
+        let statement = statement.clone();
+        Box::pin(async move {
+            conn.execute(AssertSqlSafe(statement)).await?;
+            Ok(())
+        })
+    }))
+}

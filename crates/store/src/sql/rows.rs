@@ -1,0 +1,120 @@
+//! Reading rows back into domain values. A value that does not parse is `Corrupt`, never a panic.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use twofold_core::authenticator::{Authenticator, AuthenticatorState};
+use twofold_core::lockout::{Counter, LockState};
+use twofold_core::secrets::TokenHash;
+use twofold_core::session::Session;
+use twofold_core::user::User;
+use twofold_core::{Factor, UnixTime};
+
+use crate::StoreError;
+
+/// A block has no end: stored as the largest time there is, so one column serves both kinds.
+const BLOCKED: i64 = i64::MAX;
+
+pub(super) fn lock_to_column(lock: LockState) -> Option<i64> {
+    match lock {
+        LockState::Open => None,
+        LockState::Until(until) => Some(until.0),
+        LockState::Blocked => Some(BLOCKED),
+    }
+}
+
+fn lock_from_column(value: Option<i64>) -> LockState {
+    match value {
+        None => LockState::Open,
+        Some(BLOCKED) => LockState::Blocked,
+        Some(until) => LockState::Until(UnixTime(until)),
+    }
+}
+
+pub(super) fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_owned())
+}
+
+fn count(row: &AnyRow, column: &str) -> Result<u32, StoreError> {
+    u32::try_from(row.try_get::<i64, _>(column)?).map_err(|_| corrupt(column))
+}
+
+pub(super) fn user(row: &AnyRow) -> Result<User, StoreError> {
+    let required: String = row.try_get("required_factors")?;
+    let required_factors: Vec<Factor> =
+        serde_json::from_str(&required).map_err(|_| corrupt("users.required_factors"))?;
+    Ok(User {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        username: row.try_get("username")?,
+        email: row.try_get("email")?,
+        email_verified: row.try_get::<i64, _>("email_verified")? != 0,
+        phone: row.try_get("phone")?,
+        phone_verified: row.try_get::<i64, _>("phone_verified")? != 0,
+        password_hash: row.try_get("password_hash")?,
+        mfa_enabled: row.try_get::<i64, _>("mfa_enabled")? != 0,
+        required_factors,
+        second_factor: Counter {
+            failures: count(row, "sf_failures")?,
+            lock: lock_from_column(row.try_get("sf_locked_until")?),
+        },
+        password: Counter {
+            failures: count(row, "pw_failures")?,
+            lock: lock_from_column(row.try_get("pw_locked_until")?),
+        },
+        created_at: UnixTime(row.try_get("created_at")?),
+        updated_at: UnixTime(row.try_get("updated_at")?),
+    })
+}
+
+pub(super) fn authenticator(row: &AnyRow) -> Result<Authenticator, StoreError> {
+    let factor: String = row.try_get("factor")?;
+    let state: String = row.try_get("state")?;
+    let params: String = row.try_get("params")?;
+    let last_step: Option<i64> = row.try_get("last_step")?;
+    Ok(Authenticator {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        factor: factor
+            .parse()
+            .map_err(|_| corrupt("authenticators.factor"))?,
+        name: row.try_get("name")?,
+        state: match state.as_str() {
+            "pending" => AuthenticatorState::Pending,
+            "active" => AuthenticatorState::Active,
+            _ => return Err(corrupt("authenticators.state")),
+        },
+        sealed_secret: row.try_get("sealed_secret")?,
+        params: serde_json::from_str(&params).map_err(|_| corrupt("authenticators.params"))?,
+        last_step: last_step
+            .map(|s| u64::try_from(s).map_err(|_| corrupt("last_step")))
+            .transpose()?,
+        created_at: UnixTime(row.try_get("created_at")?),
+        last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(UnixTime),
+    })
+}
+
+pub(super) fn session(row: &AnyRow) -> Result<(Session, TokenHash), StoreError> {
+    let checks: String = row.try_get("checks")?;
+    let token: Vec<u8> = row.try_get("token_hash")?;
+    let session = Session {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        user_id: row.try_get("user_id")?,
+        user_checked_at: row
+            .try_get::<Option<i64>, _>("user_checked_at")?
+            .map(UnixTime),
+        checks: serde_json::from_str(&checks).map_err(|_| corrupt("sessions.checks"))?,
+        client_id: row.try_get("client_id")?,
+        created_at: UnixTime(row.try_get("created_at")?),
+        updated_at: UnixTime(row.try_get("updated_at")?),
+        expires_at: UnixTime(row.try_get("expires_at")?),
+    };
+    Ok((
+        session,
+        TokenHash::from_slice(&token).ok_or_else(|| corrupt("sessions.token_hash"))?,
+    ))
+}

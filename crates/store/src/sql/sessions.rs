@@ -1,0 +1,82 @@
+use twofold_core::secrets::TokenHash;
+use twofold_core::session::Session;
+
+use super::SqlStore;
+use super::rows;
+use crate::StoreError;
+
+fn checks_json(session: &Session) -> Result<String, StoreError> {
+    serde_json::to_string(&session.checks).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl SqlStore {
+    pub(super) async fn insert_session_row(
+        &self,
+        s: &Session,
+        token: &TokenHash,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&s.id)
+        .bind(&s.tenant_id)
+        .bind(&s.user_id)
+        .bind(token.0.to_vec())
+        .bind(s.user_checked_at.map(|t| t.0))
+        .bind(checks_json(s)?)
+        .bind(&s.client_id)
+        .bind(s.created_at.0)
+        .bind(s.updated_at.0)
+        .bind(s.expires_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn session_row(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Session, TokenHash)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at \
+             FROM sessions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::session).transpose()
+    }
+
+    pub(super) async fn update_session_row(
+        &self,
+        s: &Session,
+        expected: &TokenHash,
+        next: &TokenHash,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE sessions SET token_hash = $1, user_id = $2, user_checked_at = $3, checks = $4, client_id = $5, \
+             updated_at = $6, expires_at = $7 WHERE id = $8 AND token_hash = $9",
+        )
+        .bind(next.0.to_vec())
+        .bind(&s.user_id)
+        .bind(s.user_checked_at.map(|t| t.0))
+        .bind(checks_json(s)?)
+        .bind(&s.client_id)
+        .bind(s.updated_at.0)
+        .bind(s.expires_at.0)
+        .bind(&s.id)
+        .bind(expected.0.to_vec())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn delete_session_row(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,176 @@
+//! The trait, answered by the per-table modules beside this one.
+
+use async_trait::async_trait;
+use twofold_core::UnixTime;
+use twofold_core::authenticator::Authenticator;
+use twofold_core::lockout::{Budget, LockState};
+use twofold_core::secrets::TokenHash;
+use twofold_core::session::Session;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::User;
+
+use super::SqlStore;
+use crate::{EventQuery, NewEvent, Store, StoreError, StoredEvent};
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ensure_tenant(
+        &self,
+        id: &str,
+        name: &str,
+        settings: &LoginSettings,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.ensure_tenant_row(id, name, settings, now).await
+    }
+
+    async fn tenant_settings(&self, tenant_id: &str) -> Result<Option<LoginSettings>, StoreError> {
+        self.tenant_settings_row(tenant_id).await
+    }
+
+    async fn save_tenant_settings(
+        &self,
+        tenant_id: &str,
+        settings: &LoginSettings,
+    ) -> Result<(), StoreError> {
+        self.save_tenant_settings_row(tenant_id, settings).await
+    }
+
+    async fn insert_admin_token(
+        &self,
+        tenant_id: &str,
+        hash: &TokenHash,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        self.insert_admin_token_row(tenant_id, hash, now).await
+    }
+
+    async fn admin_token_tenant(&self, hash: &TokenHash) -> Result<Option<String>, StoreError> {
+        self.admin_token_tenant_row(hash).await
+    }
+
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        self.insert_user_row(user).await
+    }
+
+    async fn user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {
+        self.user_row(tenant_id, id).await
+    }
+
+    async fn user_by_login_name(
+        &self,
+        tenant_id: &str,
+        login_name: &str,
+    ) -> Result<Option<User>, StoreError> {
+        self.user_by_login_name_row(tenant_id, login_name).await
+    }
+
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
+        self.update_user_row(user).await
+    }
+
+    async fn delete_user(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
+        self.delete_user_row(tenant_id, id).await
+    }
+
+    async fn record_failure(&self, user_id: &str, budget: Budget) -> Result<u32, StoreError> {
+        self.record_failure_row(user_id, budget).await
+    }
+
+    async fn lock(&self, user_id: &str, budget: Budget, lock: LockState) -> Result<(), StoreError> {
+        self.lock_row(user_id, budget, lock).await
+    }
+
+    async fn clear_failures(&self, user_id: &str, budget: Budget) -> Result<(), StoreError> {
+        self.clear_failures_row(user_id, budget).await
+    }
+
+    async fn unlock(&self, user_id: &str) -> Result<bool, StoreError> {
+        self.unlock_row(user_id).await
+    }
+
+    async fn insert_authenticator(&self, authenticator: &Authenticator) -> Result<(), StoreError> {
+        self.insert_authenticator_row(authenticator).await
+    }
+
+    async fn authenticators_of(&self, user_id: &str) -> Result<Vec<Authenticator>, StoreError> {
+        self.authenticators_of_rows(user_id).await
+    }
+
+    async fn activate_authenticator(
+        &self,
+        id: &str,
+        proof_step: Option<u64>,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.activate_authenticator_row(id, proof_step, now).await
+    }
+
+    async fn delete_authenticator(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        self.delete_authenticator_row(user_id, id).await
+    }
+
+    async fn consume_totp_step(
+        &self,
+        id: &str,
+        step: u64,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.consume_totp_step_row(id, step, now).await
+    }
+
+    async fn replace_backup_codes(
+        &self,
+        authenticator: &Authenticator,
+        hashes: &[TokenHash],
+    ) -> Result<(), StoreError> {
+        self.replace_backup_codes_rows(authenticator, hashes).await
+    }
+
+    async fn consume_backup_code(
+        &self,
+        user_id: &str,
+        hash: &TokenHash,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.consume_backup_code_row(user_id, hash, now).await
+    }
+
+    async fn unused_backup_codes(&self, user_id: &str) -> Result<u32, StoreError> {
+        self.unused_backup_codes_row(user_id).await
+    }
+
+    async fn insert_session(&self, session: &Session, token: &TokenHash) -> Result<(), StoreError> {
+        self.insert_session_row(session, token).await
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<(Session, TokenHash)>, StoreError> {
+        self.session_row(id).await
+    }
+
+    async fn update_session(
+        &self,
+        session: &Session,
+        expected: &TokenHash,
+        next: &TokenHash,
+    ) -> Result<bool, StoreError> {
+        self.update_session_row(session, expected, next).await
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
+        self.delete_session_row(id).await
+    }
+
+    async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError> {
+        self.append_event_row(event).await
+    }
+
+    async fn events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
+        self.event_rows(query).await
+    }
+}

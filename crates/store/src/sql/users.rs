@@ -1,0 +1,107 @@
+use twofold_core::user::User;
+
+use super::SqlStore;
+use super::rows::{self, flag, lock_to_column};
+use crate::StoreError;
+
+const USER_COLUMNS: &str = "id, tenant_id, username, email, email_verified, phone, phone_verified, password_hash, \
+     mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at";
+
+fn factors_json(user: &User) -> Result<String, StoreError> {
+    serde_json::to_string(&user.required_factors).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl SqlStore {
+    pub(super) async fn insert_user_row(&self, user: &User) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO users (id, tenant_id, username, email, email_verified, phone, phone_verified, password_hash, \
+             mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(&user.id)
+        .bind(&user.tenant_id)
+        .bind(&user.username)
+        .bind(&user.email)
+        .bind(flag(user.email_verified))
+        .bind(&user.phone)
+        .bind(flag(user.phone_verified))
+        .bind(&user.password_hash)
+        .bind(flag(user.mfa_enabled))
+        .bind(factors_json(user)?)
+        .bind(i64::from(user.second_factor.failures))
+        .bind(lock_to_column(user.second_factor.lock))
+        .bind(i64::from(user.password.failures))
+        .bind(lock_to_column(user.password.lock))
+        .bind(user.created_at.0)
+        .bind(user.updated_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn user_row(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(super) async fn user_by_login_name_row(
+        &self,
+        tenant_id: &str,
+        login_name: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND (username = $2 OR (email = $3 AND email_verified = 1)) \
+             ORDER BY CASE WHEN username = $4 THEN 0 ELSE 1 END LIMIT 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(tenant_id)
+            .bind(login_name)
+            .bind(login_name)
+            .bind(login_name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(super) async fn update_user_row(&self, user: &User) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET email = $1, email_verified = $2, phone = $3, phone_verified = $4, password_hash = $5, \
+             mfa_enabled = $6, required_factors = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10",
+        )
+        .bind(&user.email)
+        .bind(flag(user.email_verified))
+        .bind(&user.phone)
+        .bind(flag(user.phone_verified))
+        .bind(&user.password_hash)
+        .bind(flag(user.mfa_enabled))
+        .bind(factors_json(user)?)
+        .bind(user.updated_at.0)
+        .bind(&user.tenant_id)
+        .bind(&user.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn delete_user_row(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,110 @@
+use async_trait::async_trait;
+use twofold_core::UnixTime;
+use twofold_core::authenticator::Authenticator;
+use twofold_core::lockout::{Budget, LockState};
+use twofold_core::secrets::TokenHash;
+use twofold_core::session::Session;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::User;
+
+use crate::{EventQuery, NewEvent, StoreError, StoredEvent};
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Answers only when the database does.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Creates the tenant with `settings` unless it exists; true when created.
+    async fn ensure_tenant(
+        &self,
+        id: &str,
+        name: &str,
+        settings: &LoginSettings,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+    async fn tenant_settings(&self, tenant_id: &str) -> Result<Option<LoginSettings>, StoreError>;
+    async fn save_tenant_settings(
+        &self,
+        tenant_id: &str,
+        settings: &LoginSettings,
+    ) -> Result<(), StoreError>;
+
+    async fn insert_admin_token(
+        &self,
+        tenant_id: &str,
+        hash: &TokenHash,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// The tenant an admin token belongs to.
+    async fn admin_token_tenant(&self, hash: &TokenHash) -> Result<Option<String>, StoreError>;
+
+    /// Fails with `Conflict` when the username is taken in the tenant.
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError>;
+    /// By username, or by email once that email is verified; a username wins a tie.
+    async fn user_by_login_name(
+        &self,
+        tenant_id: &str,
+        login_name: &str,
+    ) -> Result<Option<User>, StoreError>;
+    /// Saves profile, password and MFA fields (not the lockout counters, which only move atomically).
+    async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
+    async fn delete_user(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError>;
+
+    /// Adds one to the budget's consecutive failures and returns the new count.
+    async fn record_failure(&self, user_id: &str, budget: Budget) -> Result<u32, StoreError>;
+    /// Sets the lock and starts a fresh budget for when it ends.
+    async fn lock(&self, user_id: &str, budget: Budget, lock: LockState) -> Result<(), StoreError>;
+    /// A passed check ends a run of failures.
+    async fn clear_failures(&self, user_id: &str, budget: Budget) -> Result<(), StoreError>;
+    /// Clears both budgets and their locks; true when the user exists.
+    async fn unlock(&self, user_id: &str) -> Result<bool, StoreError>;
+
+    async fn insert_authenticator(&self, authenticator: &Authenticator) -> Result<(), StoreError>;
+    async fn authenticators_of(&self, user_id: &str) -> Result<Vec<Authenticator>, StoreError>;
+    /// Pending → active, once; records the step that proved it so that code cannot be replayed.
+    async fn activate_authenticator(
+        &self,
+        id: &str,
+        proof_step: Option<u64>,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+    async fn delete_authenticator(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    /// Succeeds only if `step` is newer than the last accepted one (compare-and-set).
+    async fn consume_totp_step(
+        &self,
+        id: &str,
+        step: u64,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores a new backup-code authenticator with its code hashes, removing any earlier set.
+    async fn replace_backup_codes(
+        &self,
+        authenticator: &Authenticator,
+        hashes: &[TokenHash],
+    ) -> Result<(), StoreError>;
+    /// Marks the code used if it exists and is unused; true for exactly one caller.
+    async fn consume_backup_code(
+        &self,
+        user_id: &str,
+        hash: &TokenHash,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+    async fn unused_backup_codes(&self, user_id: &str) -> Result<u32, StoreError>;
+
+    async fn insert_session(&self, session: &Session, token: &TokenHash) -> Result<(), StoreError>;
+    async fn session(&self, id: &str) -> Result<Option<(Session, TokenHash)>, StoreError>;
+    /// Saves the session and rotates its token, only if `expected` is still the current token:
+    /// of two updates racing with one token, one wins.
+    async fn update_session(
+        &self,
+        session: &Session,
+        expected: &TokenHash,
+        next: &TokenHash,
+    ) -> Result<bool, StoreError>;
+    async fn delete_session(&self, id: &str) -> Result<bool, StoreError>;
+
+    async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError>;
+    async fn events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError>;
+}
