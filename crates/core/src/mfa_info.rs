@@ -78,7 +78,12 @@ pub fn evaluate(
         allowed_to_setup,
     };
     if !first_factor_passed {
+        // Nothing about the user's factors is told before the first factor: the answer is the
+        // same for every user, known or not.
         info.next = settings.first_factors.clone();
+        info.mfa_required = false;
+        info.already_setup.clear();
+        info.allowed_to_setup.clear();
         return info;
     }
     if !mfa_required || passkey_passed {

@@ -49,6 +49,7 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<User>, StoreError>;
     /// Saves profile, password and MFA fields (not the lockout counters, which only move atomically).
     async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
+    /// Deletes the user with everything that hangs off it, sessions included.
     async fn delete_user(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError>;
 
     /// Adds one to the budget's consecutive failures and returns the new count.
@@ -95,6 +96,8 @@ pub trait Store: Send + Sync {
 
     async fn insert_session(&self, session: &Session, token: &TokenHash) -> Result<(), StoreError>;
     async fn session(&self, id: &str) -> Result<Option<(Session, TokenHash)>, StoreError>;
+    /// The session a bearer token belongs to (the hash is keyed, so the lookup leaks nothing).
+    async fn session_by_token(&self, token: &TokenHash) -> Result<Option<Session>, StoreError>;
     /// Saves the session and rotates its token, only if `expected` is still the current token:
     /// of two updates racing with one token, one wins.
     async fn update_session(

@@ -395,6 +395,11 @@ async fn a_session_token_rotates_once_per_update() {
                 .await
                 .unwrap()
         );
+        assert_eq!(
+            store.session_by_token(&token).await.unwrap().unwrap().id,
+            "s1"
+        );
+        assert!(store.session_by_token(&first).await.unwrap().is_none());
         assert!(store.delete_session("s1").await.unwrap());
         assert!(store.session("s1").await.unwrap().is_none());
     }

@@ -215,3 +215,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn before_the_first_factor_a_known_user_looks_like_anyone() {
+    let settings = LoginSettings::default();
+    let known = evaluate(
+        &settings,
+        Some(user(true, &[Factor::Totp], &[Factor::Totp])),
+        &passed(&[]),
+    );
+    let unknown = evaluate(&settings, Some(user(false, &[], &[])), &passed(&[]));
+    assert_eq!(known, unknown);
+}

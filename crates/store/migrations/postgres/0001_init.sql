@@ -52,7 +52,8 @@ CREATE TABLE backup_codes (
 CREATE TABLE sessions (
     id              TEXT PRIMARY KEY,
     tenant_id       TEXT NOT NULL REFERENCES tenants (id),
-    user_id         TEXT REFERENCES users (id) ON DELETE CASCADE,
+    -- No foreign key: a session for an unknown login name carries a stand-in id.
+    user_id         TEXT,
     token_hash      BYTEA NOT NULL,
     user_checked_at BIGINT,
     checks          TEXT NOT NULL,
@@ -62,6 +63,7 @@ CREATE TABLE sessions (
     expires_at      BIGINT NOT NULL
 );
 CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE UNIQUE INDEX sessions_by_token ON sessions (token_hash);
 
 CREATE TABLE admin_tokens (
     token_hash BYTEA PRIMARY KEY,

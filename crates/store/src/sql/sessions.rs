@@ -48,6 +48,24 @@ impl SqlStore {
         row.as_ref().map(rows::session).transpose()
     }
 
+    pub(super) async fn session_by_token_row(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at \
+             FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token.0.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .as_ref()
+            .map(rows::session)
+            .transpose()?
+            .map(|(session, _)| session))
+    }
+
     pub(super) async fn update_session_row(
         &self,
         s: &Session,

@@ -153,6 +153,10 @@ impl Store for SqlStore {
         self.session_row(id).await
     }
 
+    async fn session_by_token(&self, token: &TokenHash) -> Result<Option<Session>, StoreError> {
+        self.session_by_token_row(token).await
+    }
+
     async fn update_session(
         &self,
         session: &Session,
