@@ -1,1 +1,16 @@
+//! Twofold's server: configuration, state, the flows every front end shares, and the HTTP API.
 
+pub mod api;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod flows;
+pub mod http;
+pub mod keys;
+pub mod password_hasher;
+pub mod random;
+pub mod state;
+
+pub use config::Config;
+pub use error::Error;

@@ -1,0 +1,67 @@
+//! `twofold bench`: load against a running server over HTTP, reported as rates and percentiles.
+//!
+//! Scenarios: (a) second-factor checks — a session PATCH with a valid TOTP code; (b) full
+//! sign-ins — password then TOTP; (c) the raw Argon2id hash rate at the server's parameters, so
+//! (b)/(c) shows what the server adds on top of the hash it must compute.
+
+mod client;
+mod report;
+mod scenarios;
+mod seed;
+
+use std::time::Duration;
+
+use clap::Args;
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// The server's base URL.
+    #[arg(
+        long,
+        env = "TWOFOLD_BENCH_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+    /// An admin token of the server.
+    #[arg(long, env = "TWOFOLD_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: String,
+    /// Users to seed (each gets a password and several TOTP authenticators).
+    #[arg(long, default_value_t = 100)]
+    pub users: usize,
+    /// TOTP authenticators per user; each gives two codes to spend.
+    #[arg(long, default_value_t = 20)]
+    pub authenticators: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Seconds to run each scenario at most.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let client = client::Client::new(&args.url, &args.admin_token)?;
+    let limit = Duration::from_secs(args.seconds);
+    eprintln!(
+        "seeding {} users with {} TOTP authenticators each…",
+        args.users, args.authenticators
+    );
+    let pool = seed::seed(&client, args.users, args.authenticators, args.concurrency).await?;
+    // Authenticators are split: three quarters feed (a), the rest (b), so neither starves the other.
+    let (for_checks, for_sign_ins) = pool.split(args.authenticators * 3 / 4);
+
+    eprintln!("(a) second-factor checks…");
+    let checks = scenarios::totp_checks(&client, for_checks, args.concurrency, limit).await?;
+    eprintln!("(b) password + TOTP sign-ins…");
+    let sign_ins = scenarios::full_sign_ins(&client, for_sign_ins, args.concurrency, limit).await?;
+    eprintln!("(c) raw Argon2id hashes…");
+    let hashes = scenarios::raw_hashes(limit.min(Duration::from_secs(5)));
+
+    println!("{}", checks.line("(a) TOTP check (session PATCH)"));
+    println!("{}", sign_ins.line("(b) password + TOTP sign-in"));
+    println!("{}", hashes.line("(c) Argon2id hash, server parameters"));
+    if hashes.rate() > 0.0 {
+        println!("(b)/(c) = {:.2}", sign_ins.rate() / hashes.rate());
+    }
+    Ok(())
+}

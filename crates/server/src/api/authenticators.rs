@@ -1,0 +1,134 @@
+//! A user's authenticators: list, enrol (TOTP, backup codes), remove.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use twofold_core::Factor;
+use twofold_core::secrets::SecretString;
+
+use super::{created, ctx, ok};
+use crate::error::Error;
+use crate::flows::enrolment::{self, Purpose};
+use crate::http::auth::{Caller, ClientIp};
+use crate::http::json::ApiJson;
+use crate::http::present;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotpStartBody {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotpVerifyBody {
+    authenticator_id: Option<String>,
+    code: SecretString,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(user_id): Path<String>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Purpose::Manage).await?;
+    let found = state.store.authenticators_of(&user.id).await?;
+    Ok(ok(json!(
+        found.iter().map(present::authenticator).collect::<Vec<_>>()
+    )))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path((user_id, authenticator_id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Purpose::Manage).await?;
+    enrolment::remove(&state, &ctx, &user, &authenticator_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn start_totp(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(user_id): Path<String>,
+    ApiJson(body): ApiJson<TotpStartBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        Purpose::SetUp(Factor::Totp),
+    )
+    .await?;
+    let started = enrolment::start_totp(&state, &ctx, &user, body.name.as_deref()).await?;
+    Ok(created(json!({
+        "authenticator_id": started.authenticator.id,
+        "name": started.authenticator.name,
+        "state": started.authenticator.state.as_str(),
+        "secret": started.secret,
+        "uri": started.uri,
+        "qr_svg": started.qr_svg,
+    })))
+}
+
+pub async fn verify_totp(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(user_id): Path<String>,
+    ApiJson(body): ApiJson<TotpVerifyBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, session) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        Purpose::SetUp(Factor::Totp),
+    )
+    .await?;
+    let (authenticator, token) = enrolment::verify_totp(
+        &state,
+        &ctx,
+        &user,
+        session.as_ref(),
+        body.authenticator_id.as_deref(),
+        &body.code,
+    )
+    .await?;
+    let mut rendered = present::authenticator(&authenticator);
+    if let Some(token) = token {
+        rendered["session_token"] = json!(token.expose());
+    }
+    Ok(ok(rendered))
+}
+
+pub async fn new_backup_codes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(user_id): Path<String>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        Purpose::SetUp(Factor::BackupCode),
+    )
+    .await?;
+    let codes = enrolment::new_backup_codes(&state, &ctx, &user).await?;
+    Ok(created(json!({"codes": codes})))
+}

@@ -1,0 +1,33 @@
+//! The JSON API of API.md: one file per resource; handlers parse, call a flow, render.
+
+pub mod authenticators;
+pub mod events;
+pub mod health;
+pub mod sessions;
+pub mod settings;
+pub mod users;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::flows::Ctx;
+use crate::http::auth::ClientIp;
+use crate::state::AppState;
+
+pub fn ctx(state: &AppState, tenant_id: &str, ip: ClientIp) -> Ctx {
+    Ctx {
+        tenant_id: tenant_id.to_owned(),
+        now: state.clock.now(),
+        ip: ip.0,
+        session_id: None,
+    }
+}
+
+pub fn created(body: Value) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
+}
+
+pub fn ok(body: Value) -> Response {
+    axum::Json(body).into_response()
+}

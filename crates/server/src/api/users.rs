@@ -1,0 +1,127 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Deserializer};
+use twofold_core::Factor;
+use twofold_core::secrets::SecretString;
+
+use super::{created, ctx, ok};
+use crate::error::Error;
+use crate::flows::users::{self, NewUser, UserChange};
+use crate::http::auth::{Admin, ClientIp};
+use crate::http::json::ApiJson;
+use crate::http::present;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    username: String,
+    email: Option<String>,
+    phone: Option<String>,
+    password: Option<SecretString>,
+    #[serde(default)]
+    email_verified: bool,
+    #[serde(default)]
+    phone_verified: bool,
+    #[serde(default)]
+    mfa_enabled: bool,
+    #[serde(default)]
+    required_factors: Vec<Factor>,
+}
+
+/// Tells "absent" (leave as is) from `null` (clear).
+fn present_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    #[serde(default, deserialize_with = "present_value")]
+    email: Option<Option<String>>,
+    email_verified: Option<bool>,
+    #[serde(default, deserialize_with = "present_value")]
+    phone: Option<Option<String>>,
+    phone_verified: Option<bool>,
+    password: Option<SecretString>,
+    mfa_enabled: Option<bool>,
+    required_factors: Option<Vec<Factor>>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let new = NewUser {
+        username: body.username,
+        email: body.email,
+        email_verified: body.email_verified,
+        phone: body.phone,
+        phone_verified: body.phone_verified,
+        password: body.password,
+        mfa_enabled: body.mfa_enabled,
+        required_factors: body.required_factors,
+    };
+    Ok(created(present::user(
+        &users::create(&state, &ctx, new).await?,
+    )))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    Ok(ok(present::user(
+        &users::get(&state, &admin.tenant_id, &id).await?,
+    )))
+}
+
+pub async fn patch(
+    State(state): State<AppState>,
+    admin: Admin,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let change = UserChange {
+        email: body.email,
+        email_verified: body.email_verified,
+        phone: body.phone,
+        phone_verified: body.phone_verified,
+        password: body.password,
+        mfa_enabled: body.mfa_enabled,
+        required_factors: body.required_factors,
+    };
+    Ok(ok(present::user(
+        &users::update(&state, &ctx, &id, change).await?,
+    )))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: Admin,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    users::delete(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn unlock(
+    State(state): State<AppState>,
+    admin: Admin,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    Ok(ok(present::user(
+        &users::unlock(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?,
+    )))
+}

@@ -1,0 +1,109 @@
+//! Start-up: keys, store, default tenant, first admin token; then serve until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use twofold_core::UnixTime;
+use twofold_core::secrets::{MasterKey, SecretString};
+use twofold_core::settings::LoginSettings;
+use twofold_store::{Backend, SqlStore, Store, StoreOptions};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::error::Error;
+use crate::flows::tokens;
+use crate::http::router::router;
+use crate::keys;
+use crate::password_hasher::PasswordHasher;
+use crate::random::{OsRandom, Random};
+use crate::state::{AppState, DEFAULT_TENANT, Inner};
+
+/// A prepared server: state ready, and the admin token if this start created the tenant.
+pub struct Prepared {
+    pub state: AppState,
+    pub first_admin_token: Option<SecretString>,
+}
+
+pub async fn open_store(config: &Config) -> Result<SqlStore, Error> {
+    let url = config.database_url();
+    if Backend::of_url(&url)? == Backend::Sqlite {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::Internal(format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+    }
+    let options = StoreOptions {
+        url,
+        max_connections: config.database_max_connections,
+        schema: config.database_schema.clone(),
+    };
+    let store = SqlStore::connect(&options).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub fn master_key(config: &Config, random: &dyn Random) -> Result<MasterKey, Error> {
+    match &config.master_key {
+        Some(encoded) => keys::parse_master_key(encoded),
+        None => keys::load_or_create(&config.master_key_path(), random),
+    }
+}
+
+pub async fn prepare(config: &Config) -> Result<Prepared, Error> {
+    let random: Arc<dyn Random> = Arc::new(OsRandom);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let key = master_key(config, random.as_ref())?;
+    let store: Arc<dyn Store> = Arc::new(open_store(config).await?);
+    let passwords = PasswordHasher::new(config.password_hash_concurrency, random.as_ref())?;
+    let state = AppState(Arc::new(Inner {
+        store,
+        sealing: key.sealing_key(),
+        hashing: key.hashing_key(),
+        clock,
+        random,
+        passwords,
+        totp_issuer: config.totp_issuer.clone(),
+        trust_forwarded_for: config.trust_forwarded_for,
+    }));
+    let now = state.clock.now();
+    let created = state
+        .store
+        .ensure_tenant(DEFAULT_TENANT, "Default", &LoginSettings::default(), now)
+        .await?;
+    let first_admin_token = match created {
+        true => Some(tokens::create_admin_token(&state, DEFAULT_TENANT, now).await?),
+        false => None,
+    };
+    Ok(Prepared {
+        state,
+        first_admin_token,
+    })
+}
+
+pub async fn create_admin_token(config: &Config) -> Result<SecretString, Error> {
+    let prepared = prepare(config).await?;
+    let now: UnixTime = prepared.state.clock.now();
+    tokens::create_admin_token(&prepared.state, DEFAULT_TENANT, now).await
+}
+
+pub async fn bind(config: &Config) -> Result<TcpListener, Error> {
+    TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| Error::Unavailable(format!("cannot listen on {}: {e}", config.listen)))
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::Internal(format!("server stopped: {e}")))
+}

@@ -1,0 +1,120 @@
+//! Server configuration: command-line flags and their environment twins, over an optional TOML
+//! file, over defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// PostgreSQL only: the schema to keep tables in.
+    pub database_schema: Option<String>,
+    pub database_max_connections: u32,
+    pub public_url: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    /// Base64 master key given directly (environment), instead of a key file.
+    pub master_key: Option<String>,
+    /// The issuer shown in authenticator apps.
+    pub totp_issuer: String,
+    /// Argon2id hashes allowed at once (each takes 19 MiB); 0 means one per CPU.
+    pub password_hash_concurrency: usize,
+    /// Trust `X-Forwarded-For` from the proxy in front (only behind one that overwrites it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./twofold-data"),
+            database_url: None,
+            database_schema: None,
+            database_max_connections: 16,
+            public_url: None,
+            master_key_file: None,
+            master_key: None,
+            totp_issuer: "Twofold".to_owned(),
+            password_hash_concurrency: 0,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// The TOML file: every key optional, unknown keys refused so typos are caught at start-up.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub database_schema: Option<String>,
+    pub database_max_connections: Option<u32>,
+    pub public_url: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    pub totp_issuer: Option<String>,
+    pub password_hash_concurrency: Option<usize>,
+    pub trust_forwarded_for: Option<bool>,
+}
+
+impl FileConfig {
+    pub fn read(path: &Path) -> Result<FileConfig, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::InvalidRequest(format!("cannot read config file {}: {e}", path.display()))
+        })?;
+        toml::from_str(&text)
+            .map_err(|e| Error::InvalidRequest(format!("config file {}: {e}", path.display())))
+    }
+
+    /// Fills what the file sets into `config`; values already chosen on the command line win
+    /// (the caller applies flags after this).
+    pub fn apply(self, config: &mut Config) {
+        let FileConfig {
+            listen,
+            data_dir,
+            database_url,
+            database_schema,
+            database_max_connections,
+            public_url,
+            master_key_file,
+            totp_issuer,
+            password_hash_concurrency,
+            trust_forwarded_for,
+        } = self;
+        config.listen = listen.unwrap_or(config.listen);
+        config.data_dir = data_dir.unwrap_or(config.data_dir.clone());
+        config.database_url = database_url.or(config.database_url.take());
+        config.database_schema = database_schema.or(config.database_schema.take());
+        config.database_max_connections =
+            database_max_connections.unwrap_or(config.database_max_connections);
+        config.public_url = public_url.or(config.public_url.take());
+        config.master_key_file = master_key_file.or(config.master_key_file.take());
+        config.totp_issuer = totp_issuer.unwrap_or(config.totp_issuer.clone());
+        config.password_hash_concurrency =
+            password_hash_concurrency.unwrap_or(config.password_hash_concurrency);
+        config.trust_forwarded_for = trust_forwarded_for.unwrap_or(config.trust_forwarded_for);
+    }
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("twofold.db").display()
+            )
+        })
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+}

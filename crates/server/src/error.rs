@@ -1,0 +1,59 @@
+//! The server's one error type. `http/problem.rs` is the only place it becomes a status code.
+
+use thiserror::Error;
+use twofold_core::{DomainError, Factor, UnixTime};
+use twofold_store::StoreError;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("the request body is too large")]
+    BodyTooLarge,
+    #[error("method not allowed on this resource")]
+    MethodNotAllowed,
+    #[error("missing or invalid credentials")]
+    Unauthorized,
+    #[error("the login name or password is wrong")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the code is wrong")]
+    InvalidCode { attempts_left: u32 },
+    #[error("the code has expired; start again")]
+    CodeExpired,
+    #[error("the code was already used")]
+    ReplayedCode { attempts_left: u32 },
+    #[error("too many failed attempts")]
+    Locked { until: Option<UnixTime> },
+    #[error("a further factor is required")]
+    MfaRequired { next: Vec<Factor> },
+    #[error("a second factor must be set up first")]
+    SetupRequired { next: Vec<Factor> },
+    #[error("too many requests")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("a dependency is unavailable")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(detail) => Error::Unavailable(detail),
+            StoreError::Conflict(detail) => Error::Conflict(format!("already exists ({detail})")),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<DomainError> for Error {
+    fn from(err: DomainError) -> Self {
+        Error::InvalidRequest(err.to_string())
+    }
+}

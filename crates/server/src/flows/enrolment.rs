@@ -1,0 +1,311 @@
+//! Enrolling and removing authenticators, and who may do it.
+//!
+//! The admin token may always. A user's own session may once satisfied, and before that only to
+//! set up a factor that is next while nothing next is set up — the SuperTokens rule that keeps a
+//! half-signed-in user from dodging the factor that is due.
+
+use serde_json::json;
+use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
+use twofold_core::check::CheckOutcome;
+use twofold_core::event::EventType;
+use twofold_core::lockout::Budget;
+use twofold_core::mfa_info::{self, UserMfa};
+use twofold_core::otp::{TotpOutcome, TotpParams, totp};
+use twofold_core::secrets::{NONCE_LEN, SecretString, Seed};
+use twofold_core::session::Session;
+use twofold_core::user::User;
+use twofold_core::{Factor, backup_codes};
+
+use super::{Ctx, checks, events, sign_in, totp as totp_store, users};
+use crate::error::Error;
+use crate::http::auth::Caller;
+use crate::random;
+use crate::state::Inner;
+
+/// A pending TOTP authenticator must be proven within this time.
+const PENDING_TTL_SECONDS: u64 = 600;
+/// Enough for every device a person owns; a bound on what one user can make the server store.
+const MAX_AUTHENTICATORS: usize = 20;
+
+pub struct TotpEnrolment {
+    pub authenticator: Authenticator,
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+}
+
+/// What a caller may do to a user's authenticators.
+pub enum Purpose {
+    SetUp(Factor),
+    /// Listing or removing: needs a satisfied session.
+    Manage,
+}
+
+/// Resolves the user the caller acts on, refusing callers without the right.
+pub async fn authorize(
+    state: &Inner,
+    ctx: &Ctx,
+    caller: &Caller,
+    user_id: &str,
+    purpose: Purpose,
+) -> Result<(User, Option<Session>), Error> {
+    let session = match caller {
+        Caller::Admin { .. } => None,
+        Caller::Session(session) => Some(session.as_ref().clone()),
+    };
+    if let Some(session) = &session {
+        if session.user_id.as_deref() != Some(user_id) {
+            return Err(Error::Forbidden(
+                "a session may only change its own user".to_owned(),
+            ));
+        }
+    }
+    let user = users::get(state, caller.tenant_id(), user_id).await?;
+    let Some(session) = session else {
+        return Ok((user, None));
+    };
+    let view = sign_in::view(state, session, ctx.now).await?;
+    let allowed = match purpose {
+        Purpose::SetUp(factor) => mfa_info::may_set_up_in_session(&view.info, factor),
+        Purpose::Manage => view.info.satisfied,
+    };
+    match allowed {
+        true => Ok((user, Some(view.session))),
+        false if !view.info.first_factor_passed => {
+            Err(Error::Forbidden("sign in first".to_owned()))
+        }
+        false if !view.info.satisfied && !view.info.setup_required => Err(Error::MfaRequired {
+            next: view.info.next,
+        }),
+        false if !view.info.satisfied => Err(Error::SetupRequired {
+            next: view.info.next,
+        }),
+        false => Err(Error::Forbidden("this factor cannot be set up".to_owned())),
+    }
+}
+
+pub async fn start_totp(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    name: Option<&str>,
+) -> Result<TotpEnrolment, Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    if !settings.second_factors.contains(&Factor::Totp) {
+        return Err(Error::Forbidden(
+            "totp is not enabled for this tenant".to_owned(),
+        ));
+    }
+    let existing = state.store.authenticators_of(&user.id).await?;
+    if existing.len() >= MAX_AUTHENTICATORS {
+        return Err(Error::Conflict(format!(
+            "a user may have at most {MAX_AUTHENTICATORS} authenticators"
+        )));
+    }
+    let name = authenticator::normalise_name(name, Factor::Totp, &existing)?;
+    let id = random::new_id(state.random.as_ref())?;
+    // 160 bits, as RFC 4226 recommends for HMAC-SHA-1.
+    let seed = Seed::new(random::bytes::<20>(state.random.as_ref())?.to_vec());
+    let params = TotpParams::default();
+    let nonce = random::bytes::<NONCE_LEN>(state.random.as_ref())?;
+    let authenticator = Authenticator {
+        id: id.clone(),
+        user_id: user.id.clone(),
+        factor: Factor::Totp,
+        name,
+        state: AuthenticatorState::Pending,
+        sealed_secret: Some(state.sealing.seal(
+            nonce,
+            &Authenticator::seal_context(&id),
+            seed.expose(),
+        )),
+        params: serde_json::to_value(params).map_err(|e| Error::Internal(e.to_string()))?,
+        last_step: None,
+        created_at: ctx.now,
+        last_used_at: None,
+    };
+    state.store.insert_authenticator(&authenticator).await?;
+    events::record(
+        state,
+        ctx,
+        EventType::AuthenticatorAdded,
+        Some(&user.id),
+        json!({"factor": Factor::Totp, "authenticator_id": id, "state": "pending"}),
+    )
+    .await?;
+    let uri = totp_store::provisioning_uri(&state.totp_issuer, &user.username, &seed, &params);
+    Ok(TotpEnrolment {
+        qr_svg: totp_store::qr_svg(&uri)?,
+        secret: seed.to_base32(),
+        uri,
+        authenticator,
+    })
+}
+
+/// Proves a pending TOTP authenticator with a code from it. With a session, the proof also counts
+/// as a TOTP check in that session, and the rotated session token is returned.
+pub async fn verify_totp(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    session: Option<&Session>,
+    authenticator_id: Option<&str>,
+    code: &SecretString,
+) -> Result<(Authenticator, Option<SecretString>), Error> {
+    let authenticators = state.store.authenticators_of(&user.id).await?;
+    let pending = authenticators
+        .iter()
+        .filter(|a| a.factor == Factor::Totp && a.state == AuthenticatorState::Pending)
+        .filter(|a| authenticator_id.is_none_or(|id| a.id == id))
+        .max_by_key(|a| a.created_at);
+    let Some(pending) = pending else {
+        let active = authenticator_id.is_some_and(|id| authenticators.iter().any(|a| a.id == id));
+        return Err(if active {
+            Error::Conflict("authenticator is already active".to_owned())
+        } else {
+            Error::NotFound("pending totp authenticator")
+        });
+    };
+    if ctx.now.seconds_since(pending.created_at) >= PENDING_TTL_SECONDS {
+        return Err(Error::CodeExpired);
+    }
+    if user.second_factor.lock.is_locked(ctx.now) {
+        return Err(Error::Locked {
+            until: user.second_factor.lock.until(),
+        });
+    }
+    let seed = totp_store::seed_of(state, pending)?;
+    let params = totp_store::params_of(pending)?;
+    let TotpOutcome::Accepted { step } = totp::verify(&seed, &params, code.expose(), ctx.now, None)
+    else {
+        // Wrong proofs spend the same budget as wrong sign-in codes: guessing is guessing.
+        let settings = state.settings(&ctx.tenant_id).await?;
+        return Err(
+            match checks::failed(
+                state,
+                ctx,
+                &settings,
+                user,
+                Budget::SecondFactor,
+                Factor::Totp,
+                "enrolment",
+            )
+            .await?
+            {
+                CheckOutcome::Locked { until } => Error::Locked { until },
+                CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
+                _ => Error::InvalidCode { attempts_left: 0 },
+            },
+        );
+    };
+    if !state
+        .store
+        .activate_authenticator(&pending.id, Some(step), ctx.now)
+        .await?
+    {
+        return Err(Error::Conflict(
+            "authenticator is already active".to_owned(),
+        ));
+    }
+    events::record(
+        state,
+        ctx,
+        EventType::AuthenticatorActivated,
+        Some(&user.id),
+        json!({"factor": Factor::Totp, "authenticator_id": pending.id}),
+    )
+    .await?;
+    let token = match session {
+        Some(session) => Some(sign_in::record_pass(state, ctx, session, Factor::Totp).await?),
+        None => None,
+    };
+    let mut active = pending.clone();
+    active.state = AuthenticatorState::Active;
+    active.last_step = Some(step);
+    active.last_used_at = Some(ctx.now);
+    Ok((active, token))
+}
+
+/// A new set of backup codes, replacing any earlier set; the codes are shown once.
+pub async fn new_backup_codes(state: &Inner, ctx: &Ctx, user: &User) -> Result<Vec<String>, Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    if !settings.second_factors.contains(&Factor::BackupCode) {
+        return Err(Error::Forbidden(
+            "backup codes are not enabled for this tenant".to_owned(),
+        ));
+    }
+    let codes = backup_codes::generate(&random::bytes(state.random.as_ref())?);
+    let domain = checks::backup_code_domain(&user.id);
+    let hashes: Vec<_> = codes
+        .iter()
+        .filter_map(|code| backup_codes::normalise(code))
+        .map(|code| state.hashing.hash(&domain, &code))
+        .collect();
+    let set = Authenticator {
+        id: random::new_id(state.random.as_ref())?,
+        user_id: user.id.clone(),
+        factor: Factor::BackupCode,
+        name: "backup codes".to_owned(),
+        state: AuthenticatorState::Active,
+        sealed_secret: None,
+        params: json!({"codes": hashes.len()}),
+        last_step: None,
+        created_at: ctx.now,
+        last_used_at: None,
+    };
+    state.store.replace_backup_codes(&set, &hashes).await?;
+    events::record(
+        state,
+        ctx,
+        EventType::AuthenticatorAdded,
+        Some(&user.id),
+        json!({"factor": Factor::BackupCode, "authenticator_id": set.id, "codes": hashes.len()}),
+    )
+    .await?;
+    Ok(codes)
+}
+
+/// Removes an authenticator unless that would leave a user who must use MFA without a second factor.
+pub async fn remove(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    authenticator_id: &str,
+) -> Result<(), Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let authenticators = state.store.authenticators_of(&user.id).await?;
+    let target = authenticators
+        .iter()
+        .find(|a| a.id == authenticator_id)
+        .ok_or(Error::NotFound("authenticator"))?;
+    let remaining: Vec<Factor> = authenticators
+        .iter()
+        .filter(|a| a.id != target.id && a.is_usable())
+        .map(|a| a.factor)
+        .collect();
+    let user_mfa = UserMfa {
+        mfa_enabled: user.mfa_enabled,
+        required_factors: &user.required_factors,
+        active_factors: &remaining,
+    };
+    if target.is_usable() && !mfa_info::may_remove(&settings, &user_mfa, &remaining) {
+        return Err(Error::Conflict(
+            "this is the user's last second factor and MFA is required".to_owned(),
+        ));
+    }
+    if !state
+        .store
+        .delete_authenticator(&user.id, &target.id)
+        .await?
+    {
+        return Err(Error::NotFound("authenticator"));
+    }
+    events::record(
+        state,
+        ctx,
+        EventType::AuthenticatorRemoved,
+        Some(&user.id),
+        json!({"factor": target.factor, "authenticator_id": target.id}),
+    )
+    .await
+}

@@ -1,0 +1,29 @@
+//! Writing the audit log. An event that cannot be written fails the request: no silent gaps.
+
+use serde_json::Value;
+use twofold_core::event::EventType;
+use twofold_store::NewEvent;
+
+use super::Ctx;
+use crate::error::Error;
+use crate::state::Inner;
+
+pub async fn record(
+    state: &Inner,
+    ctx: &Ctx,
+    kind: EventType,
+    user_id: Option<&str>,
+    detail: Value,
+) -> Result<(), Error> {
+    let event = NewEvent {
+        tenant_id: ctx.tenant_id.clone(),
+        kind,
+        at: ctx.now,
+        user_id: user_id.map(str::to_owned),
+        session_id: ctx.session_id.clone(),
+        ip: ctx.ip.clone(),
+        detail,
+    };
+    state.store.append_event(&event).await?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! Use cases shared by the JSON API, (later) the hosted UI, OIDC and the CLI, so a rule cannot
+//! drift between them. Handlers parse, call one flow, and render.
+
+pub mod checks;
+pub mod enrolment;
+pub mod events;
+pub mod settings;
+pub mod sign_in;
+pub mod tokens;
+pub mod totp;
+pub mod users;
+
+use twofold_core::UnixTime;
+
+/// Who a request acts for, when, and from where: read once at the edge.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub tenant_id: String,
+    pub now: UnixTime,
+    pub ip: Option<String>,
+    /// The session the request acts in, once known; events carry it.
+    pub session_id: Option<String>,
+}

@@ -1,0 +1,459 @@
+//! Sessions: a sign-in built up check by check. A failed check answers its problem and leaves the
+//! session exactly as it was; a successful update rotates the session token.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use twofold_core::authenticator::Authenticator;
+use twofold_core::check::CheckOutcome;
+use twofold_core::event::EventType;
+use twofold_core::mfa_info::{self, MfaInfo, UserMfa};
+use twofold_core::secrets::SecretString;
+use twofold_core::session::Session;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::User;
+use twofold_core::{Factor, UnixTime};
+
+use super::{Ctx, checks, events, tokens};
+use crate::error::Error;
+use crate::random;
+use crate::state::Inner;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    pub user: Option<UserCheck>,
+    pub password: Option<PasswordCheck>,
+    pub totp: Option<CodeCheck>,
+    pub otp_sms: Option<CodeCheck>,
+    pub otp_email: Option<CodeCheck>,
+    pub webauthn: Option<Value>,
+    pub backup_code: Option<CodeCheck>,
+    pub security_questions: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserCheck {
+    pub login_name: Option<String>,
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordCheck {
+    pub password: SecretString,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeCheck {
+    pub code: SecretString,
+}
+
+/// A session as its caller sees it.
+pub struct SessionView {
+    pub session: Session,
+    pub user: Option<User>,
+    pub info: MfaInfo,
+}
+
+/// The user a session is about, with their authenticators once needed.
+struct Subject {
+    user: Option<User>,
+    authenticators: Option<Vec<Authenticator>>,
+}
+
+impl Subject {
+    async fn authenticators(&mut self, state: &Inner) -> Result<&[Authenticator], Error> {
+        if self.authenticators.is_none() {
+            let found = match &self.user {
+                Some(user) => state.store.authenticators_of(&user.id).await?,
+                None => Vec::new(),
+            };
+            self.authenticators = Some(found);
+        }
+        Ok(self.authenticators.as_deref().unwrap_or_default())
+    }
+}
+
+pub async fn create(
+    state: &Inner,
+    ctx: &Ctx,
+    checks: Checks,
+    client_id: Option<String>,
+) -> Result<(SessionView, SecretString), Error> {
+    refuse_unavailable(&checks)?;
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let id = random::new_id(state.random.as_ref())?;
+    let ctx = Ctx {
+        session_id: Some(id.clone()),
+        ..ctx.clone()
+    };
+    let mut session = Session::new(id, ctx.tenant_id.clone(), ctx.now, &settings);
+    session.client_id = client_id.map(|c| bounded("client_id", c)).transpose()?;
+    let mut subject = Subject {
+        user: None,
+        authenticators: None,
+    };
+    apply(state, &ctx, &settings, &mut session, &mut subject, checks).await?;
+    let (token, hash) = tokens::new_session_token(state)?;
+    state.store.insert_session(&session, &hash).await?;
+    let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
+    events::record(
+        state,
+        &ctx,
+        EventType::SessionCreated,
+        session.user_id.as_deref(),
+        detail,
+    )
+    .await?;
+    Ok((
+        view_of(state, &settings, session, subject, ctx.now).await?,
+        token,
+    ))
+}
+
+pub async fn update(
+    state: &Inner,
+    ctx: &Ctx,
+    id: &str,
+    token: &SecretString,
+    checks: Checks,
+) -> Result<(SessionView, SecretString), Error> {
+    refuse_unavailable(&checks)?;
+    let (mut session, current) = state
+        .store
+        .session(id)
+        .await?
+        .ok_or(Error::NotFound("session"))?;
+    if !current.matches(&tokens::session_token_hash(state, token)) || session.is_expired(ctx.now) {
+        return Err(Error::Unauthorized);
+    }
+    let ctx = Ctx {
+        tenant_id: session.tenant_id.clone(),
+        session_id: Some(session.id.clone()),
+        ..ctx.clone()
+    };
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let mut subject = subject_of(state, &session).await?;
+    apply(state, &ctx, &settings, &mut session, &mut subject, checks).await?;
+    session.touch(ctx.now, &settings);
+    let (next_token, next_hash) = tokens::new_session_token(state)?;
+    // Of two updates racing with one token, the second finds it rotated away.
+    if !state
+        .store
+        .update_session(&session, &current, &next_hash)
+        .await?
+    {
+        return Err(Error::Unauthorized);
+    }
+    Ok((
+        view_of(state, &settings, session, subject, ctx.now).await?,
+        next_token,
+    ))
+}
+
+/// The current state of a session the caller may see.
+pub async fn view(state: &Inner, session: Session, now: UnixTime) -> Result<SessionView, Error> {
+    let settings = state.settings(&session.tenant_id).await?;
+    let subject = subject_of(state, &session).await?;
+    view_of(state, &settings, session, subject, now).await
+}
+
+pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<(), Error> {
+    state.store.delete_session(&session.id).await?;
+    let ctx = Ctx {
+        session_id: Some(session.id.clone()),
+        ..ctx.clone()
+    };
+    events::record(
+        state,
+        &ctx,
+        EventType::SessionTerminated,
+        session.user_id.as_deref(),
+        json!({}),
+    )
+    .await
+}
+
+/// Records that a factor passed in a session outside a check (proving a new authenticator
+/// proves possession) and rotates the token.
+pub async fn record_pass(
+    state: &Inner,
+    ctx: &Ctx,
+    session: &Session,
+    factor: Factor,
+) -> Result<SecretString, Error> {
+    let (mut session, current) = state
+        .store
+        .session(&session.id)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let settings = state.settings(&session.tenant_id).await?;
+    session.record_pass(factor, ctx.now);
+    session.touch(ctx.now, &settings);
+    let (token, hash) = tokens::new_session_token(state)?;
+    if !state
+        .store
+        .update_session(&session, &current, &hash)
+        .await?
+    {
+        return Err(Error::Unauthorized);
+    }
+    let ctx = Ctx {
+        session_id: Some(session.id.clone()),
+        ..ctx.clone()
+    };
+    events::record(
+        state,
+        &ctx,
+        EventType::SessionCheckPassed,
+        session.user_id.as_deref(),
+        json!({"factor": factor, "via": "enrolment"}),
+    )
+    .await?;
+    Ok(token)
+}
+
+async fn subject_of(state: &Inner, session: &Session) -> Result<Subject, Error> {
+    let user = match &session.user_id {
+        Some(id) => state.store.user(&session.tenant_id, id).await?,
+        None => None,
+    };
+    Ok(Subject {
+        user,
+        authenticators: None,
+    })
+}
+
+fn refuse_unavailable(checks: &Checks) -> Result<(), Error> {
+    let asked = [
+        (checks.otp_sms.is_some(), Factor::OtpSms),
+        (checks.otp_email.is_some(), Factor::OtpEmail),
+        (checks.webauthn.is_some(), Factor::Webauthn),
+        (
+            checks.security_questions.is_some(),
+            Factor::SecurityQuestions,
+        ),
+    ];
+    match asked
+        .into_iter()
+        .find(|(asked, factor)| *asked && !factor.is_available())
+    {
+        Some((_, factor)) => Err(Error::InvalidRequest(format!(
+            "`{factor}` checks are not available in this version"
+        ))),
+        None => Ok(()),
+    }
+}
+
+async fn apply(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    session: &mut Session,
+    subject: &mut Subject,
+    checks: Checks,
+) -> Result<(), Error> {
+    if let Some(check) = checks.user {
+        identify(state, ctx, session, subject, check).await?;
+    }
+    if let Some(check) = checks.password {
+        if session.user_id.is_none() {
+            return Err(Error::InvalidRequest(
+                "checks.user must identify the user before a password check".to_owned(),
+            ));
+        }
+        if !settings.first_factors.contains(&Factor::Password) {
+            return Err(Error::Forbidden(
+                "passwords are not enabled for this tenant".to_owned(),
+            ));
+        }
+        let outcome =
+            checks::password(state, ctx, settings, subject.user.as_ref(), &check.password).await?;
+        record_outcome(state, ctx, session, outcome, |_| Error::InvalidCredentials).await?;
+    }
+    if let Some(check) = checks.totp {
+        let user = second_factor_gate(settings, session, subject, Factor::Totp, ctx.now)?.clone();
+        let authenticators = subject.authenticators(state).await?;
+        let outcome = checks::totp(
+            state,
+            ctx,
+            settings,
+            &user,
+            authenticators,
+            check.code.expose(),
+        )
+        .await?;
+        record_outcome(state, ctx, session, outcome, code_error).await?;
+    }
+    if let Some(check) = checks.backup_code {
+        let user =
+            second_factor_gate(settings, session, subject, Factor::BackupCode, ctx.now)?.clone();
+        let outcome = checks::backup_code(state, ctx, settings, &user, check.code.expose()).await?;
+        record_outcome(state, ctx, session, outcome, code_error).await?;
+    }
+    Ok(())
+}
+
+async fn identify(
+    state: &Inner,
+    ctx: &Ctx,
+    session: &mut Session,
+    subject: &mut Subject,
+    check: UserCheck,
+) -> Result<(), Error> {
+    let (found, asked) = match (check.login_name, check.user_id) {
+        (Some(name), None) => {
+            let name = bounded("login_name", name.trim().to_lowercase())?;
+            (
+                state
+                    .store
+                    .user_by_login_name(&ctx.tenant_id, &name)
+                    .await?,
+                name,
+            )
+        }
+        (None, Some(id)) => {
+            let id = bounded("user_id", id)?;
+            (state.store.user(&ctx.tenant_id, &id).await?, id)
+        }
+        _ => {
+            return Err(Error::InvalidRequest(
+                "checks.user needs exactly one of login_name and user_id".to_owned(),
+            ));
+        }
+    };
+    // Nobody by that name: a stable stand-in id, so the answer looks like any other user's.
+    let id = match &found {
+        Some(user) => user.id.clone(),
+        None => random::stand_in_id(
+            &state
+                .hashing
+                .hash(&format!("stand-in:{}", ctx.tenant_id), &asked)
+                .0,
+        ),
+    };
+    session.identify(&id, ctx.now)?;
+    *subject = Subject {
+        user: found,
+        authenticators: None,
+    };
+    Ok(())
+}
+
+/// Second factors are checked only for a known user whose first factor has passed: otherwise
+/// anyone could spend a user's second-factor budget and lock them out without their password.
+fn second_factor_gate<'a>(
+    settings: &LoginSettings,
+    session: &Session,
+    subject: &'a Subject,
+    factor: Factor,
+    now: UnixTime,
+) -> Result<&'a User, Error> {
+    if !settings.second_factors.contains(&factor) {
+        return Err(Error::Forbidden(format!(
+            "`{factor}` is not enabled for this tenant"
+        )));
+    }
+    let passed = session.valid_checks(settings, now);
+    let first_done = settings
+        .first_factors
+        .iter()
+        .any(|f| passed.contains_key(f));
+    match &subject.user {
+        Some(user) if first_done => Ok(user),
+        _ => Err(Error::InvalidRequest(
+            "a first factor (password) must pass before a second factor".to_owned(),
+        )),
+    }
+}
+
+fn code_error(outcome: CheckOutcome) -> Error {
+    match outcome {
+        CheckOutcome::Replayed { attempts_left } => Error::ReplayedCode { attempts_left },
+        CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
+        _ => Error::InvalidCode { attempts_left: 0 },
+    }
+}
+
+async fn record_outcome(
+    state: &Inner,
+    ctx: &Ctx,
+    session: &mut Session,
+    outcome: CheckOutcome,
+    failure: impl Fn(CheckOutcome) -> Error,
+) -> Result<(), Error> {
+    match outcome {
+        CheckOutcome::Passed { factor, at } => {
+            session.record_pass(factor, at);
+            events::record(
+                state,
+                ctx,
+                EventType::SessionCheckPassed,
+                session.user_id.as_deref(),
+                json!({"factor": factor}),
+            )
+            .await
+        }
+        CheckOutcome::Locked { until } => Err(Error::Locked { until }),
+        other => Err(failure(other)),
+    }
+}
+
+async fn view_of(
+    state: &Inner,
+    settings: &LoginSettings,
+    session: Session,
+    mut subject: Subject,
+    now: UnixTime,
+) -> Result<SessionView, Error> {
+    let active = active_factors(state, &mut subject).await?;
+    let user_mfa = subject.user.as_ref().map(|user| UserMfa {
+        mfa_enabled: user.mfa_enabled,
+        required_factors: &user.required_factors,
+        active_factors: &active,
+    });
+    // A stand-in user is evaluated like a user with nothing set up.
+    let nobody = UserMfa {
+        mfa_enabled: false,
+        required_factors: &[],
+        active_factors: &[],
+    };
+    let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
+    let info = mfa_info::evaluate(settings, user_mfa, &session.valid_checks(settings, now));
+    Ok(SessionView {
+        session,
+        user: subject.user,
+        info,
+    })
+}
+
+/// Factors with an active authenticator; a backup-code set counts while a code is left.
+async fn active_factors(state: &Inner, subject: &mut Subject) -> Result<Vec<Factor>, Error> {
+    let user_id = subject.user.as_ref().map(|u| u.id.clone());
+    let mut factors: Vec<Factor> = subject
+        .authenticators(state)
+        .await?
+        .iter()
+        .filter(|a| a.is_usable())
+        .map(|a| a.factor)
+        .collect();
+    factors.sort();
+    factors.dedup();
+    if let (Some(user_id), true) = (user_id, factors.contains(&Factor::BackupCode)) {
+        if state.store.unused_backup_codes(&user_id).await? == 0 {
+            factors.retain(|f| *f != Factor::BackupCode);
+        }
+    }
+    Ok(factors)
+}
+
+fn bounded(field: &str, value: String) -> Result<String, Error> {
+    if value.is_empty() || value.len() > 256 {
+        return Err(Error::InvalidRequest(format!(
+            "{field} must have 1 to 256 characters"
+        )));
+    }
+    Ok(value)
+}

@@ -1,0 +1,115 @@
+//! Who is calling: an administrator (admin token), a user in a sign-in (session token), and from
+//! which address.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use twofold_core::secrets::{ADMIN_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, SecretString};
+use twofold_core::session::Session;
+
+use crate::error::Error;
+use crate::flows::tokens;
+use crate::state::AppState;
+
+/// The bearer token of the request, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<SecretString> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| SecretString::new(token.trim().to_owned()))
+}
+
+/// A request carrying a valid admin token; holds the tenant it administers.
+pub struct Admin {
+    pub tenant_id: String,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
+        if !token.expose().starts_with(ADMIN_TOKEN_PREFIX) {
+            return Err(Error::Unauthorized);
+        }
+        let tenant_id = tokens::admin_tenant(state, &token)
+            .await?
+            .ok_or(Error::Unauthorized)?;
+        Ok(Admin { tenant_id })
+    }
+}
+
+/// Either credential: the admin token, or the session token of a user signing in.
+pub enum Caller {
+    Admin { tenant_id: String },
+    Session(Box<Session>),
+}
+
+impl Caller {
+    pub fn tenant_id(&self) -> &str {
+        match self {
+            Caller::Admin { tenant_id } => tenant_id,
+            Caller::Session(session) => &session.tenant_id,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
+        if token.expose().starts_with(SESSION_TOKEN_PREFIX) {
+            let now = state.clock.now();
+            let session = tokens::session_of_token(state, &token, now)
+                .await?
+                .ok_or(Error::Unauthorized)?;
+            return Ok(Caller::Session(Box::new(session)));
+        }
+        Admin::from_request_parts(parts, state)
+            .await
+            .map(|admin| Caller::Admin {
+                tenant_id: admin.tenant_id,
+            })
+    }
+}
+
+/// The client's address for the audit log: the peer, or the first `X-Forwarded-For` hop when
+/// the operator said a proxy in front sets it.
+pub struct ClientIp(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|ip| ip.trim().to_owned());
+            if forwarded.is_some() {
+                return Ok(ClientIp(forwarded));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip().to_string());
+        Ok(ClientIp(peer))
+    }
+}

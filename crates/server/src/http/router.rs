@@ -1,0 +1,67 @@
+//! Every route of the API, with the layers that guard them all.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{authenticators, events, health, sessions, settings, users};
+use crate::error::Error;
+use crate::state::AppState;
+
+/// Request bodies are small JSON documents; anything larger is refused before it is read.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/v1/users", post(users::create))
+        .route(
+            "/v1/users/{id}",
+            get(users::get).patch(users::patch).delete(users::delete),
+        )
+        .route("/v1/users/{id}/unlock", post(users::unlock))
+        .route("/v1/users/{id}/authenticators", get(authenticators::list))
+        .route(
+            "/v1/users/{id}/authenticators/{authenticator_id}",
+            axum::routing::delete(authenticators::remove),
+        )
+        .route("/v1/users/{id}/totp", post(authenticators::start_totp))
+        .route(
+            "/v1/users/{id}/totp/verify",
+            post(authenticators::verify_totp),
+        )
+        .route(
+            "/v1/users/{id}/backup-codes",
+            post(authenticators::new_backup_codes),
+        )
+        .route(
+            "/v1/settings/login",
+            get(settings::get_login).put(settings::put_login),
+        )
+        .route("/v1/sessions", post(sessions::create))
+        .route(
+            "/v1/sessions/{id}",
+            get(sessions::get)
+                .patch(sessions::patch)
+                .delete(sessions::delete),
+        )
+        .route("/v1/sessions/{id}/mfa", get(sessions::mfa))
+        .route("/v1/events", get(events::list))
+        .fallback(|| async { Error::NotFound("route") })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            axum::http::header::AUTHORIZATION,
+        ]))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(Error::Internal(
+                "handler panicked".to_owned(),
+            ))
+        }))
+        .with_state(state)
+}
