@@ -1,0 +1,400 @@
+//! Signing in: password, TOTP, backup codes, lockout, replay, token rotation, enumeration.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use serde_json::json;
+use support::{PASSWORD, Session, apps};
+
+#[tokio::test]
+async fn password_then_totp_satisfies_mfa_and_every_update_rotates_the_token() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let started = app
+            .start_session(
+                json!({"user": {"login_name": "alice"}, "password": {"password": PASSWORD}}),
+            )
+            .await
+            .created();
+        assert_eq!(started["mfa"]["satisfied"], false, "{}", app.backend);
+        assert_eq!(started["mfa"]["factors"]["next"], json!(["totp"]));
+        assert_eq!(started["user_id"], alice.id.as_str());
+        let mut session = Session::from(&started);
+        let first_token = session.token.clone();
+
+        let done = app.check_totp(&mut session, &alice.totp_now()).await.ok();
+        assert_eq!(done["mfa"]["satisfied"], true);
+        assert!(done["checks"]["totp"]["checked_at"].is_string());
+        assert_ne!(session.token, first_token);
+
+        // The old token is dead for updates and reads; the new one works.
+        let stale = Session {
+            token: first_token,
+            ..session.clone()
+        };
+        app.check(&mut stale.clone(), json!({}))
+            .await
+            .problem("unauthorized");
+        let path = format!("/v1/sessions/{}", session.id);
+        app.request(reqwest::Method::GET, &path, Some(&stale.token), None)
+            .await
+            .problem("unauthorized");
+        let read = app
+            .request(reqwest::Method::GET, &path, Some(&session.token), None)
+            .await
+            .ok();
+        assert_eq!(read["mfa"]["satisfied"], true);
+        assert!(
+            read.get("session_token").is_none(),
+            "a read does not hand out a token"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_replayed_totp_code_is_refused_even_in_another_session() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let code = alice.totp_now();
+        let mut first = app.sign_in_with_password(&alice).await;
+        app.check_totp(&mut first, &code).await.ok();
+        let mut second = app.sign_in_with_password(&alice).await;
+        let refused = app
+            .check_totp(&mut second, &code)
+            .await
+            .problem("replayed_code");
+        assert_eq!(refused["attempts_left"], 4);
+        // An older step is refused too once a newer one was used.
+        app.check_totp(&mut second, &alice.totp[0].next())
+            .await
+            .ok();
+        app.check_totp(&mut second, &alice.totp_now())
+            .await
+            .problem("replayed_code");
+    }
+}
+
+#[tokio::test]
+async fn two_sign_ins_racing_with_one_code_let_exactly_one_through() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let code = alice.totp_now();
+        let mut sessions = Vec::new();
+        for _ in 0..6 {
+            sessions.push(app.sign_in_with_password(&alice).await);
+        }
+        let tasks: Vec<_> = sessions
+            .into_iter()
+            .map(|session| {
+                let (http, code) = (app.http.clone(), code.clone());
+                let url = format!("{}/v1/sessions/{}", app.base, session.id);
+                let body =
+                    json!({"session_token": session.token, "checks": {"totp": {"code": code}}});
+                tokio::spawn(async move {
+                    http.patch(url)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "{statuses:?} on {}",
+            app.backend
+        );
+    }
+}
+
+#[tokio::test]
+async fn five_wrong_codes_lock_for_fifteen_minutes_until_an_admin_unlocks() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let mut session = app.sign_in_with_password(&alice).await;
+        for left in (1..=4).rev() {
+            let refused = app
+                .check_totp(&mut session, "000000")
+                .await
+                .problem("invalid_code");
+            assert_eq!(refused["attempts_left"], left);
+        }
+        let locked = app
+            .check_totp(&mut session, "000000")
+            .await
+            .problem("locked");
+        assert_eq!(locked["status"], 423);
+        assert!(locked["locked_until"].is_string());
+        // Locked: even the right code is refused, and the session is unchanged by it.
+        let token_before = session.token.clone();
+        app.check_totp(&mut session, &alice.totp_now())
+            .await
+            .problem("locked");
+        assert_eq!(session.token, token_before);
+        let view = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/v1/sessions/{}", session.id),
+                Some(&session.token),
+                None,
+            )
+            .await
+            .ok();
+        assert!(view["checks"].get("totp").is_none());
+        assert_eq!(
+            app.events(&format!("user_id={}&type=user.locked", alice.id))
+                .await
+                .len(),
+            1
+        );
+
+        let unlocked = app
+            .admin_post(&format!("/v1/users/{}/unlock", alice.id), json!({}))
+            .await
+            .ok();
+        assert_eq!(unlocked["lockout"]["second_factor"]["locked"], false);
+        app.check_totp(&mut session, &alice.totp_now()).await.ok();
+        assert_eq!(
+            app.events(&format!("user_id={}&type=user.unlocked", alice.id))
+                .await
+                .len(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn block_mode_holds_until_unlock_and_a_success_resets_the_run() {
+    for app in apps().await {
+        app.settings(json!({"lockout": {"mode": "block", "max_attempts": 3}}))
+            .await;
+        let alice = app.user_with_totp("alice").await;
+        let mut session = app.sign_in_with_password(&alice).await;
+        app.check_totp(&mut session, "111111")
+            .await
+            .problem("invalid_code");
+        app.check_totp(&mut session, "222222")
+            .await
+            .problem("invalid_code");
+        app.check_totp(&mut session, &alice.totp_now()).await.ok();
+        let user = app.admin_get(&format!("/v1/users/{}", alice.id)).await.ok();
+        assert_eq!(
+            user["lockout"]["second_factor"]["failures"], 0,
+            "a pass ends the run of failures"
+        );
+        for _ in 0..2 {
+            app.check_totp(&mut session, "333333")
+                .await
+                .problem("invalid_code");
+        }
+        let locked = app
+            .check_totp(&mut session, "444444")
+            .await
+            .problem("locked");
+        assert_eq!(
+            locked["locked_until"],
+            serde_json::Value::Null,
+            "blocked has no end"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ten_wrong_passwords_lock_the_password_budget_only() {
+    for app in apps().await {
+        let bob = app.user("bob", json!({})).await;
+        for _ in 0..9 {
+            app.start_session(json!({"user": {"login_name": "bob"}, "password": {"password": "wrong horse battery"}}))
+                .await
+                .problem("invalid_credentials");
+        }
+        app.start_session(
+            json!({"user": {"login_name": "bob"}, "password": {"password": "wrong horse battery"}}),
+        )
+        .await
+        .problem("locked");
+        app.start_session(
+            json!({"user": {"login_name": "bob"}, "password": {"password": PASSWORD}}),
+        )
+        .await
+        .problem("locked");
+        let user = app.admin_get(&format!("/v1/users/{}", bob.id)).await.ok();
+        assert_eq!(user["lockout"]["password"]["locked"], true);
+        assert_eq!(user["lockout"]["second_factor"]["failures"], 0);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_login_name_gets_the_same_answers_as_a_wrong_password() {
+    for app in apps().await {
+        app.user("carol", json!({})).await;
+        let wrong = app
+            .start_session(json!({"user": {"login_name": "carol"}, "password": {"password": "not her password"}}))
+            .await
+            .problem("invalid_credentials");
+        let nobody = app
+            .start_session(json!({"user": {"login_name": "nobody"}, "password": {"password": "not her password"}}))
+            .await
+            .problem("invalid_credentials");
+        assert_eq!(wrong, nobody);
+
+        let known = app
+            .start_session(json!({"user": {"login_name": "carol"}}))
+            .await
+            .created();
+        let unknown = app
+            .start_session(json!({"user": {"login_name": "nobody"}}))
+            .await
+            .created();
+        assert_eq!(known["mfa"], unknown["mfa"]);
+        assert_eq!(
+            known["user_id"].as_str().unwrap().len(),
+            unknown["user_id"].as_str().unwrap().len()
+        );
+        let again = app
+            .start_session(json!({"user": {"login_name": "nobody"}}))
+            .await
+            .created();
+        assert_eq!(unknown["user_id"], again["user_id"], "a stand-in is stable");
+    }
+}
+
+#[tokio::test]
+async fn second_factors_wait_for_the_first_and_spend_no_budget_before_it() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let started = app
+            .start_session(json!({"user": {"login_name": "alice"}}))
+            .await
+            .created();
+        let mut session = Session::from(&started);
+        assert_eq!(
+            started["mfa"]["factors"]["already_setup"],
+            json!([]),
+            "nothing is told before the password"
+        );
+        app.check_totp(&mut session, "123456")
+            .await
+            .problem("invalid_request");
+        let user = app.admin_get(&format!("/v1/users/{}", alice.id)).await.ok();
+        assert_eq!(user["lockout"]["second_factor"]["failures"], 0);
+        // A session keeps its user.
+        app.check(
+            &mut session,
+            json!({"user": {"login_name": "someone-else"}}),
+        )
+        .await
+        .problem("invalid_request");
+    }
+}
+
+#[tokio::test]
+async fn backup_codes_are_single_use_recovery_and_a_new_set_voids_the_old() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let first = app
+            .admin_post(&format!("/v1/users/{}/backup-codes", alice.id), json!({}))
+            .await
+            .created();
+        let codes: Vec<String> = first["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(codes.len(), 10);
+
+        let mut session = app.sign_in_with_password(&alice).await;
+        let spaced = codes[0].to_lowercase().replace('-', " ");
+        let done = app
+            .check(&mut session, json!({"backup_code": {"code": spaced}}))
+            .await
+            .ok();
+        assert_eq!(
+            done["mfa"]["satisfied"], true,
+            "a backup code stands in for the TOTP"
+        );
+        let mut again = app.sign_in_with_password(&alice).await;
+        app.check(&mut again, json!({"backup_code": {"code": codes[0]}}))
+            .await
+            .problem("invalid_code");
+
+        app.admin_post(&format!("/v1/users/{}/backup-codes", alice.id), json!({}))
+            .await
+            .created();
+        app.check(&mut again, json!({"backup_code": {"code": codes[1]}}))
+            .await
+            .problem("invalid_code");
+        let stored = app
+            .admin_get(&format!("/v1/users/{}/authenticators", alice.id))
+            .await
+            .ok();
+        assert_eq!(
+            stored
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["factor"] == "backup-code")
+                .count(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn checks_stop_counting_after_their_lifetime() {
+    for app in apps().await {
+        app.settings(json!({"second_factor_check_lifetime": 1}))
+            .await;
+        let alice = app.user_with_totp("alice").await;
+        let mut session = app.sign_in_with_password(&alice).await;
+        assert_eq!(
+            app.check_totp(&mut session, &alice.totp_now()).await.ok()["mfa"]["satisfied"],
+            true
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let path = format!("/v1/sessions/{}/mfa", session.id);
+        let mfa = app
+            .request(reqwest::Method::GET, &path, Some(&session.token), None)
+            .await
+            .ok();
+        assert_eq!(mfa["satisfied"], false);
+        assert_eq!(mfa["factors"]["next"], json!(["totp"]));
+    }
+}
+
+#[tokio::test]
+async fn a_terminated_session_is_gone() {
+    for app in apps().await {
+        let alice = app.user("alice", json!({})).await;
+        let session = app.sign_in_with_password(&alice).await;
+        let path = format!("/v1/sessions/{}", session.id);
+        assert_eq!(
+            app.request(reqwest::Method::DELETE, &path, Some(&session.token), None)
+                .await
+                .status,
+            204
+        );
+        app.request(reqwest::Method::GET, &path, Some(&session.token), None)
+            .await
+            .problem("unauthorized");
+        let kinds: Vec<_> = app
+            .events(&format!("user_id={}", alice.id))
+            .await
+            .iter()
+            .map(|e| e["type"].clone())
+            .collect();
+        assert!(
+            kinds.contains(&json!("session.terminated"))
+                && kinds.contains(&json!("session.check_passed")),
+            "{kinds:?}"
+        );
+    }
+}

@@ -1,0 +1,379 @@
+//! The test harness: the real server on 127.0.0.1 with a random port and a fresh database, once
+//! on SQLite and once on PostgreSQL (when TWOFOLD_TEST_DATABASE_URL is set), spoken to over HTTP.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod proxy;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use twofold_server::{Config, app};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{prefix}_{}_{nanos}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+pub struct TestApp {
+    pub backend: &'static str,
+    pub base: String,
+    pub admin: String,
+    pub http: reqwest::Client,
+    pub data_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// A fresh server per backend.
+pub async fn apps() -> Vec<TestApp> {
+    let mut apps = vec![TestApp::spawn("sqlite", None).await];
+    if let Ok(url) = std::env::var("TWOFOLD_TEST_DATABASE_URL") {
+        apps.push(TestApp::spawn("postgres", Some(url)).await);
+    }
+    apps
+}
+
+pub fn config(database_url: Option<String>) -> Config {
+    let data_dir = std::env::temp_dir().join(unique("twofold_test"));
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_schema: database_url.as_ref().map(|_| unique("it")),
+        database_url,
+        data_dir,
+        ..Config::default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: &'static str, database_url: Option<String>) -> TestApp {
+        Self::spawn_with(backend, config(database_url)).await
+    }
+
+    pub async fn spawn_with(backend: &'static str, config: Config) -> TestApp {
+        let prepared = app::prepare(&config).await.unwrap();
+        let admin = prepared
+            .first_admin_token
+            .expect("a fresh install prints an admin token")
+            .expose()
+            .to_owned();
+        let listener = app::bind(&config).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app::serve(listener, prepared.state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestApp {
+            backend,
+            base,
+            admin,
+            http: reqwest::Client::new(),
+            data_dir: config.data_dir,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Resp::from(request.send().await.unwrap()).await
+    }
+
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Resp {
+        let request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.admin)
+            .header("content-type", content_type)
+            .body(body);
+        Resp::from(request.send().await.unwrap()).await
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Resp {
+        self.request(reqwest::Method::GET, path, Some(&self.admin), None)
+            .await
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> Resp {
+        self.request(reqwest::Method::POST, path, Some(&self.admin), Some(body))
+            .await
+    }
+
+    pub async fn admin_patch(&self, path: &str, body: Value) -> Resp {
+        self.request(reqwest::Method::PATCH, path, Some(&self.admin), Some(body))
+            .await
+    }
+
+    pub async fn admin_put(&self, path: &str, body: Value) -> Resp {
+        self.request(reqwest::Method::PUT, path, Some(&self.admin), Some(body))
+            .await
+    }
+
+    pub async fn admin_delete(&self, path: &str) -> Resp {
+        self.request(reqwest::Method::DELETE, path, Some(&self.admin), None)
+            .await
+    }
+
+    pub async fn settings(&self, change: Value) {
+        let mut settings = self.admin_get("/v1/settings/login").await.ok();
+        merge(&mut settings, change);
+        self.admin_put("/v1/settings/login", settings).await.ok();
+    }
+
+    /// A user with a password (and `extra` fields), no factors.
+    pub async fn user(&self, username: &str, extra: Value) -> TestUser {
+        let mut body = json!({"username": username, "password": PASSWORD});
+        merge(&mut body, extra);
+        let created = self.admin_post("/v1/users", body).await.created();
+        TestUser {
+            id: created["id"].as_str().unwrap().to_owned(),
+            username: username.to_owned(),
+            totp: Vec::new(),
+        }
+    }
+
+    /// A user with MFA enabled and one active TOTP authenticator.
+    pub async fn user_with_totp(&self, username: &str) -> TestUser {
+        let mut user = self.user(username, json!({"mfa_enabled": true})).await;
+        self.enrol_totp(&mut user, None).await;
+        user
+    }
+
+    /// Enrols and proves a TOTP authenticator as admin; returns its id.
+    pub async fn enrol_totp(&self, user: &mut TestUser, name: Option<&str>) -> String {
+        let started = self
+            .admin_post(
+                &format!("/v1/users/{}/totp", user.id),
+                json!({"name": name}),
+            )
+            .await
+            .created();
+        let generator = Generator::from_uri(started["uri"].as_str().unwrap());
+        // Prove with the previous step's code so the current one is left for sign-in checks.
+        let code = generator.code_at(now() - 30);
+        let id = started["authenticator_id"].as_str().unwrap().to_owned();
+        self.admin_post(
+            &format!("/v1/users/{}/totp/verify", user.id),
+            json!({"authenticator_id": id, "code": code}),
+        )
+        .await
+        .ok();
+        user.totp.push(generator);
+        id
+    }
+
+    pub async fn start_session(&self, checks: Value) -> Resp {
+        self.request(
+            reqwest::Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"checks": checks})),
+        )
+        .await
+    }
+
+    pub async fn sign_in_with_password(&self, user: &TestUser) -> Session {
+        let body = self
+            .start_session(
+                json!({"user": {"login_name": user.username}, "password": {"password": PASSWORD}}),
+            )
+            .await
+            .created();
+        Session::from(&body)
+    }
+
+    /// PATCHes checks into a session; on success the session's token is the rotated one.
+    pub async fn check(&self, session: &mut Session, checks: Value) -> Resp {
+        let body = json!({"session_token": session.token, "checks": checks});
+        let resp = self
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/v1/sessions/{}", session.id),
+                None,
+                Some(body),
+            )
+            .await;
+        if resp.status == 200 {
+            session.token = resp.body["session_token"].as_str().unwrap().to_owned();
+        }
+        resp
+    }
+
+    pub async fn check_totp(&self, session: &mut Session, code: &str) -> Resp {
+        self.check(session, json!({"totp": {"code": code}})).await
+    }
+
+    pub async fn events(&self, query: &str) -> Vec<Value> {
+        self.admin_get(&format!("/v1/events?limit=500&{query}"))
+            .await
+            .ok()["events"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+pub fn merge(target: &mut Value, change: Value) {
+    match (target, change) {
+        (Value::Object(target), Value::Object(change)) => {
+            for (key, value) in change {
+                merge(target.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (target, change) => *target = change,
+    }
+}
+
+/// TOTP codes from an independent implementation (totp-rs), configured from the server's
+/// provisioning URI: it also proves the URI is one authenticator apps accept.
+pub struct Generator(totp_rs::Totp);
+
+impl Generator {
+    pub fn from_uri(uri: &str) -> Generator {
+        Generator(totp_rs::Totp::from_url(uri).expect("the otpauth URI parses"))
+    }
+
+    pub fn code_at(&self, unix: u64) -> String {
+        self.0.generate(unix).to_string()
+    }
+
+    pub fn now(&self) -> String {
+        self.code_at(now())
+    }
+
+    /// The code of the step after the current one (accepted through one step of skew).
+    pub fn next(&self) -> String {
+        self.code_at(now() + 30)
+    }
+}
+
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub totp: Vec<Generator>,
+}
+
+impl TestUser {
+    pub fn totp_now(&self) -> String {
+        self.totp[0].now()
+    }
+}
+
+#[derive(Clone)]
+pub struct Session {
+    pub id: String,
+    pub token: String,
+}
+
+impl Session {
+    pub fn from(body: &Value) -> Session {
+        Session {
+            id: body["session_id"].as_str().unwrap().to_owned(),
+            token: body["session_token"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    async fn from(response: reqwest::Response) -> Resp {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn ok(self) -> Value {
+        assert_eq!(self.status, 200, "{:?}", self.body);
+        self.body
+    }
+
+    pub fn created(self) -> Value {
+        assert_eq!(self.status, 201, "{:?}", self.body);
+        self.body
+    }
+
+    /// Asserts an RFC 9457 problem with this stable code; returns the body.
+    pub fn problem(self, code: &str) -> Value {
+        assert_eq!(
+            self.body["code"], code,
+            "status {} body {:?}",
+            self.status, self.body
+        );
+        assert_eq!(self.headers["content-type"], "application/problem+json");
+        assert_eq!(self.body["status"], self.status);
+        assert!(self.status >= 400 && self.status != 500, "{self:?}");
+        assert!(
+            self.body["detail"].is_string()
+                && self.body["type"].is_string()
+                && self.body["title"].is_string()
+        );
+        self.body
+    }
+}
