@@ -53,8 +53,12 @@ pub fn master_key(config: &Config, random: &dyn Random) -> Result<MasterKey, Err
 }
 
 pub async fn prepare(config: &Config) -> Result<Prepared, Error> {
+    prepare_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// As [`prepare`], with the clock given: tests move time instead of waiting for it.
+pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Prepared, Error> {
     let random: Arc<dyn Random> = Arc::new(OsRandom);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let key = master_key(config, random.as_ref())?;
     let store: Arc<dyn Store> = Arc::new(open_store(config).await?);
     let passwords = PasswordHasher::new(config.password_hash_concurrency, random.as_ref())?;

@@ -171,6 +171,25 @@ async fn five_wrong_codes_lock_for_fifteen_minutes_until_an_admin_unlocks() {
 }
 
 #[tokio::test]
+async fn a_suspension_ends_by_itself_after_fifteen_minutes() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let mut session = app.sign_in_with_password(&alice).await;
+        for _ in 0..5 {
+            app.check_totp(&mut session, "000000").await;
+        }
+        app.advance(899);
+        let code = alice.totp[0].code_at(app.server_now());
+        app.check_totp(&mut session, &code).await.problem("locked");
+        app.advance(2);
+        let mut fresh = app.sign_in_with_password(&alice).await;
+        app.check_totp(&mut fresh, &alice.totp[0].code_at(app.server_now()))
+            .await
+            .ok();
+    }
+}
+
+#[tokio::test]
 async fn block_mode_holds_until_unlock_and_a_success_resets_the_run() {
     for app in apps().await {
         app.settings(json!({"lockout": {"mode": "block", "max_attempts": 3}}))

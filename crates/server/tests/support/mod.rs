@@ -5,12 +5,15 @@
 pub mod proxy;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+use twofold_core::UnixTime;
+use twofold_server::clock::{Clock, SystemClock};
 use twofold_server::{Config, app};
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -35,8 +38,25 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
+/// The wall clock plus an offset the test can move forward.
+#[derive(Default)]
+pub struct ShiftedClock(AtomicI64);
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> UnixTime {
+        UnixTime(SystemClock.now().0 + self.0.load(Ordering::SeqCst))
+    }
+
+    fn now_millis(&self) -> u64 {
+        SystemClock
+            .now_millis()
+            .saturating_add_signed(self.0.load(Ordering::SeqCst) * 1000)
+    }
+}
+
 pub struct TestApp {
     pub backend: &'static str,
+    pub clock: Arc<ShiftedClock>,
     pub base: String,
     pub admin: String,
     pub http: reqwest::Client,
@@ -80,7 +100,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: &'static str, config: Config) -> TestApp {
-        let prepared = app::prepare(&config).await.unwrap();
+        let clock = Arc::new(ShiftedClock::default());
+        let prepared = app::prepare_with_clock(&config, clock.clone())
+            .await
+            .unwrap();
         let admin = prepared
             .first_admin_token
             .expect("a fresh install prints an admin token")
@@ -98,6 +121,7 @@ impl TestApp {
         });
         TestApp {
             backend,
+            clock,
             base,
             admin,
             http: reqwest::Client::new(),
@@ -105,6 +129,16 @@ impl TestApp {
             stop: Some(stop),
             server: Some(server),
         }
+    }
+
+    /// Moves the server's clock forward (TOTP codes then come from `now() + seconds` too).
+    pub fn advance(&self, seconds: i64) {
+        self.clock.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    /// The server's notion of now, in Unix seconds.
+    pub fn server_now(&self) -> u64 {
+        self.clock.now().0 as u64
     }
 
     pub async fn request(
