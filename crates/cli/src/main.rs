@@ -73,12 +73,13 @@ fn main() -> anyhow::Result<()> {
 
 async fn serve(args: StorageArgs) -> anyhow::Result<()> {
     let config = args.config()?;
+    // Bind first: a taken port must not cost the one-time admin token of a first start.
+    let listener = app::bind(&config).await?;
     let prepared = app::prepare(&config).await.context("start-up failed")?;
     if let Some(token) = &prepared.first_admin_token {
         // Printed once, on the first start, so the operator can reach the admin API.
         println!("admin token (shown once): {}", token.expose());
     }
-    let listener = app::bind(&config).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "twofold listening on http://{address}");
     app::serve(listener, prepared.state, shutdown_signal()).await?;

@@ -111,16 +111,16 @@ impl LoginSettings {
                 )));
             }
         }
-        if let Some(requirement) = &self.mfa.require {
-            if let Some(f) = requirement
-                .factors()
-                .into_iter()
-                .find(|f| !self.second_factors.contains(f))
-            {
-                return Err(DomainError::invalid(format!(
-                    "mfa.require names `{f}`, which is not in second_factors"
-                )));
-            }
+        let required = self
+            .mfa
+            .require
+            .as_ref()
+            .map(Requirement::factors)
+            .unwrap_or_default();
+        if let Some(f) = required.iter().find(|f| !self.second_factors.contains(f)) {
+            return Err(DomainError::invalid(format!(
+                "mfa.require names `{f}`, which is not in second_factors"
+            )));
         }
         self.lockout.validate()?;
         let otp = &self.otp;

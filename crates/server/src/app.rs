@@ -59,8 +59,9 @@ pub async fn prepare(config: &Config) -> Result<Prepared, Error> {
 /// As [`prepare`], with the clock given: tests move time instead of waiting for it.
 pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Prepared, Error> {
     let random: Arc<dyn Random> = Arc::new(OsRandom);
-    let key = master_key(config, random.as_ref())?;
+    // The store first: a bad database URL should leave no key file behind.
     let store: Arc<dyn Store> = Arc::new(open_store(config).await?);
+    let key = master_key(config, random.as_ref())?;
     let passwords = PasswordHasher::new(config.password_hash_concurrency, random.as_ref())?;
     let state = AppState(Arc::new(Inner {
         store,

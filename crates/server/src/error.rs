@@ -36,7 +36,7 @@ pub enum Error {
     SetupRequired { next: Vec<Factor> },
     #[error("too many requests")]
     RateLimited { retry_after_seconds: u64 },
-    #[error("a dependency is unavailable")]
+    #[error("a dependency is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),

@@ -1,3 +1,5 @@
+#![allow(clippy::field_reassign_with_default)]
+
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -31,12 +31,12 @@ pub async fn list(
     admin: Admin,
     ApiQuery(params): ApiQuery<Params>,
 ) -> Result<Response, Error> {
-    if let Some(kind) = &params.kind {
-        if EventType::parse(kind).is_none() {
-            return Err(Error::InvalidRequest(format!(
-                "unknown event type `{kind}`"
-            )));
-        }
+    if let Some(kind) = &params.kind
+        && EventType::parse(kind).is_none()
+    {
+        return Err(Error::InvalidRequest(format!(
+            "unknown event type `{kind}`"
+        )));
     }
     let after = match params.after.as_deref() {
         None | Some("") => None,

@@ -29,12 +29,12 @@ pub async fn password(
     user: Option<&User>,
     password: &SecretString,
 ) -> Result<CheckOutcome, Error> {
-    if let Some(user) = user {
-        if user.password.lock.is_locked(ctx.now) {
-            return Ok(CheckOutcome::Locked {
-                until: user.password.lock.until(),
-            });
-        }
+    if let Some(user) = user
+        && user.password.lock.is_locked(ctx.now)
+    {
+        return Ok(CheckOutcome::Locked {
+            until: user.password.lock.until(),
+        });
     }
     let stored = user.and_then(|u| u.password_hash.as_deref());
     let matched = state.passwords.verify(password, stored).await?;

@@ -53,12 +53,12 @@ pub async fn authorize(
         Caller::Admin { .. } => None,
         Caller::Session(session) => Some(session.as_ref().clone()),
     };
-    if let Some(session) = &session {
-        if session.user_id.as_deref() != Some(user_id) {
-            return Err(Error::Forbidden(
-                "a session may only change its own user".to_owned(),
-            ));
-        }
+    if let Some(session) = &session
+        && session.user_id.as_deref() != Some(user_id)
+    {
+        return Err(Error::Forbidden(
+            "a session may only change its own user".to_owned(),
+        ));
     }
     let user = users::get(state, caller.tenant_id(), user_id).await?;
     let Some(session) = session else {

@@ -441,10 +441,10 @@ async fn active_factors(state: &Inner, subject: &mut Subject) -> Result<Vec<Fact
         .collect();
     factors.sort();
     factors.dedup();
-    if let (Some(user_id), true) = (user_id, factors.contains(&Factor::BackupCode)) {
-        if state.store.unused_backup_codes(&user_id).await? == 0 {
-            factors.retain(|f| *f != Factor::BackupCode);
-        }
+    if let (Some(user_id), true) = (user_id, factors.contains(&Factor::BackupCode))
+        && state.store.unused_backup_codes(&user_id).await? == 0
+    {
+        factors.retain(|f| *f != Factor::BackupCode);
     }
     Ok(factors)
 }

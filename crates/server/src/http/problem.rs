@@ -92,10 +92,9 @@ impl IntoResponse for Error {
         if let Error::RateLimited {
             retry_after_seconds,
         } = self
+            && let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string())
         {
-            if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
-                headers.insert(header::RETRY_AFTER, value);
-            }
+            headers.insert(header::RETRY_AFTER, value);
         }
         response
     }
