@@ -42,9 +42,16 @@ pub async fn totp_checks(
     concurrency: usize,
     limit: Duration,
 ) -> anyhow::Result<Report> {
-    let mut sessions = Vec::new();
+    let mut signing_in = Vec::new();
     for user in &users {
-        sessions.push(sign_in_with_password(client, user).await?);
+        let (client, user) = (client.clone(), user.clone());
+        signing_in.push(tokio::spawn(async move {
+            sign_in_with_password(&client, &user).await
+        }));
+    }
+    let mut sessions = Vec::new();
+    for task in signing_in {
+        sessions.push(task.await??);
     }
     let queue = Arc::new(Mutex::new(
         users.into_iter().zip(sessions).collect::<Vec<_>>(),

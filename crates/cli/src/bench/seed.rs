@@ -109,8 +109,9 @@ async fn seed_one(client: &Client, username: &str, count: usize) -> anyhow::Resu
             .decode(secret.as_bytes())
             .context("secret is not base32")?;
         let seed = Seed::new(bytes);
-        // Prove with the previous step's code, leaving the current and next steps to spend.
-        let step = TotpParams::default().step_at(now()).saturating_sub(1);
+        // Prove with the current step's code: the next ones are left to spend, and a step
+        // boundary passing on the way to the server still leaves it inside the skew window.
+        let step = TotpParams::default().step_at(now());
         let verify = json!({"authenticator_id": text(&started, "authenticator_id")?, "code": code(&seed, step)});
         client
             .admin_post(&format!("/v1/users/{id}/totp/verify"), verify)
