@@ -17,7 +17,7 @@ use crate::http::router::router;
 use crate::keys;
 use crate::password_hasher::PasswordHasher;
 use crate::random::{OsRandom, Random};
-use crate::state::{AppState, DEFAULT_TENANT, Inner};
+use crate::state::{AppState, DEFAULT_TENANT, Inner, SettingsCache};
 
 /// A prepared server: state ready, and the admin token if this start created the tenant.
 pub struct Prepared {
@@ -65,6 +65,7 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
     let passwords = PasswordHasher::new(config.password_hash_concurrency, random.as_ref())?;
     let state = AppState(Arc::new(Inner {
         store,
+        settings_cache: SettingsCache::default(),
         sealing: key.sealing_key(),
         hashing: key.hashing_key(),
         clock,

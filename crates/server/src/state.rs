@@ -1,6 +1,7 @@
 //! What every request can reach: the store, keys, clock, randomness and the password hasher.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use twofold_core::secrets::{HashingKey, SealingKey};
 use twofold_core::settings::LoginSettings;
@@ -19,6 +20,7 @@ pub struct AppState(pub Arc<Inner>);
 
 pub struct Inner {
     pub store: Arc<dyn Store>,
+    pub settings_cache: SettingsCache,
     pub sealing: SealingKey,
     pub hashing: HashingKey,
     pub clock: Arc<dyn Clock>,
@@ -37,10 +39,39 @@ impl std::ops::Deref for AppState {
 }
 
 impl Inner {
+    /// The tenant's login settings, read at most once a second per node: every request needs
+    /// them, and they change rarely. A change made on this node is seen at once; one made on
+    /// another node within a second.
     pub async fn settings(&self, tenant_id: &str) -> Result<LoginSettings, Error> {
-        self.store
+        let now = self.clock.now_millis();
+        if let Some(settings) = self.settings_cache.fresh(tenant_id, now) {
+            return Ok(settings);
+        }
+        let settings = self
+            .store
             .tenant_settings(tenant_id)
             .await?
-            .ok_or(Error::NotFound("tenant"))
+            .ok_or(Error::NotFound("tenant"))?;
+        self.settings_cache.put(tenant_id, settings.clone(), now);
+        Ok(settings)
+    }
+}
+
+const SETTINGS_TTL_MILLIS: u64 = 1000;
+
+#[derive(Default)]
+pub struct SettingsCache(Mutex<HashMap<String, (LoginSettings, u64)>>);
+
+impl SettingsCache {
+    fn fresh(&self, tenant_id: &str, now_millis: u64) -> Option<LoginSettings> {
+        let cache = self.0.lock().ok()?;
+        let (settings, read_at) = cache.get(tenant_id)?;
+        (now_millis.saturating_sub(*read_at) < SETTINGS_TTL_MILLIS).then(|| settings.clone())
+    }
+
+    pub fn put(&self, tenant_id: &str, settings: LoginSettings, now_millis: u64) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.insert(tenant_id.to_owned(), (settings, now_millis));
+        }
     }
 }

@@ -16,6 +16,10 @@ pub async fn replace(
         .store
         .save_tenant_settings(&ctx.tenant_id, &settings)
         .await?;
+    // This node sees the change at once; others within the cache's second.
+    state
+        .settings_cache
+        .put(&ctx.tenant_id, settings.clone(), state.clock.now_millis());
     events::record(
         state,
         ctx,
