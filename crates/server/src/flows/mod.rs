@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod enrolment;
 pub mod events;
+pub mod session_view;
 pub mod settings;
 pub mod sign_in;
 pub mod tokens;

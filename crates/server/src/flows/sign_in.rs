@@ -3,17 +3,18 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use twofold_core::authenticator::Authenticator;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::mfa_info::{self, MfaInfo, UserMfa};
-use twofold_core::secrets::SecretString;
+use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
+use super::session_view::{Subject, subject_of, view_of};
 use super::{Ctx, checks, events, tokens};
+
+pub use super::session_view::{SessionView, view};
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -48,32 +49,6 @@ pub struct PasswordCheck {
 #[serde(deny_unknown_fields)]
 pub struct CodeCheck {
     pub code: SecretString,
-}
-
-/// A session as its caller sees it.
-pub struct SessionView {
-    pub session: Session,
-    pub user: Option<User>,
-    pub info: MfaInfo,
-}
-
-/// The user a session is about, with their authenticators once needed.
-struct Subject {
-    user: Option<User>,
-    authenticators: Option<Vec<Authenticator>>,
-}
-
-impl Subject {
-    async fn authenticators(&mut self, state: &Inner) -> Result<&[Authenticator], Error> {
-        if self.authenticators.is_none() {
-            let found = match &self.user {
-                Some(user) => state.store.authenticators_of(&user.id).await?,
-                None => Vec::new(),
-            };
-            self.authenticators = Some(found);
-        }
-        Ok(self.authenticators.as_deref().unwrap_or_default())
-    }
 }
 
 pub async fn create(
@@ -137,27 +112,28 @@ pub async fn update(
     let settings = state.settings(&ctx.tenant_id).await?;
     let mut subject = subject_of(state, &session).await?;
     apply(state, &ctx, &settings, &mut session, &mut subject, checks).await?;
-    session.touch(ctx.now, &settings);
-    let (next_token, next_hash) = tokens::new_session_token(state)?;
-    // Of two updates racing with one token, the second finds it rotated away.
-    if !state
-        .store
-        .update_session(&session, &current, &next_hash)
-        .await?
-    {
-        return Err(Error::Unauthorized);
-    }
+    let next_token = save_rotated(state, &settings, &mut session, &current, ctx.now).await?;
     Ok((
         view_of(state, &settings, session, subject, ctx.now).await?,
         next_token,
     ))
 }
 
-/// The current state of a session the caller may see.
-pub async fn view(state: &Inner, session: Session, now: UnixTime) -> Result<SessionView, Error> {
-    let settings = state.settings(&session.tenant_id).await?;
-    let subject = subject_of(state, &session).await?;
-    view_of(state, &settings, session, subject, now).await
+/// Saves the session under a new token, only if `current` is still its token: of two updates
+/// racing with one token, the second finds it rotated away.
+async fn save_rotated(
+    state: &Inner,
+    settings: &LoginSettings,
+    session: &mut Session,
+    current: &TokenHash,
+    now: UnixTime,
+) -> Result<SecretString, Error> {
+    session.touch(now, settings);
+    let (token, hash) = tokens::new_session_token(state)?;
+    if !state.store.update_session(session, current, &hash).await? {
+        return Err(Error::Unauthorized);
+    }
+    Ok(token)
 }
 
 pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<(), Error> {
@@ -191,15 +167,7 @@ pub async fn record_pass(
         .ok_or(Error::Unauthorized)?;
     let settings = state.settings(&session.tenant_id).await?;
     session.record_pass(factor, ctx.now);
-    session.touch(ctx.now, &settings);
-    let (token, hash) = tokens::new_session_token(state)?;
-    if !state
-        .store
-        .update_session(&session, &current, &hash)
-        .await?
-    {
-        return Err(Error::Unauthorized);
-    }
+    let token = save_rotated(state, &settings, &mut session, &current, ctx.now).await?;
     let ctx = Ctx {
         session_id: Some(session.id.clone()),
         ..ctx.clone()
@@ -213,17 +181,6 @@ pub async fn record_pass(
     )
     .await?;
     Ok(token)
-}
-
-async fn subject_of(state: &Inner, session: &Session) -> Result<Subject, Error> {
-    let user = match &session.user_id {
-        Some(id) => state.store.user(&session.tenant_id, id).await?,
-        None => None,
-    };
-    Ok(Subject {
-        user,
-        authenticators: None,
-    })
 }
 
 fn refuse_unavailable(checks: &Checks) -> Result<(), Error> {
@@ -399,54 +356,6 @@ async fn record_outcome(
         CheckOutcome::Locked { until } => Err(Error::Locked { until }),
         other => Err(failure(other)),
     }
-}
-
-async fn view_of(
-    state: &Inner,
-    settings: &LoginSettings,
-    session: Session,
-    mut subject: Subject,
-    now: UnixTime,
-) -> Result<SessionView, Error> {
-    let active = active_factors(state, &mut subject).await?;
-    let user_mfa = subject.user.as_ref().map(|user| UserMfa {
-        mfa_enabled: user.mfa_enabled,
-        required_factors: &user.required_factors,
-        active_factors: &active,
-    });
-    // A stand-in user is evaluated like a user with nothing set up.
-    let nobody = UserMfa {
-        mfa_enabled: false,
-        required_factors: &[],
-        active_factors: &[],
-    };
-    let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
-    let info = mfa_info::evaluate(settings, user_mfa, &session.valid_checks(settings, now));
-    Ok(SessionView {
-        session,
-        user: subject.user,
-        info,
-    })
-}
-
-/// Factors with an active authenticator; a backup-code set counts while a code is left.
-async fn active_factors(state: &Inner, subject: &mut Subject) -> Result<Vec<Factor>, Error> {
-    let user_id = subject.user.as_ref().map(|u| u.id.clone());
-    let mut factors: Vec<Factor> = subject
-        .authenticators(state)
-        .await?
-        .iter()
-        .filter(|a| a.is_usable())
-        .map(|a| a.factor)
-        .collect();
-    factors.sort();
-    factors.dedup();
-    if let (Some(user_id), true) = (user_id, factors.contains(&Factor::BackupCode))
-        && state.store.unused_backup_codes(&user_id).await? == 0
-    {
-        factors.retain(|f| *f != Factor::BackupCode);
-    }
-    Ok(factors)
 }
 
 fn bounded(field: &str, value: String) -> Result<String, Error> {

@@ -1,0 +1,106 @@
+//! A session as its caller sees it: the session, its user and the MFA info computed for now.
+
+use twofold_core::authenticator::Authenticator;
+use twofold_core::mfa_info::{self, MfaInfo, UserMfa};
+use twofold_core::session::Session;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::User;
+use twofold_core::{Factor, UnixTime};
+
+use crate::error::Error;
+use crate::state::Inner;
+
+/// A session as its caller sees it.
+pub struct SessionView {
+    pub session: Session,
+    pub user: Option<User>,
+    pub info: MfaInfo,
+}
+
+/// The user a session is about, with their authenticators once needed.
+pub(super) struct Subject {
+    pub(super) user: Option<User>,
+    pub(super) authenticators: Option<Vec<Authenticator>>,
+}
+
+impl Subject {
+    pub(super) async fn authenticators(
+        &mut self,
+        state: &Inner,
+    ) -> Result<&[Authenticator], Error> {
+        if self.authenticators.is_none() {
+            let found = match &self.user {
+                Some(user) => state.store.authenticators_of(&user.id).await?,
+                None => Vec::new(),
+            };
+            self.authenticators = Some(found);
+        }
+        Ok(self.authenticators.as_deref().unwrap_or_default())
+    }
+}
+
+/// The current state of a session the caller may see.
+pub async fn view(state: &Inner, session: Session, now: UnixTime) -> Result<SessionView, Error> {
+    let settings = state.settings(&session.tenant_id).await?;
+    let subject = subject_of(state, &session).await?;
+    view_of(state, &settings, session, subject, now).await
+}
+
+pub(super) async fn subject_of(state: &Inner, session: &Session) -> Result<Subject, Error> {
+    let user = match &session.user_id {
+        Some(id) => state.store.user(&session.tenant_id, id).await?,
+        None => None,
+    };
+    Ok(Subject {
+        user,
+        authenticators: None,
+    })
+}
+
+pub(super) async fn view_of(
+    state: &Inner,
+    settings: &LoginSettings,
+    session: Session,
+    mut subject: Subject,
+    now: UnixTime,
+) -> Result<SessionView, Error> {
+    let active = active_factors(state, &mut subject).await?;
+    let user_mfa = subject.user.as_ref().map(|user| UserMfa {
+        mfa_enabled: user.mfa_enabled,
+        required_factors: &user.required_factors,
+        active_factors: &active,
+    });
+    // A stand-in user is evaluated like a user with nothing set up.
+    let nobody = UserMfa {
+        mfa_enabled: false,
+        required_factors: &[],
+        active_factors: &[],
+    };
+    let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
+    let info = mfa_info::evaluate(settings, user_mfa, &session.valid_checks(settings, now));
+    Ok(SessionView {
+        session,
+        user: subject.user,
+        info,
+    })
+}
+
+/// Factors with an active authenticator; a backup-code set counts while a code is left.
+async fn active_factors(state: &Inner, subject: &mut Subject) -> Result<Vec<Factor>, Error> {
+    let user_id = subject.user.as_ref().map(|u| u.id.clone());
+    let mut factors: Vec<Factor> = subject
+        .authenticators(state)
+        .await?
+        .iter()
+        .filter(|a| a.is_usable())
+        .map(|a| a.factor)
+        .collect();
+    factors.sort();
+    factors.dedup();
+    if let (Some(user_id), true) = (user_id, factors.contains(&Factor::BackupCode))
+        && state.store.unused_backup_codes(&user_id).await? == 0
+    {
+        factors.retain(|f| *f != Factor::BackupCode);
+    }
+    Ok(factors)
+}
