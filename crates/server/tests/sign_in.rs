@@ -115,6 +115,46 @@ async fn two_sign_ins_racing_with_one_code_let_exactly_one_through() {
 }
 
 #[tokio::test]
+async fn concurrent_wrong_codes_are_each_counted() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let mut tasks = Vec::new();
+        for n in 0..4 {
+            let session = app.sign_in_with_password(&alice).await;
+            let (http, url) = (
+                app.http.clone(),
+                format!("{}/v1/sessions/{}", app.base, session.id),
+            );
+            let body = json!({"session_token": session.token, "checks": {"totp": {"code": format!("00000{n}")}}});
+            tasks.push(tokio::spawn(async move {
+                http.patch(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 401);
+        }
+        let user = app.admin_get(&format!("/v1/users/{}", alice.id)).await.ok();
+        assert_eq!(
+            user["lockout"]["second_factor"]["failures"], 4,
+            "on {}",
+            app.backend
+        );
+        assert_eq!(
+            app.events(&format!("user_id={}&type=session.check_failed", alice.id))
+                .await
+                .len(),
+            4
+        );
+    }
+}
+
+#[tokio::test]
 async fn five_wrong_codes_lock_for_fifteen_minutes_until_an_admin_unlocks() {
     for app in apps().await {
         let alice = app.user_with_totp("alice").await;
@@ -263,6 +303,9 @@ async fn an_unknown_login_name_gets_the_same_answers_as_a_wrong_password() {
             .await
             .problem("invalid_credentials");
         assert_eq!(wrong, nobody);
+        let failures = app.events("type=session.check_failed").await;
+        assert_eq!(failures.len(), 2, "both attempts are in the audit log");
+        assert_eq!(failures[1]["detail"]["reason"], "unknown_user");
 
         let known = app
             .start_session(json!({"user": {"login_name": "carol"}}))

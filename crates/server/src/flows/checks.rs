@@ -52,9 +52,15 @@ pub async fn password(
             )
             .await
         }
-        None => Ok(CheckOutcome::Failed {
-            attempts_left: settings.lockout.password_max_attempts,
-        }),
+        None => {
+            // Recorded like a known user's failure (and costing a write as it does), so that
+            // credential stuffing against names nobody has shows in the audit log.
+            let detail = json!({"factor": Factor::Password, "reason": "unknown_user"});
+            events::record(state, ctx, EventType::SessionCheckFailed, None, detail).await?;
+            Ok(CheckOutcome::Failed {
+                attempts_left: settings.lockout.password_max_attempts,
+            })
+        }
     }
 }
 
