@@ -6,6 +6,7 @@
 
 pub mod authenticator;
 pub mod backup_codes;
+pub mod challenge;
 pub mod check;
 pub mod error;
 pub mod event;
@@ -15,6 +16,8 @@ pub mod mask;
 pub mod mfa_info;
 pub mod otp;
 pub mod password;
+pub mod phone;
+pub mod quota;
 pub mod requirement;
 pub mod secrets;
 pub mod session;

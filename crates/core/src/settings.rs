@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lockout::LockoutPolicy;
+use crate::quota::SendQuotas;
 use crate::requirement::Requirement;
 use crate::{DomainError, Factor};
 
@@ -21,6 +22,7 @@ pub struct LoginSettings {
     pub session_lifetime: u64,
     pub lockout: LockoutPolicy,
     pub otp: OtpPolicy,
+    pub send_quotas: SendQuotas,
 }
 
 impl Default for LoginSettings {
@@ -37,6 +39,7 @@ impl Default for LoginSettings {
             session_lifetime: 86_400,
             lockout: LockoutPolicy::default(),
             otp: OtpPolicy::default(),
+            send_quotas: SendQuotas::default(),
         }
     }
 }
@@ -123,6 +126,7 @@ impl LoginSettings {
             )));
         }
         self.lockout.validate()?;
+        self.send_quotas.validate()?;
         let otp = &self.otp;
         if !(6..=8).contains(&otp.digits) || !(30..=3600).contains(&otp.ttl_seconds) {
             return Err(DomainError::invalid(

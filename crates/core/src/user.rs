@@ -72,23 +72,9 @@ pub fn normalise_email(raw: &str) -> Result<String, DomainError> {
     }
 }
 
-/// E.164: `+`, then 8 to 15 digits; spaces, dashes, dots and brackets are dropped.
+/// E.164, validated against libphonenumber's metadata.
 pub fn normalise_phone(raw: &str) -> Result<String, DomainError> {
-    let kept: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
-    let digits = kept.strip_prefix('+').unwrap_or("");
-    let valid = (8..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
-        Ok(kept)
-    } else {
-        Err(DomainError::invalid(
-            "phone must be an international number such as +41791234567",
-        ))
-    }
+    crate::phone::parse(raw).map(|phone| phone.e164)
 }
 
 #[cfg(test)]
