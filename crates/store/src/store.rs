@@ -1,7 +1,9 @@
 use async_trait::async_trait;
 use twofold_core::UnixTime;
 use twofold_core::authenticator::Authenticator;
+use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
+use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
@@ -107,6 +109,41 @@ pub trait Store: Send + Sync {
         next: &TokenHash,
     ) -> Result<bool, StoreError>;
     async fn delete_session(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Stores a challenge, voiding any live one of the same user, channel and purpose.
+    async fn replace_challenge(&self, challenge: &Challenge) -> Result<(), StoreError>;
+    async fn live_challenge(
+        &self,
+        user_id: &str,
+        channel: Channel,
+        purpose: Purpose,
+    ) -> Result<Option<Challenge>, StoreError>;
+    /// Spends one try of a live challenge; the tries left after it, or `None` when the challenge
+    /// is gone, expired or out of tries.
+    async fn take_challenge_attempt(
+        &self,
+        id: &str,
+        now: UnixTime,
+    ) -> Result<Option<u32>, StoreError>;
+    /// Removes the challenge; true for exactly one caller.
+    async fn consume_challenge(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Counts one send under each key; returns row ids so a refused send can be forgotten.
+    async fn record_send(
+        &self,
+        tenant_id: &str,
+        keys: &[(Scope, String)],
+        at: UnixTime,
+    ) -> Result<Vec<i64>, StoreError>;
+    async fn forget_sends(&self, ids: &[i64]) -> Result<(), StoreError>;
+    /// Sends under a key after `since`, and the oldest of them.
+    async fn count_sends(
+        &self,
+        tenant_id: &str,
+        scope: Scope,
+        key: &str,
+        since: UnixTime,
+    ) -> Result<WindowCount, StoreError>;
 
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError>;
     async fn events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError>;

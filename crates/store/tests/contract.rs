@@ -1,99 +1,20 @@
 //! One contract, every backend: SQLite always, PostgreSQL when TWOFOLD_TEST_DATABASE_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::json;
+use support::{TENANT, stores, totp, user};
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::event::EventType;
 use twofold_core::lockout::{Budget, Counter, LockState};
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
-use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
-use twofold_store::{EventQuery, NewEvent, SqlStore, Store, StoreError, StoreOptions};
-
-const TENANT: &str = "default";
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "{prefix}_{}_{nanos}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A fresh, migrated store per backend, with the default tenant.
-async fn stores() -> Vec<Arc<dyn Store>> {
-    let dir = std::env::temp_dir().join(unique("twofold_contract"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let sqlite = StoreOptions {
-        url: format!("sqlite://{}?mode=rwc", dir.join("store.db").display()),
-        max_connections: 8,
-        schema: None,
-    };
-    let mut options = vec![sqlite];
-    if let Ok(url) = std::env::var("TWOFOLD_TEST_DATABASE_URL") {
-        options.push(StoreOptions {
-            url,
-            max_connections: 8,
-            schema: Some(unique("contract")),
-        });
-    }
-    let mut stores: Vec<Arc<dyn Store>> = Vec::new();
-    for option in options {
-        let store = SqlStore::connect(&option).await.unwrap();
-        store.migrate().await.unwrap();
-        store
-            .ensure_tenant(TENANT, "Default", &LoginSettings::default(), UnixTime(0))
-            .await
-            .unwrap();
-        stores.push(Arc::new(store));
-    }
-    stores
-}
-
-fn user(id: &str, username: &str) -> User {
-    User {
-        id: id.to_owned(),
-        tenant_id: TENANT.to_owned(),
-        username: username.to_owned(),
-        email: Some(format!("{username}@example.com")),
-        email_verified: false,
-        phone: None,
-        phone_verified: false,
-        password_hash: None,
-        mfa_enabled: false,
-        required_factors: vec![],
-        second_factor: Counter::default(),
-        password: Counter::default(),
-        created_at: UnixTime(1),
-        updated_at: UnixTime(1),
-    }
-}
-
-fn totp(id: &str, user_id: &str, state: AuthenticatorState) -> Authenticator {
-    Authenticator {
-        id: id.to_owned(),
-        user_id: user_id.to_owned(),
-        factor: Factor::Totp,
-        name: id.to_owned(),
-        state,
-        sealed_secret: Some(vec![1, 2, 3]),
-        params: json!({"digits": 6}),
-        last_step: None,
-        created_at: UnixTime(2),
-        last_used_at: None,
-    }
-}
+use twofold_store::{EventQuery, NewEvent, StoreError};
 
 #[tokio::test]
 async fn users_are_found_by_username_or_verified_email_and_names_are_unique() {

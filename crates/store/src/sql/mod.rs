@@ -6,10 +6,12 @@
 
 mod authenticators;
 mod backup_codes;
+mod challenges;
 mod events;
 mod lockout;
 mod postgres;
 mod rows;
+mod sends;
 mod sessions;
 mod sqlite;
 mod store_impl;

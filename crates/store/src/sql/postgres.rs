@@ -9,13 +9,24 @@ use crate::StoreError;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 pub(super) fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        SqlStr::from_static(include_str!("../../migrations/postgres/0001_init.sql")),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            SqlStr::from_static(include_str!("../../migrations/postgres/0001_init.sql")),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("challenges"),
+            MigrationType::Simple,
+            SqlStr::from_static(include_str!(
+                "../../migrations/postgres/0002_challenges.sql"
+            )),
+            false,
+        ),
+    ])
 }
 
 /// Every connection creates (if needed) and uses `schema`. The name is checked, not quoted

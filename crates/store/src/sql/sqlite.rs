@@ -7,13 +7,22 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Executor, SqlStr};
 
 pub(super) fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        SqlStr::from_static(include_str!("../../migrations/sqlite/0001_init.sql")),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            SqlStr::from_static(include_str!("../../migrations/sqlite/0001_init.sql")),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("challenges"),
+            MigrationType::Simple,
+            SqlStr::from_static(include_str!("../../migrations/sqlite/0002_challenges.sql")),
+            false,
+        ),
+    ])
 }
 
 pub(super) fn configure(options: AnyPoolOptions) -> AnyPoolOptions {

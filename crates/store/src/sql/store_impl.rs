@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use twofold_core::UnixTime;
 use twofold_core::authenticator::Authenticator;
+use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
+use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
@@ -168,6 +170,54 @@ impl Store for SqlStore {
 
     async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
         self.delete_session_row(id).await
+    }
+
+    async fn replace_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
+        self.replace_challenge_rows(challenge).await
+    }
+
+    async fn live_challenge(
+        &self,
+        user_id: &str,
+        channel: Channel,
+        purpose: Purpose,
+    ) -> Result<Option<Challenge>, StoreError> {
+        self.live_challenge_row(user_id, channel, purpose).await
+    }
+
+    async fn take_challenge_attempt(
+        &self,
+        id: &str,
+        now: UnixTime,
+    ) -> Result<Option<u32>, StoreError> {
+        self.take_challenge_attempt_row(id, now).await
+    }
+
+    async fn consume_challenge(&self, id: &str) -> Result<bool, StoreError> {
+        self.consume_challenge_row(id).await
+    }
+
+    async fn record_send(
+        &self,
+        tenant_id: &str,
+        keys: &[(Scope, String)],
+        at: UnixTime,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.record_send_rows(tenant_id, keys, at).await
+    }
+
+    async fn forget_sends(&self, ids: &[i64]) -> Result<(), StoreError> {
+        self.forget_sends_rows(ids).await
+    }
+
+    async fn count_sends(
+        &self,
+        tenant_id: &str,
+        scope: Scope,
+        key: &str,
+        since: UnixTime,
+    ) -> Result<WindowCount, StoreError> {
+        self.count_sends_row(tenant_id, scope, key, since).await
     }
 
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError> {
