@@ -16,11 +16,9 @@ impl ConsoleSender {
             Destination::Phone(number) => format!("sms {number}"),
         };
         format!(
-            "DEV MODE delivery to {to}: code {} to {} (valid {} s, exchange {})",
-            message.code.expose(),
-            message.purpose,
-            message.valid_for_seconds,
-            message.exchange_id
+            "DEV MODE delivery to {to} (exchange {}): {}",
+            message.exchange_id,
+            crate::templates::sms_text(message)
         )
     }
 }
@@ -43,9 +41,10 @@ mod tests {
         CodeMessage {
             to: Destination::Email("alice@example.com".into()),
             code: SecretString::new("123456".into()),
-            purpose: "sign in to Twofold".into(),
+            purpose: crate::MessagePurpose::SignIn,
             valid_for_seconds: 300,
             exchange_id: "x1".into(),
+            language: None,
         }
     }
 
@@ -54,7 +53,9 @@ mod tests {
         let line = ConsoleSender::render(&message());
         assert!(line.starts_with("DEV MODE"));
         assert!(
-            line.contains("123456") && line.contains("alice@example.com") && line.contains("300 s")
+            line.contains("123456")
+                && line.contains("alice@example.com")
+                && line.contains("5 minutes")
         );
     }
 

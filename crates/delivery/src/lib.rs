@@ -1,15 +1,21 @@
-//! Delivery of one-time codes to people: the [`Sender`] trait and its transports.
-//!
-//! This first version holds the contract and the console transport for explicit development
-//! use; SMTP (lettre) and the HTTP SMS gateway arrive with the `otp-sms` / `otp-email` factors.
+//! Delivery of one-time codes to people: the [`Sender`] trait and its transports — SMTP for
+//! email, an HTTP gateway (generic JSON webhook or Twilio-compatible) for SMS, and the console for
+//! an explicit development mode.
 
 mod console;
+mod http_sms;
+mod retry;
+mod smtp;
+pub mod templates;
 
 use async_trait::async_trait;
 use thiserror::Error;
 use twofold_core::secrets::SecretString;
 
 pub use console::ConsoleSender;
+pub use http_sms::{TwilioSender, WebhookSender};
+pub use smtp::SmtpSender;
+pub use templates::MessagePurpose;
 
 /// Where a message goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,23 +30,26 @@ pub enum Destination {
 pub struct CodeMessage {
     pub to: Destination,
     pub code: SecretString,
-    /// What the code is for, in words shown to the person ("sign in to Acme").
-    pub purpose: String,
+    pub purpose: MessagePurpose,
     pub valid_for_seconds: u64,
     /// The challenge this message belongs to, for the provider's correlation.
     pub exchange_id: String,
+    /// BCP 47 tag of the person's language when known (`de`, `en-GB`); English otherwise.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Error)]
 pub enum DeliveryError {
-    /// The provider could not be reached or refused for its own reasons: the caller says 503.
+    /// The provider could not be reached or failed for its own reasons: the caller says 503.
     #[error("delivery provider unavailable: {0}")]
     Unavailable(String),
-    /// The provider refused this destination.
+    /// The provider refused this message or destination for good.
     #[error("destination refused: {0}")]
     Refused(String),
-    #[error("no sender is configured for {0}; configure one (see the README) or use dev mode")]
-    NotConfigured(&'static str),
+    #[error("no sender is configured for {0}: set {1}, or run in dev mode to log codes")]
+    NotConfigured(&'static str, &'static str),
+    #[error("invalid delivery configuration: {0}")]
+    Config(String),
 }
 
 #[async_trait]
