@@ -16,6 +16,8 @@ pub enum CheckOutcome {
     Replayed {
         attempts_left: u32,
     },
+    /// The code's challenge is gone: expired, out of tries, or never sent. Only a new one helps.
+    Expired,
     /// Refused without looking at the proof. `until: None` means until an admin unlocks.
     Locked {
         until: Option<UnixTime>,

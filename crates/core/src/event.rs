@@ -16,10 +16,14 @@ pub enum EventType {
     AuthenticatorRemoved,
     SettingsUpdated,
     AdminTokenCreated,
+    CodeSent,
+    CodeRateLimited,
+    ContactChanged,
+    ContactVerified,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 18] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -34,6 +38,10 @@ impl EventType {
         EventType::AuthenticatorRemoved,
         EventType::SettingsUpdated,
         EventType::AdminTokenCreated,
+        EventType::CodeSent,
+        EventType::CodeRateLimited,
+        EventType::ContactChanged,
+        EventType::ContactVerified,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +60,10 @@ impl EventType {
             EventType::AuthenticatorRemoved => "authenticator.removed",
             EventType::SettingsUpdated => "settings.updated",
             EventType::AdminTokenCreated => "admin_token.created",
+            EventType::CodeSent => "code.sent",
+            EventType::CodeRateLimited => "code.rate_limited",
+            EventType::ContactChanged => "contact.changed",
+            EventType::ContactVerified => "contact.verified",
         }
     }
 

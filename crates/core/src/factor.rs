@@ -67,7 +67,14 @@ impl Factor {
     /// Whether this build can enrol and check the factor. Factors still to come are part of the
     /// model (settings and requirements may name them) but are never offered to a user.
     pub fn is_available(self) -> bool {
-        matches!(self, Factor::Password | Factor::Totp | Factor::BackupCode)
+        matches!(
+            self,
+            Factor::Password
+                | Factor::Totp
+                | Factor::BackupCode
+                | Factor::OtpSms
+                | Factor::OtpEmail
+        )
     }
 
     /// Whether a user may hold several authenticators of this factor at once.

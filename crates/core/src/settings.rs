@@ -70,6 +70,9 @@ pub struct OtpPolicy {
     pub ttl_seconds: u64,
     pub max_attempts: u32,
     pub resend_cooldown_seconds: u64,
+    /// Whether a caller with only a session token may ask for a code to be returned instead of
+    /// sent (`return_code`); the admin token always may. For UIs that deliver codes themselves.
+    pub allow_return_code: bool,
 }
 
 impl Default for OtpPolicy {
@@ -79,6 +82,7 @@ impl Default for OtpPolicy {
             ttl_seconds: 300,
             max_attempts: 5,
             resend_cooldown_seconds: 30,
+            allow_return_code: false,
         }
     }
 }

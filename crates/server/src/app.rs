@@ -11,6 +11,7 @@ use twofold_store::{Backend, SqlStore, Store, StoreOptions};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::delivery::Senders;
 use crate::error::Error;
 use crate::flows::tokens;
 use crate::http::router::router;
@@ -59,6 +60,10 @@ pub async fn prepare(config: &Config) -> Result<Prepared, Error> {
 /// As [`prepare`], with the clock given: tests move time instead of waiting for it.
 pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Prepared, Error> {
     let random: Arc<dyn Random> = Arc::new(OsRandom);
+    let senders = Senders::from_config(&config.delivery)?;
+    if config.delivery.dev_mode {
+        tracing::warn!("dev mode: codes without a configured transport are written to this log");
+    }
     // The store first: a bad database URL should leave no key file behind.
     let store: Arc<dyn Store> = Arc::new(open_store(config).await?);
     let key = master_key(config, random.as_ref())?;
@@ -71,6 +76,7 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         clock,
         random,
         passwords,
+        senders,
         totp_issuer: config.totp_issuer.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
     }));

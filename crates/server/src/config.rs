@@ -27,6 +27,27 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// Trust `X-Forwarded-For` from the proxy in front (only behind one that overwrites it).
     pub trust_forwarded_for: bool,
+    pub delivery: DeliveryConfig,
+}
+
+/// Where codes go out. Nothing configured and no dev mode: sending answers 503 saying what to set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// `smtps://user:pass@host:465`, `smtp://host:587?tls=required`, or `smtp://localhost:25`.
+    pub smtp_url: Option<String>,
+    pub email_from: Option<String>,
+    /// Generic JSON webhook for SMS: POST `{"to", "message", "exchange_id"}`.
+    pub sms_gateway_url: Option<String>,
+    pub sms_gateway_token: Option<String>,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
+    /// Defaults to Twilio's own API.
+    pub twilio_api_url: Option<String>,
+    /// Log codes instead of sending them where no transport is configured. Development only.
+    #[serde(default)]
+    pub dev_mode: bool,
 }
 
 impl Default for Config {
@@ -43,6 +64,7 @@ impl Default for Config {
             totp_issuer: "Twofold".to_owned(),
             password_hash_concurrency: 0,
             trust_forwarded_for: false,
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -61,6 +83,7 @@ pub struct FileConfig {
     pub totp_issuer: Option<String>,
     pub password_hash_concurrency: Option<usize>,
     pub trust_forwarded_for: Option<bool>,
+    pub delivery: Option<DeliveryConfig>,
 }
 
 impl FileConfig {
@@ -86,6 +109,7 @@ impl FileConfig {
             totp_issuer,
             password_hash_concurrency,
             trust_forwarded_for,
+            delivery,
         } = self;
         config.listen = listen.unwrap_or(config.listen);
         config.data_dir = data_dir.unwrap_or(config.data_dir.clone());
@@ -99,6 +123,9 @@ impl FileConfig {
         config.password_hash_concurrency =
             password_hash_concurrency.unwrap_or(config.password_hash_concurrency);
         config.trust_forwarded_for = trust_forwarded_for.unwrap_or(config.trust_forwarded_for);
+        if let Some(delivery) = delivery {
+            config.delivery = delivery;
+        }
     }
 }
 

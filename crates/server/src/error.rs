@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 use twofold_core::{DomainError, Factor, UnixTime};
+use twofold_delivery::DeliveryError;
 use twofold_store::StoreError;
 
 #[derive(Debug, Error)]
@@ -36,6 +37,9 @@ pub enum Error {
     SetupRequired { next: Vec<Factor> },
     #[error("too many requests")]
     RateLimited { retry_after_seconds: u64 },
+    /// A capability the operator has not configured; the detail says what to set.
+    #[error("{0}")]
+    NotConfigured(String),
     #[error("a dependency is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -48,6 +52,17 @@ impl From<StoreError> for Error {
             StoreError::Unavailable(detail) => Error::Unavailable(detail),
             StoreError::Conflict(detail) => Error::Conflict(format!("already exists ({detail})")),
             other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<DeliveryError> for Error {
+    fn from(err: DeliveryError) -> Self {
+        match err {
+            DeliveryError::NotConfigured(..) | DeliveryError::Config(_) => {
+                Error::NotConfigured(err.to_string())
+            }
+            other => Error::Unavailable(other.to_string()),
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod api;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod flows;
 pub mod http;

@@ -8,6 +8,7 @@ use twofold_core::settings::LoginSettings;
 use twofold_store::Store;
 
 use crate::clock::Clock;
+use crate::delivery::Senders;
 use crate::error::Error;
 use crate::password_hasher::PasswordHasher;
 use crate::random::Random;
@@ -26,6 +27,7 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub passwords: PasswordHasher,
+    pub senders: Senders,
     pub totp_issuer: String,
     pub trust_forwarded_for: bool,
 }

@@ -80,7 +80,7 @@ async fn settings_round_trip_and_tenant_always_forces_mfa() {
         );
         assert_eq!(
             defaults["otp"],
-            json!({"digits": 6, "ttl_seconds": 300, "max_attempts": 5, "resend_cooldown_seconds": 30})
+            json!({"digits": 6, "ttl_seconds": 300, "max_attempts": 5, "resend_cooldown_seconds": 30, "allow_return_code": false})
         );
         app.settings(
             json!({"mfa": {"mode": "always", "require": {"oneOf": ["totp", "backup-code"]}}}),

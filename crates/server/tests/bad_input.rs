@@ -75,12 +75,22 @@ async fn malformed_bodies_are_refused_and_change_nothing() {
             (
                 "/v1/sessions",
                 json,
-                "{\"checks\": {\"otp_sms\": {\"code\": \"1\"}}}".to_owned(),
+                "{\"checks\": {\"webauthn\": {}}}".to_owned(),
             ),
             (
                 "/v1/sessions",
                 json,
-                "{\"challenges\": {\"otp_email\": {}}}".to_owned(),
+                "{\"challenges\": {\"webauthn\": {}}}".to_owned(),
+            ),
+            (
+                "/v1/sessions",
+                json,
+                "{\"challenges\": {\"otp_email\": {\"colour\": 1}}}".to_owned(),
+            ),
+            (
+                "/v1/sessions",
+                json,
+                "{\"challenges\": {\"otp_email\": {\"return_code\": \"yes\"}}}".to_owned(),
             ),
             (
                 "/v1/sessions",

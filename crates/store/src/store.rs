@@ -1,6 +1,7 @@
 use async_trait::async_trait;
+use twofold_core::Factor;
 use twofold_core::UnixTime;
-use twofold_core::authenticator::Authenticator;
+use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
 use twofold_core::quota::{Scope, WindowCount};
@@ -73,6 +74,14 @@ pub trait Store: Send + Sync {
         now: UnixTime,
     ) -> Result<bool, StoreError>;
     async fn delete_authenticator(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    /// Sets every authenticator of `factor` of the user to `state` (a changed phone number
+    /// suspends its SMS factor until verified again); returns how many changed.
+    async fn set_factor_state(
+        &self,
+        user_id: &str,
+        factor: Factor,
+        state: AuthenticatorState,
+    ) -> Result<u64, StoreError>;
     /// Succeeds only if `step` is newer than the last accepted one (compare-and-set).
     async fn consume_totp_step(
         &self,

@@ -1,6 +1,7 @@
 //! The JSON API of API.md: one file per resource; handlers parse, call a flow, render.
 
 pub mod authenticators;
+pub mod contacts;
 pub mod events;
 pub mod health;
 pub mod sessions;

@@ -6,13 +6,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use twofold_core::secrets::SecretString;
+use twofold_core::challenge::Channel;
+use twofold_core::secrets::{ADMIN_TOKEN_PREFIX, SecretString};
 use twofold_core::session::Session;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
-use crate::flows::sign_in::{self, Checks, SessionView};
+use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
+use crate::flows::tokens;
 use crate::http::auth::{self, Caller, ClientIp};
 use crate::http::json::ApiJson;
 use crate::http::present;
@@ -23,7 +25,8 @@ use crate::state::{AppState, DEFAULT_TENANT};
 pub struct CreateBody {
     #[serde(default)]
     checks: Checks,
-    challenges: Option<Map<String, Value>>,
+    #[serde(default)]
+    challenges: Challenges,
     client_id: Option<String>,
     auth_request_id: Option<String>,
 }
@@ -34,16 +37,38 @@ pub struct PatchBody {
     session_token: Option<SecretString>,
     #[serde(default)]
     checks: Checks,
-    challenges: Option<Map<String, Value>>,
+    #[serde(default)]
+    challenges: Challenges,
 }
 
-fn refuse_challenges(challenges: Option<&Map<String, Value>>) -> Result<(), Error> {
-    match challenges.and_then(|c| c.keys().next()) {
-        Some(name) => Err(Error::InvalidRequest(format!(
-            "challenges.{name} is not available in this version"
-        ))),
-        None => Ok(()),
+/// Whether the request carries the admin token (which may have codes returned, not sent).
+async fn is_admin(state: &AppState, headers: &HeaderMap) -> Result<bool, Error> {
+    match auth::bearer(headers) {
+        Some(token) if token.expose().starts_with(ADMIN_TOKEN_PREFIX) => {
+            Ok(tokens::admin_tenant(state, &token).await?.is_some())
+        }
+        _ => Ok(false),
     }
+}
+
+fn challenges(view: &SessionView) -> Value {
+    let mut out = Map::new();
+    for issued in &view.challenges {
+        let key = match issued.challenge.channel {
+            Channel::Sms => "otp_sms",
+            Channel::Email => "otp_email",
+        };
+        let mut rendered = json!({
+            "exchange_id": issued.challenge.id,
+            "expires_at": present::rfc3339(issued.challenge.expires_at),
+            "medium": issued.medium(),
+        });
+        if let Some(code) = &issued.code {
+            rendered["code"] = json!(code.expose());
+        }
+        out.insert(key.to_owned(), rendered);
+    }
+    Value::Object(out)
 }
 
 fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
@@ -52,7 +77,7 @@ fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
         "user_id": view.session.user_id,
         "checks": present::checks(&view.session),
         "mfa": present::mfa(&view.info, view.user.as_ref()),
-        "challenges": {},
+        "challenges": challenges(view),
         "expires_at": present::rfc3339(view.session.expires_at),
     });
     if let Some(token) = token {
@@ -64,16 +89,21 @@ fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
 pub async fn create(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, Error> {
-    refuse_challenges(body.challenges.as_ref())?;
     if body.auth_request_id.is_some() {
         return Err(Error::InvalidRequest(
             "auth requests are not available in this version".to_owned(),
         ));
     }
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
-    let (view, token) = sign_in::create(&state, &ctx, body.checks, body.client_id).await?;
+    let step = Step {
+        checks: body.checks,
+        challenges: body.challenges,
+        admin: is_admin(&state, &headers).await?,
+    };
+    let (view, token) = sign_in::create(&state, &ctx, step, body.client_id).await?;
     Ok(created(render(&view, Some(&token))))
 }
 
@@ -84,13 +114,18 @@ pub async fn patch(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Response, Error> {
-    refuse_challenges(body.challenges.as_ref())?;
     let token = body
         .session_token
         .or_else(|| auth::bearer(&headers))
         .ok_or(Error::Unauthorized)?;
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
-    let (view, token) = sign_in::update(&state, &ctx, &id, &token, body.checks).await?;
+    // The admin token may ride in the header while the session token is in the body.
+    let step = Step {
+        checks: body.checks,
+        challenges: body.challenges,
+        admin: is_admin(&state, &headers).await?,
+    };
+    let (view, token) = sign_in::update(&state, &ctx, &id, &token, step).await?;
     Ok(ok(render(&view, Some(&token))))
 }
 

@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use twofold_core::authenticator::Authenticator;
+use twofold_core::challenge::{Channel, Purpose};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
 use twofold_core::lockout::Budget;
@@ -11,6 +12,7 @@ use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, backup_codes};
 
+use super::codes::{self, Checked};
 use super::{Ctx, events, totp as totp_store};
 use crate::error::Error;
 use crate::state::Inner;
@@ -151,6 +153,47 @@ pub async fn backup_code(
         "wrong",
     )
     .await
+}
+
+/// An SMS or email code in a sign-in. A wrong code spends a try of the challenge and one of the
+/// user's second-factor budget, whichever runs out first.
+pub async fn one_time_code(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    channel: Channel,
+    code: &str,
+) -> Result<CheckOutcome, Error> {
+    if user.second_factor.lock.is_locked(ctx.now) {
+        return Ok(CheckOutcome::Locked {
+            until: user.second_factor.lock.until(),
+        });
+    }
+    match codes::check(state, &user.id, channel, Purpose::SignIn, code, ctx.now).await? {
+        Checked::Passed => passed(state, user, Budget::SecondFactor, channel.factor(), ctx).await,
+        Checked::Expired => Ok(CheckOutcome::Expired),
+        Checked::Wrong { attempts_left } => {
+            match failed(
+                state,
+                ctx,
+                settings,
+                user,
+                Budget::SecondFactor,
+                channel.factor(),
+                "wrong",
+            )
+            .await?
+            {
+                CheckOutcome::Failed {
+                    attempts_left: budget,
+                } => Ok(CheckOutcome::Failed {
+                    attempts_left: budget.min(attempts_left),
+                }),
+                other => Ok(other),
+            }
+        }
+    }
 }
 
 async fn passed(

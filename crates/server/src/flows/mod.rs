@@ -2,6 +2,8 @@
 //! drift between them. Handlers parse, call one flow, and render.
 
 pub mod checks;
+pub mod codes;
+pub mod contacts;
 pub mod enrolment;
 pub mod events;
 pub mod session_view;

@@ -7,6 +7,7 @@ use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
+use super::codes::Issued;
 use crate::error::Error;
 use crate::state::Inner;
 
@@ -15,6 +16,8 @@ pub struct SessionView {
     pub session: Session,
     pub user: Option<User>,
     pub info: MfaInfo,
+    /// Challenges this request started.
+    pub challenges: Vec<Issued>,
 }
 
 /// The user a session is about, with their authenticators once needed.
@@ -79,6 +82,7 @@ pub(super) async fn view_of(
     let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
     let info = mfa_info::evaluate(settings, user_mfa, &session.valid_checks(settings, now));
     Ok(SessionView {
+        challenges: Vec::new(),
         session,
         user: subject.user,
         info,

@@ -3,14 +3,17 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use twofold_core::challenge::{Channel, Purpose};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
+use twofold_core::phone;
 use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
+use super::codes::{self, Handover, Issued, Target};
 use super::session_view::{Subject, subject_of, view_of};
 use super::{Ctx, checks, events, tokens};
 
@@ -51,13 +54,37 @@ pub struct CodeCheck {
     pub code: SecretString,
 }
 
+/// Challenges a request may start: codes by SMS or email (WebAuthn comes later).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Challenges {
+    pub otp_sms: Option<CodeChallenge>,
+    pub otp_email: Option<CodeChallenge>,
+    pub webauthn: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeChallenge {
+    #[serde(default)]
+    pub return_code: bool,
+}
+
+/// One create or update of a session: checks first, then challenges.
+pub struct Step {
+    pub checks: Checks,
+    pub challenges: Challenges,
+    /// The caller holds the admin token, so may have codes returned instead of sent.
+    pub admin: bool,
+}
+
 pub async fn create(
     state: &Inner,
     ctx: &Ctx,
-    checks: Checks,
+    step: Step,
     client_id: Option<String>,
 ) -> Result<(SessionView, SecretString), Error> {
-    refuse_unavailable(&checks)?;
+    refuse_unavailable(&step)?;
     let settings = state.settings(&ctx.tenant_id).await?;
     let id = random::new_id(state.random.as_ref())?;
     let ctx = Ctx {
@@ -70,7 +97,25 @@ pub async fn create(
         user: None,
         authenticators: None,
     };
-    apply(state, &ctx, &settings, &mut session, &mut subject, checks).await?;
+    apply(
+        state,
+        &ctx,
+        &settings,
+        &mut session,
+        &mut subject,
+        step.checks,
+    )
+    .await?;
+    let issued = start_challenges(
+        state,
+        &ctx,
+        &settings,
+        &session,
+        &mut subject,
+        step.challenges,
+        step.admin,
+    )
+    .await?;
     let (token, hash) = tokens::new_session_token(state)?;
     state.store.insert_session(&session, &hash).await?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
@@ -82,10 +127,9 @@ pub async fn create(
         detail,
     )
     .await?;
-    Ok((
-        view_of(state, &settings, session, subject, ctx.now).await?,
-        token,
-    ))
+    let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
+    view.challenges = issued;
+    Ok((view, token))
 }
 
 pub async fn update(
@@ -93,9 +137,9 @@ pub async fn update(
     ctx: &Ctx,
     id: &str,
     token: &SecretString,
-    checks: Checks,
+    step: Step,
 ) -> Result<(SessionView, SecretString), Error> {
-    refuse_unavailable(&checks)?;
+    refuse_unavailable(&step)?;
     let (mut session, current) = state
         .store
         .session(id)
@@ -111,12 +155,29 @@ pub async fn update(
     };
     let settings = state.settings(&ctx.tenant_id).await?;
     let mut subject = subject_of(state, &session).await?;
-    apply(state, &ctx, &settings, &mut session, &mut subject, checks).await?;
+    apply(
+        state,
+        &ctx,
+        &settings,
+        &mut session,
+        &mut subject,
+        step.checks,
+    )
+    .await?;
+    let issued = start_challenges(
+        state,
+        &ctx,
+        &settings,
+        &session,
+        &mut subject,
+        step.challenges,
+        step.admin,
+    )
+    .await?;
     let next_token = save_rotated(state, &settings, &mut session, &current, ctx.now).await?;
-    Ok((
-        view_of(state, &settings, session, subject, ctx.now).await?,
-        next_token,
-    ))
+    let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
+    view.challenges = issued;
+    Ok((view, next_token))
 }
 
 /// Saves the session under a new token, only if `current` is still its token: of two updates
@@ -183,13 +244,14 @@ pub async fn record_pass(
     Ok(token)
 }
 
-fn refuse_unavailable(checks: &Checks) -> Result<(), Error> {
+fn refuse_unavailable(step: &Step) -> Result<(), Error> {
     let asked = [
-        (checks.otp_sms.is_some(), Factor::OtpSms),
-        (checks.otp_email.is_some(), Factor::OtpEmail),
-        (checks.webauthn.is_some(), Factor::Webauthn),
         (
-            checks.security_questions.is_some(),
+            step.checks.webauthn.is_some() || step.challenges.webauthn.is_some(),
+            Factor::Webauthn,
+        ),
+        (
+            step.checks.security_questions.is_some(),
             Factor::SecurityQuestions,
         ),
     ];
@@ -242,6 +304,18 @@ async fn apply(
             check.code.expose(),
         )
         .await?;
+        record_outcome(state, ctx, session, outcome, code_error).await?;
+    }
+    for (check, channel) in [
+        (checks.otp_sms, Channel::Sms),
+        (checks.otp_email, Channel::Email),
+    ] {
+        let Some(check) = check else { continue };
+        let user =
+            second_factor_gate(settings, session, subject, channel.factor(), ctx.now)?.clone();
+        let outcome =
+            checks::one_time_code(state, ctx, settings, &user, channel, check.code.expose())
+                .await?;
         record_outcome(state, ctx, session, outcome, code_error).await?;
     }
     if let Some(check) = checks.backup_code {
@@ -299,6 +373,64 @@ async fn identify(
     Ok(())
 }
 
+/// Sends (or returns) the codes asked for. The same gate as for checks: a known user whose first
+/// factor passed — nobody can make the server text a number by knowing a login name.
+async fn start_challenges(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    session: &Session,
+    subject: &mut Subject,
+    challenges: Challenges,
+    admin: bool,
+) -> Result<Vec<Issued>, Error> {
+    let mut issued = Vec::new();
+    for (asked, channel) in [
+        (challenges.otp_sms, Channel::Sms),
+        (challenges.otp_email, Channel::Email),
+    ] {
+        let Some(asked) = asked else { continue };
+        let factor = channel.factor();
+        let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+        let set_up = subject
+            .authenticators(state)
+            .await?
+            .iter()
+            .any(|a| a.factor == factor && a.is_usable());
+        let destination = match channel {
+            Channel::Sms => user.phone.clone().filter(|_| user.phone_verified),
+            Channel::Email => user.email.clone().filter(|_| user.email_verified),
+        };
+        let Some(destination) = destination.filter(|_| set_up) else {
+            return Err(Error::InvalidRequest(format!(
+                "`{factor}` is not set up for this user"
+            )));
+        };
+        let handover = match asked.return_code {
+            false => Handover::Send,
+            true if admin || settings.otp.allow_return_code => Handover::Return,
+            true => {
+                return Err(Error::Forbidden(
+                    "return_code needs the admin token or otp.allow_return_code".to_owned(),
+                ));
+            }
+        };
+        let country = match channel {
+            Channel::Sms => phone::parse(&destination).ok().and_then(|p| p.country),
+            Channel::Email => None,
+        };
+        let target = Target {
+            user_id: &user.id,
+            channel,
+            purpose: Purpose::SignIn,
+            destination: &destination,
+            country: country.as_deref(),
+        };
+        issued.push(codes::issue(state, ctx, settings, target, handover).await?);
+    }
+    Ok(issued)
+}
+
 /// Second factors are checked only for a known user whose first factor has passed: otherwise
 /// anyone could spend a user's second-factor budget and lock them out without their password.
 fn second_factor_gate<'a>(
@@ -330,6 +462,7 @@ fn code_error(outcome: CheckOutcome) -> Error {
     match outcome {
         CheckOutcome::Replayed { attempts_left } => Error::ReplayedCode { attempts_left },
         CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
+        CheckOutcome::Expired => Error::CodeExpired,
         _ => Error::InvalidCode { attempts_left: 0 },
     }
 }

@@ -25,7 +25,9 @@ impl Error {
             Error::MfaRequired { .. } => (StatusCode::FORBIDDEN, "mfa_required"),
             Error::SetupRequired { .. } => (StatusCode::FORBIDDEN, "setup_required"),
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Error::Unavailable(_) | Error::NotConfigured(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -7,7 +7,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{authenticators, events, health, sessions, settings, users};
+use crate::api::{authenticators, contacts, events, health, sessions, settings, users};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -24,6 +24,12 @@ pub fn router(state: AppState) -> Router {
             get(users::get).patch(users::patch).delete(users::delete),
         )
         .route("/v1/users/{id}/unlock", post(users::unlock))
+        .route("/v1/users/{id}/phone", post(contacts::set_phone))
+        .route("/v1/users/{id}/phone/verify", post(contacts::verify_phone))
+        .route("/v1/users/{id}/email", post(contacts::set_email))
+        .route("/v1/users/{id}/email/verify", post(contacts::verify_email))
+        .route("/v1/users/{id}/otp-sms", post(contacts::enable_sms))
+        .route("/v1/users/{id}/otp-email", post(contacts::enable_email))
         .route("/v1/users/{id}/authenticators", get(authenticators::list))
         .route(
             "/v1/users/{id}/authenticators/{authenticator_id}",

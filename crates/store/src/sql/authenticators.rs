@@ -1,8 +1,9 @@
 use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
+use twofold_core::Factor;
 use twofold_core::UnixTime;
-use twofold_core::authenticator::Authenticator;
+use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 
 use super::SqlStore;
 use super::rows;
@@ -88,6 +89,22 @@ impl SqlStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn set_factor_state_rows(
+        &self,
+        user_id: &str,
+        factor: Factor,
+        state: AuthenticatorState,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE authenticators SET state = $1 WHERE user_id = $2 AND factor = $3 AND state <> $4")
+            .bind(state.as_str())
+            .bind(user_id)
+            .bind(factor.as_str())
+            .bind(state.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     pub(super) async fn consume_totp_step_row(

@@ -1,8 +1,9 @@
 //! The trait, answered by the per-table modules beside this one.
 
 use async_trait::async_trait;
+use twofold_core::Factor;
 use twofold_core::UnixTime;
-use twofold_core::authenticator::Authenticator;
+use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
 use twofold_core::quota::{Scope, WindowCount};
@@ -115,6 +116,15 @@ impl Store for SqlStore {
 
     async fn delete_authenticator(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
         self.delete_authenticator_row(user_id, id).await
+    }
+
+    async fn set_factor_state(
+        &self,
+        user_id: &str,
+        factor: Factor,
+        state: AuthenticatorState,
+    ) -> Result<u64, StoreError> {
+        self.set_factor_state_rows(user_id, factor, state).await
     }
 
     async fn consume_totp_step(

@@ -1,0 +1,216 @@
+//! A user's phone and email: set, prove, and turn on the code factors that use them.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+use twofold_core::challenge::Channel;
+use twofold_core::secrets::SecretString;
+
+use super::{created, ctx, ok};
+use crate::error::Error;
+use crate::flows::codes;
+use crate::flows::contacts::{self, ContactOutcome, Proof};
+use crate::flows::enrolment::{self, Purpose};
+use crate::http::auth::{Caller, ClientIp};
+use crate::http::json::ApiJson;
+use crate::http::present;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneBody {
+    phone: String,
+    #[serde(default)]
+    send_code: bool,
+    #[serde(default)]
+    return_code: bool,
+    #[serde(default)]
+    verified: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailBody {
+    email: String,
+    #[serde(default)]
+    send_code: bool,
+    #[serde(default)]
+    return_code: bool,
+    #[serde(default)]
+    verified: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    code: SecretString,
+}
+
+/// At most one of the three; none means send a code.
+fn proof(send_code: bool, return_code: bool, verified: bool) -> Result<Proof, Error> {
+    match (send_code, return_code, verified) {
+        (_, false, false) => Ok(Proof::SendCode),
+        (false, true, false) => Ok(Proof::ReturnCode),
+        (false, false, true) => Ok(Proof::Verified),
+        _ => Err(Error::InvalidRequest(
+            "use at most one of send_code, return_code and verified".to_owned(),
+        )),
+    }
+}
+
+async fn set(
+    state: AppState,
+    caller: Caller,
+    ip: ClientIp,
+    user_id: String,
+    channel: Channel,
+    value: String,
+    proof: Proof,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        Purpose::SetUp(channel.factor()),
+    )
+    .await?;
+    let admin = matches!(caller, Caller::Admin { .. });
+    if proof == Proof::Verified && !admin {
+        return Err(Error::Forbidden(
+            "only the admin token may mark a contact point verified".to_owned(),
+        ));
+    }
+    if proof == Proof::ReturnCode
+        && !admin
+        && !state.settings(&ctx.tenant_id).await?.otp.allow_return_code
+    {
+        return Err(Error::Forbidden(
+            "return_code needs the admin token or otp.allow_return_code".to_owned(),
+        ));
+    }
+    let ContactOutcome { user, issued } =
+        contacts::set(&state, &ctx, user, channel, &value, proof).await?;
+    let (destination, verified) = match channel {
+        Channel::Sms => (user.phone.unwrap_or_default(), user.phone_verified),
+        Channel::Email => (user.email.unwrap_or_default(), user.email_verified),
+    };
+    let mut body = json!({"medium": codes::masked(channel, &destination), "verified": verified});
+    if let Some(issued) = issued {
+        body["exchange_id"] = json!(issued.challenge.id);
+        body["expires_at"] = json!(present::rfc3339(issued.challenge.expires_at));
+        if let Some(code) = &issued.code {
+            body["code"] = json!(code.expose());
+        }
+    }
+    Ok(ok(body))
+}
+
+async fn verify(
+    state: AppState,
+    caller: Caller,
+    ip: ClientIp,
+    user_id: String,
+    channel: Channel,
+    code: SecretString,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        Purpose::SetUp(channel.factor()),
+    )
+    .await?;
+    let user = contacts::verify(&state, &ctx, user, channel, code.expose()).await?;
+    let destination = match channel {
+        Channel::Sms => user.phone.unwrap_or_default(),
+        Channel::Email => user.email.unwrap_or_default(),
+    };
+    Ok(ok(
+        json!({"medium": codes::masked(channel, &destination), "verified": true}),
+    ))
+}
+
+async fn enable(
+    state: AppState,
+    caller: Caller,
+    ip: ClientIp,
+    user_id: String,
+    channel: Channel,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        Purpose::SetUp(channel.factor()),
+    )
+    .await?;
+    let authenticator = contacts::enable_factor(&state, &ctx, &user.id, channel).await?;
+    Ok(created(present::authenticator(&authenticator)))
+}
+
+pub async fn set_phone(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<PhoneBody>,
+) -> Result<Response, Error> {
+    let proof = proof(b.send_code, b.return_code, b.verified)?;
+    set(state, caller, ip, id, Channel::Sms, b.phone, proof).await
+}
+
+pub async fn set_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<EmailBody>,
+) -> Result<Response, Error> {
+    let proof = proof(b.send_code, b.return_code, b.verified)?;
+    set(state, caller, ip, id, Channel::Email, b.email, proof).await
+}
+
+pub async fn verify_phone(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VerifyBody>,
+) -> Result<Response, Error> {
+    verify(state, caller, ip, id, Channel::Sms, b.code).await
+}
+
+pub async fn verify_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<VerifyBody>,
+) -> Result<Response, Error> {
+    verify(state, caller, ip, id, Channel::Email, b.code).await
+}
+
+pub async fn enable_sms(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    enable(state, caller, ip, id, Channel::Sms).await
+}
+
+pub async fn enable_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    enable(state, caller, ip, id, Channel::Email).await
+}

@@ -1,0 +1,259 @@
+//! Phone numbers and email addresses: set, proven with a code, and the factors that use them.
+
+use serde_json::json;
+use twofold_core::authenticator::{Authenticator, AuthenticatorState};
+use twofold_core::challenge::{Channel, Purpose};
+use twofold_core::event::EventType;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::{self, User};
+use twofold_core::{DomainError, phone};
+
+use super::codes::{self, Checked, Handover, Issued, Target};
+use super::{Ctx, checks, events, users};
+use crate::error::Error;
+use crate::random;
+use crate::state::Inner;
+
+/// What to do with a contact point once set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// Send a code to it.
+    SendCode,
+    /// Make a code and hand it back to the caller, who delivers it.
+    ReturnCode,
+    /// Trust it as verified (admin only: the caller vouches).
+    Verified,
+}
+
+pub struct ContactOutcome {
+    pub user: User,
+    pub issued: Option<Issued>,
+}
+
+fn contact(user: &User, channel: Channel) -> (Option<&str>, bool) {
+    match channel {
+        Channel::Sms => (user.phone.as_deref(), user.phone_verified),
+        Channel::Email => (user.email.as_deref(), user.email_verified),
+    }
+}
+
+fn set_contact(user: &mut User, channel: Channel, value: String, verified: bool) {
+    match channel {
+        Channel::Sms => (user.phone, user.phone_verified) = (Some(value), verified),
+        Channel::Email => (user.email, user.email_verified) = (Some(value), verified),
+    }
+}
+
+fn set_verified(user: &mut User, channel: Channel) {
+    match channel {
+        Channel::Sms => user.phone_verified = true,
+        Channel::Email => user.email_verified = true,
+    }
+}
+
+/// Sets the user's phone or email. A different value is unverified and suspends the factor that
+/// uses it until proven again.
+pub async fn set(
+    state: &Inner,
+    ctx: &Ctx,
+    mut user: User,
+    channel: Channel,
+    raw: &str,
+    proof: Proof,
+) -> Result<ContactOutcome, Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let (value, country) = match channel {
+        Channel::Sms => {
+            let parsed = phone::parse(raw)?;
+            (parsed.e164, parsed.country)
+        }
+        Channel::Email => (user::normalise_email(raw)?, None),
+    };
+    let (current, _) = contact(&user, channel);
+    if current != Some(value.as_str()) {
+        set_contact(&mut user, channel, value.clone(), false);
+        user.updated_at = ctx.now;
+        state.store.update_user(&user).await?;
+        state
+            .store
+            .set_factor_state(&user.id, channel.factor(), AuthenticatorState::Pending)
+            .await?;
+        let detail = json!({"channel": channel.as_str(), "to": codes::masked(channel, &value)});
+        events::record(
+            state,
+            ctx,
+            EventType::ContactChanged,
+            Some(&user.id),
+            detail,
+        )
+        .await?;
+    }
+    let issued = match proof {
+        Proof::Verified => {
+            mark_verified(state, ctx, &mut user, channel, "admin").await?;
+            None
+        }
+        Proof::SendCode | Proof::ReturnCode => {
+            let handover = if proof == Proof::SendCode {
+                Handover::Send
+            } else {
+                Handover::Return
+            };
+            let target = Target {
+                user_id: &user.id,
+                channel,
+                purpose: Purpose::VerifyContact,
+                destination: &value,
+                country: country.as_deref(),
+            };
+            Some(codes::issue(state, ctx, &settings, target, handover).await?)
+        }
+    };
+    Ok(ContactOutcome { user, issued })
+}
+
+/// Proves the user's phone or email with the code sent to it.
+pub async fn verify(
+    state: &Inner,
+    ctx: &Ctx,
+    mut user: User,
+    channel: Channel,
+    code: &str,
+) -> Result<User, Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    if user.second_factor.lock.is_locked(ctx.now) {
+        return Err(Error::Locked {
+            until: user.second_factor.lock.until(),
+        });
+    }
+    match codes::check(
+        state,
+        &user.id,
+        channel,
+        Purpose::VerifyContact,
+        code,
+        ctx.now,
+    )
+    .await?
+    {
+        Checked::Passed => {
+            mark_verified(state, ctx, &mut user, channel, "code").await?;
+            Ok(user)
+        }
+        Checked::Expired => Err(Error::CodeExpired),
+        Checked::Wrong { attempts_left } => {
+            Err(spend(state, ctx, &settings, &user, channel, attempts_left).await?)
+        }
+    }
+}
+
+async fn spend(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    channel: Channel,
+    left: u32,
+) -> Result<Error, Error> {
+    use twofold_core::check::CheckOutcome;
+    use twofold_core::lockout::Budget;
+    Ok(
+        match checks::failed(
+            state,
+            ctx,
+            settings,
+            user,
+            Budget::SecondFactor,
+            channel.factor(),
+            "contact",
+        )
+        .await?
+        {
+            CheckOutcome::Locked { until } => Error::Locked { until },
+            CheckOutcome::Failed { attempts_left } => Error::InvalidCode {
+                attempts_left: attempts_left.min(left),
+            },
+            _ => Error::InvalidCode { attempts_left: 0 },
+        },
+    )
+}
+
+async fn mark_verified(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &mut User,
+    channel: Channel,
+    by: &str,
+) -> Result<(), Error> {
+    set_verified(user, channel);
+    user.updated_at = ctx.now;
+    state.store.update_user(user).await?;
+    // A factor suspended by a change of contact point comes back once the new one is proven.
+    state
+        .store
+        .set_factor_state(&user.id, channel.factor(), AuthenticatorState::Active)
+        .await?;
+    let detail = json!({"channel": channel.as_str(), "by": by});
+    events::record(
+        state,
+        ctx,
+        EventType::ContactVerified,
+        Some(&user.id),
+        detail,
+    )
+    .await
+}
+
+/// Turns on `otp-sms` / `otp-email` for the user's verified phone / email.
+pub async fn enable_factor(
+    state: &Inner,
+    ctx: &Ctx,
+    user_id: &str,
+    channel: Channel,
+) -> Result<Authenticator, Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let factor = channel.factor();
+    if !settings.second_factors.contains(&factor) {
+        return Err(Error::Forbidden(format!(
+            "`{factor}` is not enabled for this tenant"
+        )));
+    }
+    let user = users::get(state, &ctx.tenant_id, user_id).await?;
+    let (Some(destination), true) = contact(&user, channel) else {
+        return Err(DomainError::invalid(format!(
+            "the user's {} must be verified first",
+            match channel {
+                Channel::Sms => "phone",
+                Channel::Email => "email",
+            }
+        ))
+        .into());
+    };
+    let existing = state.store.authenticators_of(&user.id).await?;
+    if let Some(found) = existing.into_iter().find(|a| a.factor == factor) {
+        return Ok(found);
+    }
+    let authenticator = Authenticator {
+        id: random::new_id(state.random.as_ref())?,
+        user_id: user.id.clone(),
+        factor,
+        name: codes::masked(channel, destination),
+        state: AuthenticatorState::Active,
+        sealed_secret: None,
+        params: json!({}),
+        last_step: None,
+        created_at: ctx.now,
+        last_used_at: None,
+    };
+    state.store.insert_authenticator(&authenticator).await?;
+    let detail = json!({"factor": factor, "authenticator_id": authenticator.id});
+    events::record(
+        state,
+        ctx,
+        EventType::AuthenticatorAdded,
+        Some(&user.id),
+        detail,
+    )
+    .await?;
+    Ok(authenticator)
+}
