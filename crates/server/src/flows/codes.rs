@@ -96,13 +96,13 @@ pub async fn issue(
         attempts_left: policy.max_attempts,
     };
     state.store.replace_challenge(&issued).await?;
-    if let Some(sends) = sends {
-        if let Err(failed) = deliver(state, &issued, &code, settings).await {
-            // Not half-made: no challenge waits for a code that never left, no send is counted.
-            state.store.consume_challenge(&issued.id).await?;
-            state.store.forget_sends(&sends).await?;
-            return Err(failed);
-        }
+    if let Some(sends) = sends
+        && let Err(failed) = deliver(state, &issued, &code, settings).await
+    {
+        // Not half-made: no challenge waits for a code that never left, no send is counted.
+        state.store.consume_challenge(&issued.id).await?;
+        state.store.forget_sends(&sends).await?;
+        return Err(failed);
     }
     let detail = json!({"channel": target.channel.as_str(), "purpose": target.purpose.as_str(), "exchange_id": issued.id,
                         "to": masked(target.channel, target.destination), "returned": handover == Handover::Return});
