@@ -2,6 +2,7 @@
 //! on SQLite and once on PostgreSQL (when TWOFOLD_TEST_DATABASE_URL is set), spoken to over HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod outbox;
 pub mod proxy;
 
 use std::path::PathBuf;
@@ -72,6 +73,27 @@ impl Drop for TestApp {
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
+}
+
+/// The databases to run on: SQLite (`None`) always, PostgreSQL when configured.
+pub fn databases() -> Vec<Option<String>> {
+    let mut urls = vec![None];
+    urls.extend(std::env::var("TWOFOLD_TEST_DATABASE_URL").ok().map(Some));
+    urls
+}
+
+/// A fresh server whose codes go out to `outbox`, its own real SMTP server and SMS gateway.
+pub async fn app_with_outbox(database: Option<String>, outbox: &outbox::Outbox) -> TestApp {
+    let backend = if database.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let mut config = config(database);
+    config.delivery.smtp_url = Some(format!("smtp://127.0.0.1:{}", outbox.smtp_port));
+    config.delivery.email_from = Some("Twofold <no-reply@example.com>".to_owned());
+    config.delivery.sms_gateway_url = Some(outbox.sms_url.clone());
+    TestApp::spawn_with(backend, config).await
 }
 
 /// A fresh server per backend.
