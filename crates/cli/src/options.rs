@@ -33,6 +33,33 @@ pub struct StorageArgs {
     /// Base64 master key (32 bytes), instead of a key file.
     #[arg(long, env = "TWOFOLD_MASTER_KEY", hide_env_values = true)]
     master_key: Option<String>,
+    /// SMTP server for email codes: `smtps://user:pass@host:465`, `smtp://host:587?tls=required`,
+    /// or `smtp://localhost:25` for a local relay.
+    #[arg(long, env = "TWOFOLD_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender address of email codes, e.g. `Acme <no-reply@acme.example>`.
+    #[arg(long, env = "TWOFOLD_EMAIL_FROM")]
+    email_from: Option<String>,
+    /// JSON webhook that sends SMS: POST {"to", "message", "exchange_id"}.
+    #[arg(long, env = "TWOFOLD_SMS_GATEWAY_URL")]
+    sms_gateway_url: Option<String>,
+    /// Bearer token for the SMS webhook.
+    #[arg(long, env = "TWOFOLD_SMS_GATEWAY_TOKEN", hide_env_values = true)]
+    sms_gateway_token: Option<String>,
+    /// Twilio account SID (instead of the webhook).
+    #[arg(long, env = "TWOFOLD_TWILIO_ACCOUNT_SID")]
+    twilio_account_sid: Option<String>,
+    #[arg(long, env = "TWOFOLD_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    /// The Twilio number SMS come from.
+    #[arg(long, env = "TWOFOLD_TWILIO_FROM")]
+    twilio_from: Option<String>,
+    /// A Twilio-compatible API's base URL (default Twilio's own).
+    #[arg(long, env = "TWOFOLD_TWILIO_API_URL")]
+    twilio_api_url: Option<String>,
+    /// Development only: log codes instead of sending them where no transport is configured.
+    #[arg(long, env = "TWOFOLD_DEV_MODE")]
+    dev_mode: bool,
 }
 
 impl StorageArgs {
@@ -52,6 +79,21 @@ impl StorageArgs {
         config.master_key_file = self.master_key_file.clone().or(config.master_key_file);
         config.public_url = self.public_url.clone().or(config.public_url);
         config.master_key = self.master_key.clone();
+        let delivery = &mut config.delivery;
+        let or = |flag: &Option<String>, file: &mut Option<String>| {
+            if flag.is_some() {
+                *file = flag.clone();
+            }
+        };
+        or(&self.smtp_url, &mut delivery.smtp_url);
+        or(&self.email_from, &mut delivery.email_from);
+        or(&self.sms_gateway_url, &mut delivery.sms_gateway_url);
+        or(&self.sms_gateway_token, &mut delivery.sms_gateway_token);
+        or(&self.twilio_account_sid, &mut delivery.twilio_account_sid);
+        or(&self.twilio_auth_token, &mut delivery.twilio_auth_token);
+        or(&self.twilio_from, &mut delivery.twilio_from);
+        or(&self.twilio_api_url, &mut delivery.twilio_api_url);
+        delivery.dev_mode |= self.dev_mode;
         Ok(config)
     }
 }

@@ -52,6 +52,39 @@ impl Client {
             .json(&body);
         answer(request.send().await?).await
     }
+
+    /// A session update carrying the admin token too, which may have codes returned.
+    pub async fn patch_session_as_admin(&self, id: &str, body: Value) -> anyhow::Result<Value> {
+        let request = self
+            .http
+            .patch(format!("{}/v1/sessions/{id}", self.base))
+            .bearer_auth(&self.admin)
+            .json(&body);
+        answer(request.send().await?).await
+    }
+
+    pub async fn admin_get(&self, path: &str) -> anyhow::Result<Value> {
+        answer(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(&self.admin)
+                .send()
+                .await?,
+        )
+        .await
+    }
+
+    pub async fn admin_put(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        answer(
+            self.http
+                .put(format!("{}{path}", self.base))
+                .bearer_auth(&self.admin)
+                .json(&body)
+                .send()
+                .await?,
+        )
+        .await
+    }
 }
 
 async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {

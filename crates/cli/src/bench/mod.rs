@@ -5,6 +5,7 @@
 //! (b)/(c) shows what the server adds on top of the hash it must compute.
 
 mod client;
+mod email;
 mod report;
 mod scenarios;
 mod seed;
@@ -48,18 +49,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     let pool = seed::seed(&client, args.users, args.authenticators, args.concurrency).await?;
     // Authenticators are split: three quarters feed (a), the rest (b), so neither starves the other.
+    let everyone = pool.0.clone();
     let (for_checks, for_sign_ins) = pool.split(args.authenticators * 3 / 4);
 
     eprintln!("(a) second-factor checks…");
     let checks = scenarios::totp_checks(&client, for_checks, args.concurrency, limit).await?;
     eprintln!("(b) password + TOTP sign-ins…");
     let sign_ins = scenarios::full_sign_ins(&client, for_sign_ins, args.concurrency, limit).await?;
+    eprintln!("(d) email-code sign-ins (challenge + check)…");
+    let email = email::email_sign_ins(&client, everyone, args.concurrency, limit).await?;
     eprintln!("(c) raw Argon2id hashes…");
     let hashes = scenarios::raw_hashes(limit.min(Duration::from_secs(5)));
 
     println!("{}", checks.line("(a) TOTP check (session PATCH)"));
     println!("{}", sign_ins.line("(b) password + TOTP sign-in"));
     println!("{}", hashes.line("(c) Argon2id hash, server parameters"));
+    println!("{}", email.line("(d) email code challenge + check"));
     if hashes.rate() > 0.0 {
         println!("(b)/(c) = {:.2}", sign_ins.rate() / hashes.rate());
     }

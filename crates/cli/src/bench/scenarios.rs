@@ -18,12 +18,13 @@ fn spendable(step: u64) -> bool {
     step + 1 >= current && step <= current + 1
 }
 
-struct Tally {
-    latencies: Vec<Duration>,
-    failed: usize,
+#[derive(Default)]
+pub(super) struct Tally {
+    pub(super) latencies: Vec<Duration>,
+    pub(super) failed: usize,
 }
 
-async fn sign_in_with_password(
+pub(super) async fn sign_in_with_password(
     client: &Client,
     user: &BenchUser,
 ) -> anyhow::Result<(String, String)> {
@@ -151,7 +152,7 @@ pub async fn full_sign_ins(
     Ok(finish(tally, started).await)
 }
 
-async fn finish(tally: Arc<Mutex<Tally>>, started: Instant) -> Report {
+pub(super) async fn finish(tally: Arc<Mutex<Tally>>, started: Instant) -> Report {
     let elapsed = started.elapsed();
     let tally = tally.lock().await;
     Report {

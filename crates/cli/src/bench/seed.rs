@@ -23,6 +23,7 @@ pub struct Authenticator {
 
 #[derive(Clone)]
 pub struct BenchUser {
+    pub id: String,
     pub username: String,
     pub authenticators: Vec<Authenticator>,
 }
@@ -122,6 +123,7 @@ async fn seed_one(client: &Client, username: &str, count: usize) -> anyhow::Resu
         });
     }
     Ok(BenchUser {
+        id,
         username: username.to_owned(),
         authenticators,
     })

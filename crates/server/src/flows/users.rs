@@ -1,6 +1,7 @@
 //! Creating, changing and removing users; unlocking them.
 
 use serde_json::json;
+use twofold_core::authenticator::AuthenticatorState;
 use twofold_core::event::EventType;
 use twofold_core::lockout::Counter;
 use twofold_core::password;
@@ -144,6 +145,21 @@ pub async fn update(state: &Inner, ctx: &Ctx, id: &str, change: UserChange) -> R
     user.updated_at = ctx.now;
     if !state.store.update_user(&user).await? {
         return Err(Error::NotFound("user"));
+    }
+    // A code factor follows its contact point: usable only while that is verified.
+    for (factor, verified) in [
+        (Factor::OtpEmail, user.email_verified),
+        (Factor::OtpSms, user.phone_verified),
+    ] {
+        let state_now = if verified {
+            AuthenticatorState::Active
+        } else {
+            AuthenticatorState::Pending
+        };
+        state
+            .store
+            .set_factor_state(&user.id, factor, state_now)
+            .await?;
     }
     events::record(
         state,
