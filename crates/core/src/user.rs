@@ -12,6 +12,8 @@ pub struct User {
     pub email_verified: bool,
     pub phone: Option<String>,
     pub phone_verified: bool,
+    /// BCP 47 tag (`de-CH`) for messages to the user, when known.
+    pub language: Option<String>,
     /// Argon2id PHC string; `None` for users without a password.
     pub password_hash: Option<String>,
     pub mfa_enabled: bool,
@@ -46,6 +48,22 @@ pub fn normalise_username(raw: &str) -> Result<String, DomainError> {
         ));
     }
     Ok(name)
+}
+
+/// A BCP 47 language tag, loosely: letters, digits and dashes, at most 35 characters.
+pub fn normalise_language(raw: &str) -> Result<String, DomainError> {
+    let tag = raw.trim();
+    let valid = !tag.is_empty()
+        && tag.len() <= 35
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    if valid {
+        Ok(tag.to_owned())
+    } else {
+        Err(DomainError::invalid(
+            "language must be a tag such as en or de-CH",
+        ))
+    }
 }
 
 /// A syntax check only; ownership is proven by a code sent to the address.

@@ -370,6 +370,69 @@ async fn a_new_phone_number_suspends_sms_until_it_is_proven() {
 }
 
 #[tokio::test]
+async fn messages_speak_the_users_language() {
+    for database in databases() {
+        let outbox = Outbox::start().await;
+        let app = app_with_outbox(database, &outbox).await;
+        let alice = with_codes(&app).await;
+        app.admin_patch(
+            &format!("/v1/users/{}", alice.id),
+            json!({"language": "de-CH"}),
+        )
+        .await
+        .ok();
+        let mut session = app.sign_in_with_password(&alice).await;
+        challenge(&app, &mut session, "otp_sms").await.ok();
+        assert!(
+            outbox
+                .last_sms_text()
+                .starts_with("Ihr Code zum Anmelden: "),
+            "{}",
+            outbox.last_sms_text()
+        );
+        app.admin_patch(
+            &format!("/v1/users/{}", alice.id),
+            json!({"language": "not a tag!"}),
+        )
+        .await
+        .problem("invalid_request");
+    }
+}
+
+#[tokio::test]
+async fn a_requirement_can_leave_email_codes_out() {
+    for database in databases() {
+        let outbox = Outbox::start().await;
+        let app = app_with_outbox(database, &outbox).await;
+        let alice = with_codes(&app).await;
+        app.settings(json!({"mfa": {"mode": "always", "require": {"oneOf": ["totp", "otp-sms"]}}}))
+            .await;
+        let mut session = app.sign_in_with_password(&alice).await;
+        challenge(&app, &mut session, "otp_email").await.ok();
+        let (code, _) = outbox.email(1).await;
+        let after_email = app
+            .check(&mut session, json!({"otp_email": {"code": code}}))
+            .await
+            .ok();
+        assert_eq!(
+            after_email["mfa"]["satisfied"], false,
+            "email is weaker and not enough here"
+        );
+        assert_eq!(
+            after_email["mfa"]["factors"]["next"],
+            json!(["totp", "otp-sms"])
+        );
+        challenge(&app, &mut session, "otp_sms").await.ok();
+        let (code, _) = outbox.last_sms();
+        let done = app
+            .check(&mut session, json!({"otp_sms": {"code": code}}))
+            .await
+            .ok();
+        assert_eq!(done["mfa"]["satisfied"], true);
+    }
+}
+
+#[tokio::test]
 async fn with_no_transport_configured_sending_says_what_to_set() {
     let app = TestApp::spawn("sqlite", None).await;
     app.settings(json!({"second_factors": ["totp", "otp-email"]}))

@@ -17,6 +17,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
     username: String,
+    language: Option<String>,
     email: Option<String>,
     phone: Option<String>,
     password: Option<SecretString>,
@@ -41,6 +42,8 @@ fn present_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
     #[serde(default, deserialize_with = "present_value")]
+    language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present_value")]
     email: Option<Option<String>>,
     email_verified: Option<bool>,
     #[serde(default, deserialize_with = "present_value")]
@@ -60,6 +63,7 @@ pub async fn create(
     let ctx = ctx(&state, &admin.tenant_id, ip);
     let new = NewUser {
         username: body.username,
+        language: body.language,
         email: body.email,
         email_verified: body.email_verified,
         phone: body.phone,
@@ -92,6 +96,7 @@ pub async fn patch(
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, &admin.tenant_id, ip);
     let change = UserChange {
+        language: body.language,
         email: body.email,
         email_verified: body.email_verified,
         phone: body.phone,

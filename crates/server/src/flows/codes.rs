@@ -49,6 +49,8 @@ pub struct Target<'a> {
     pub destination: &'a str,
     /// ISO region of a phone number, for the SMS allowlist and per-country quotas.
     pub country: Option<&'a str>,
+    /// The person's language, for the message's words.
+    pub language: Option<&'a str>,
 }
 
 pub async fn issue(
@@ -97,7 +99,7 @@ pub async fn issue(
     };
     state.store.replace_challenge(&issued).await?;
     if let Some(sends) = sends
-        && let Err(failed) = deliver(state, &issued, &code, settings).await
+        && let Err(failed) = deliver(state, &issued, &code, settings, target.language).await
     {
         // Not half-made: no challenge waits for a code that never left, no send is counted.
         state.store.consume_challenge(&issued.id).await?;
@@ -166,6 +168,7 @@ async fn deliver(
     issued: &Challenge,
     code: &SecretString,
     settings: &LoginSettings,
+    language: Option<&str>,
 ) -> Result<(), Error> {
     let sender = state.senders.for_channel(issued.channel)?;
     let (to, purpose) = match (issued.channel, issued.purpose) {
@@ -192,7 +195,7 @@ async fn deliver(
         purpose,
         valid_for_seconds: settings.otp.ttl_seconds,
         exchange_id: issued.id.clone(),
-        language: None,
+        language: language.map(str::to_owned),
     };
     sender.send(&message).await.map_err(Error::from)
 }

@@ -105,6 +105,7 @@ pub async fn set(
                 purpose: Purpose::VerifyContact,
                 destination: &value,
                 country: country.as_deref(),
+                language: user.language.as_deref(),
             };
             Some(codes::issue(state, ctx, &settings, target, handover).await?)
         }

@@ -425,6 +425,7 @@ async fn start_challenges(
             purpose: Purpose::SignIn,
             destination: &destination,
             country: country.as_deref(),
+            language: user.language.as_deref(),
         };
         issued.push(codes::issue(state, ctx, settings, target, handover).await?);
     }

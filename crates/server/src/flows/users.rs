@@ -17,6 +17,7 @@ use crate::state::Inner;
 
 pub struct NewUser {
     pub username: String,
+    pub language: Option<String>,
     pub email: Option<String>,
     pub email_verified: bool,
     pub phone: Option<String>,
@@ -29,6 +30,7 @@ pub struct NewUser {
 /// A change to a user; `None` leaves a field as it is, `Some(None)` clears a contact point.
 #[derive(Default)]
 pub struct UserChange {
+    pub language: Option<Option<String>>,
     pub email: Option<Option<String>>,
     pub email_verified: Option<bool>,
     pub phone: Option<Option<String>>,
@@ -64,6 +66,11 @@ pub async fn create(state: &Inner, ctx: &Ctx, new: NewUser) -> Result<User, Erro
         email,
         phone_verified: new.phone_verified && phone.is_some(),
         phone,
+        language: new
+            .language
+            .as_deref()
+            .map(user::normalise_language)
+            .transpose()?,
         password_hash,
         mfa_enabled: new.mfa_enabled,
         required_factors: new.required_factors,
@@ -132,6 +139,13 @@ pub async fn update(state: &Inner, ctx: &Ctx, id: &str, change: UserChange) -> R
         user.password_hash =
             Some(hash_checked(state, password, &user.username, user.email.as_deref()).await?);
         changed.push("password");
+    }
+    if let Some(language) = change.language {
+        user.language = language
+            .as_deref()
+            .map(user::normalise_language)
+            .transpose()?;
+        changed.push("language");
     }
     if let Some(enabled) = change.mfa_enabled {
         user.mfa_enabled = enabled;

@@ -31,6 +31,7 @@ pub fn user(u: &User) -> Value {
         "email_verified": u.email_verified,
         "phone": u.phone,
         "phone_verified": u.phone_verified,
+        "language": u.language,
         "has_password": u.password_hash.is_some(),
         "mfa_enabled": u.mfa_enabled,
         "required_factors": u.required_factors,

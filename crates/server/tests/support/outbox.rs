@@ -111,6 +111,13 @@ impl Outbox {
         )
     }
 
+    pub fn last_sms_text(&self) -> String {
+        self.sms.lock().unwrap().last().expect("an SMS was sent")["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     pub fn email_count(&self) -> usize {
         std::fs::read_dir(&self.mail_dir)
             .unwrap()

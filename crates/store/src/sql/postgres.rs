@@ -1,30 +1,28 @@
 //! PostgreSQL: the scale-out store. Any number of server nodes share one database.
 
-use std::borrow::Cow;
-
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AssertSqlSafe, Executor, SqlStr};
+use sqlx::{AssertSqlSafe, Executor};
 
+use super::migration;
 use crate::StoreError;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 
 pub(super) fn migrator() -> Migrator {
     Migrator::with_migrations(vec![
-        Migration::new(
+        migration(
             1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            SqlStr::from_static(include_str!("../../migrations/postgres/0001_init.sql")),
-            false,
+            "init",
+            include_str!("../../migrations/postgres/0001_init.sql"),
         ),
-        Migration::new(
+        migration(
             2,
-            Cow::Borrowed("challenges"),
-            MigrationType::Simple,
-            SqlStr::from_static(include_str!(
-                "../../migrations/postgres/0002_challenges.sql"
-            )),
-            false,
+            "challenges",
+            include_str!("../../migrations/postgres/0002_challenges.sql"),
+        ),
+        migration(
+            3,
+            "user language",
+            include_str!("../../migrations/postgres/0003_user_language.sql"),
         ),
     ])
 }

@@ -54,6 +54,7 @@ pub(super) fn user(row: &AnyRow) -> Result<User, StoreError> {
         email_verified: row.try_get::<i64, _>("email_verified")? != 0,
         phone: row.try_get("phone")?,
         phone_verified: row.try_get::<i64, _>("phone_verified")? != 0,
+        language: row.try_get("language")?,
         password_hash: row.try_get("password_hash")?,
         mfa_enabled: row.try_get::<i64, _>("mfa_enabled")? != 0,
         required_factors,

@@ -1,26 +1,27 @@
 //! SQLite: the embedded default. WAL so readers never wait for the writer.
 
-use std::borrow::Cow;
-
+use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{Executor, SqlStr};
+use sqlx::migrate::Migrator;
+
+use super::migration;
 
 pub(super) fn migrator() -> Migrator {
     Migrator::with_migrations(vec![
-        Migration::new(
+        migration(
             1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            SqlStr::from_static(include_str!("../../migrations/sqlite/0001_init.sql")),
-            false,
+            "init",
+            include_str!("../../migrations/sqlite/0001_init.sql"),
         ),
-        Migration::new(
+        migration(
             2,
-            Cow::Borrowed("challenges"),
-            MigrationType::Simple,
-            SqlStr::from_static(include_str!("../../migrations/sqlite/0002_challenges.sql")),
-            false,
+            "challenges",
+            include_str!("../../migrations/sqlite/0002_challenges.sql"),
+        ),
+        migration(
+            3,
+            "user language",
+            include_str!("../../migrations/sqlite/0003_user_language.sql"),
         ),
     ])
 }

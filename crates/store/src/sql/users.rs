@@ -4,7 +4,7 @@ use super::SqlStore;
 use super::rows::{self, flag, lock_to_column};
 use crate::StoreError;
 
-const USER_COLUMNS: &str = "id, tenant_id, username, email, email_verified, phone, phone_verified, password_hash, \
+const USER_COLUMNS: &str = "id, tenant_id, username, email, email_verified, phone, phone_verified, language, password_hash, \
      mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at";
 
 fn factors_json(user: &User) -> Result<String, StoreError> {
@@ -15,8 +15,8 @@ impl SqlStore {
     pub(super) async fn insert_user_row(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO users (id, tenant_id, username, email, email_verified, phone, phone_verified, password_hash, \
-             mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(&user.id)
         .bind(&user.tenant_id)
@@ -34,6 +34,7 @@ impl SqlStore {
         .bind(lock_to_column(user.password.lock))
         .bind(user.created_at.0)
         .bind(user.updated_at.0)
+        .bind(&user.language)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -75,7 +76,7 @@ impl SqlStore {
     pub(super) async fn update_user_row(&self, user: &User) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE users SET email = $1, email_verified = $2, phone = $3, phone_verified = $4, password_hash = $5, \
-             mfa_enabled = $6, required_factors = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10",
+             mfa_enabled = $6, required_factors = $7, updated_at = $8, language = $9 WHERE tenant_id = $10 AND id = $11",
         )
         .bind(&user.email)
         .bind(flag(user.email_verified))
@@ -85,6 +86,7 @@ impl SqlStore {
         .bind(flag(user.mfa_enabled))
         .bind(factors_json(user)?)
         .bind(user.updated_at.0)
+        .bind(&user.language)
         .bind(&user.tenant_id)
         .bind(&user.id)
         .execute(&self.pool)

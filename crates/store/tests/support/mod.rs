@@ -66,6 +66,7 @@ pub fn user(id: &str, username: &str) -> User {
         email_verified: false,
         phone: None,
         phone_verified: false,
+        language: None,
         password_hash: None,
         mfa_enabled: false,
         required_factors: vec![],
