@@ -435,6 +435,22 @@ async fn a_requirement_can_leave_email_codes_out() {
 }
 
 #[tokio::test]
+async fn a_backend_enrolling_many_users_is_not_held_to_the_per_ip_quota() {
+    let outbox = Outbox::start().await;
+    let app = app_with_outbox(None, &outbox).await;
+    app.settings(json!({"second_factors": ["totp", "otp-email"]}))
+        .await;
+    for i in 0..35 {
+        let user = app.user(&format!("user{i}"), json!({})).await;
+        let body = json!({"email": format!("user{i}@example.com")});
+        app.admin_post(&format!("/v1/users/{}/email", user.id), body)
+            .await
+            .ok();
+    }
+    assert!(app.events("type=code.rate_limited").await.is_empty());
+}
+
+#[tokio::test]
 async fn with_no_transport_configured_sending_says_what_to_set() {
     let app = TestApp::spawn("sqlite", None).await;
     app.settings(json!({"second_factors": ["totp", "otp-email"]}))

@@ -9,9 +9,9 @@ use twofold_core::secrets::SecretString;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
-use crate::flows::codes;
 use crate::flows::contacts::{self, ContactOutcome, Proof};
 use crate::flows::enrolment::{self, Purpose};
+use crate::flows::{Ctx, codes};
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
 use crate::http::present;
@@ -68,7 +68,11 @@ async fn set(
     value: String,
     proof: Proof,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let admin = matches!(caller, Caller::Admin { .. });
+    let ctx = Ctx {
+        admin,
+        ..ctx(&state, caller.tenant_id(), ip)
+    };
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -77,7 +81,6 @@ async fn set(
         Purpose::SetUp(channel.factor()),
     )
     .await?;
-    let admin = matches!(caller, Caller::Admin { .. });
     if proof == Proof::Verified && !admin {
         return Err(Error::Forbidden(
             "only the admin token may mark a contact point verified".to_owned(),

@@ -22,6 +22,7 @@ pub fn ctx(state: &AppState, tenant_id: &str, ip: ClientIp) -> Ctx {
         now: state.clock.now(),
         ip: ip.0,
         session_id: None,
+        admin: false,
     }
 }
 

@@ -23,4 +23,6 @@ pub struct Ctx {
     pub ip: Option<String>,
     /// The session the request acts in, once known; events carry it.
     pub session_id: Option<String>,
+    /// The caller holds the admin token: a backend, not a person at a browser.
+    pub admin: bool,
 }
