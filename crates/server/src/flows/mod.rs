@@ -6,6 +6,8 @@ pub mod codes;
 pub mod contacts;
 pub mod enrolment;
 pub mod events;
+pub mod session_challenges;
+pub mod session_input;
 pub mod session_view;
 pub mod settings;
 pub mod sign_in;

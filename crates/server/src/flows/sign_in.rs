@@ -1,19 +1,21 @@
 //! Sessions: a sign-in built up check by check. A failed check answers its problem and leaves the
 //! session exactly as it was; a successful update rotates the session token.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
-use twofold_core::challenge::{Channel, Purpose};
+use serde_json::json;
+use twofold_core::challenge::Channel;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::phone;
 use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
-use super::codes::{self, Handover, Issued, Target};
+use super::codes::Issued;
+use super::session_challenges::start_challenges;
+pub use super::session_input::{
+    Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
+};
 use super::session_view::{Subject, subject_of, view_of};
 use super::{Ctx, checks, events, tokens};
 
@@ -21,62 +23,6 @@ pub use super::session_view::{SessionView, view};
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Checks {
-    pub user: Option<UserCheck>,
-    pub password: Option<PasswordCheck>,
-    pub totp: Option<CodeCheck>,
-    pub otp_sms: Option<CodeCheck>,
-    pub otp_email: Option<CodeCheck>,
-    pub webauthn: Option<Value>,
-    pub backup_code: Option<CodeCheck>,
-    pub security_questions: Option<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserCheck {
-    pub login_name: Option<String>,
-    pub user_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordCheck {
-    pub password: SecretString,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CodeCheck {
-    pub code: SecretString,
-}
-
-/// Challenges a request may start: codes by SMS or email (WebAuthn comes later).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Challenges {
-    pub otp_sms: Option<CodeChallenge>,
-    pub otp_email: Option<CodeChallenge>,
-    pub webauthn: Option<Value>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CodeChallenge {
-    #[serde(default)]
-    pub return_code: bool,
-}
-
-/// One create or update of a session: checks first, then challenges.
-pub struct Step {
-    pub checks: Checks,
-    pub challenges: Challenges,
-    /// The caller holds the admin token, so may have codes returned instead of sent.
-    pub admin: bool,
-}
 
 pub async fn create(
     state: &Inner,
@@ -97,25 +43,7 @@ pub async fn create(
         user: None,
         authenticators: None,
     };
-    apply(
-        state,
-        &ctx,
-        &settings,
-        &mut session,
-        &mut subject,
-        step.checks,
-    )
-    .await?;
-    let issued = start_challenges(
-        state,
-        &ctx,
-        &settings,
-        &session,
-        &mut subject,
-        step.challenges,
-        step.admin,
-    )
-    .await?;
+    let issued = advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
     let (token, hash) = tokens::new_session_token(state)?;
     state.store.insert_session(&session, &hash).await?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
@@ -155,25 +83,7 @@ pub async fn update(
     };
     let settings = state.settings(&ctx.tenant_id).await?;
     let mut subject = subject_of(state, &session).await?;
-    apply(
-        state,
-        &ctx,
-        &settings,
-        &mut session,
-        &mut subject,
-        step.checks,
-    )
-    .await?;
-    let issued = start_challenges(
-        state,
-        &ctx,
-        &settings,
-        &session,
-        &mut subject,
-        step.challenges,
-        step.admin,
-    )
-    .await?;
+    let issued = advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
     let next_token = save_rotated(state, &settings, &mut session, &current, ctx.now).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
@@ -264,6 +174,28 @@ fn refuse_unavailable(step: &Step) -> Result<(), Error> {
         ))),
         None => Ok(()),
     }
+}
+
+/// Checks, then challenges: one step of a sign-in, shared by create and update.
+async fn advance(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    session: &mut Session,
+    subject: &mut Subject,
+    step: Step,
+) -> Result<Vec<Issued>, Error> {
+    apply(state, ctx, settings, session, subject, step.checks).await?;
+    start_challenges(
+        state,
+        ctx,
+        settings,
+        session,
+        subject,
+        step.challenges,
+        step.admin,
+    )
+    .await
 }
 
 async fn apply(
@@ -373,68 +305,9 @@ async fn identify(
     Ok(())
 }
 
-/// Sends (or returns) the codes asked for. The same gate as for checks: a known user whose first
-/// factor passed — nobody can make the server text a number by knowing a login name.
-async fn start_challenges(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    session: &Session,
-    subject: &mut Subject,
-    challenges: Challenges,
-    admin: bool,
-) -> Result<Vec<Issued>, Error> {
-    let mut issued = Vec::new();
-    for (asked, channel) in [
-        (challenges.otp_sms, Channel::Sms),
-        (challenges.otp_email, Channel::Email),
-    ] {
-        let Some(asked) = asked else { continue };
-        let factor = channel.factor();
-        let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
-        let set_up = subject
-            .authenticators(state)
-            .await?
-            .iter()
-            .any(|a| a.factor == factor && a.is_usable());
-        let destination = match channel {
-            Channel::Sms => user.phone.clone().filter(|_| user.phone_verified),
-            Channel::Email => user.email.clone().filter(|_| user.email_verified),
-        };
-        let Some(destination) = destination.filter(|_| set_up) else {
-            return Err(Error::InvalidRequest(format!(
-                "`{factor}` is not set up for this user"
-            )));
-        };
-        let handover = match asked.return_code {
-            false => Handover::Send,
-            true if admin || settings.otp.allow_return_code => Handover::Return,
-            true => {
-                return Err(Error::Forbidden(
-                    "return_code needs the admin token or otp.allow_return_code".to_owned(),
-                ));
-            }
-        };
-        let country = match channel {
-            Channel::Sms => phone::parse(&destination).ok().and_then(|p| p.country),
-            Channel::Email => None,
-        };
-        let target = Target {
-            user_id: &user.id,
-            channel,
-            purpose: Purpose::SignIn,
-            destination: &destination,
-            country: country.as_deref(),
-            language: user.language.as_deref(),
-        };
-        issued.push(codes::issue(state, ctx, settings, target, handover).await?);
-    }
-    Ok(issued)
-}
-
 /// Second factors are checked only for a known user whose first factor has passed: otherwise
 /// anyone could spend a user's second-factor budget and lock them out without their password.
-fn second_factor_gate<'a>(
+pub(super) fn second_factor_gate<'a>(
     settings: &LoginSettings,
     session: &Session,
     subject: &'a Subject,
