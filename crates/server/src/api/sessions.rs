@@ -41,11 +41,12 @@ pub struct PatchBody {
     challenges: Challenges,
 }
 
-/// Whether the request carries the admin token (which may have codes returned, not sent).
+/// Whether the request carries an admin token of the sessions' tenant (which may have codes
+/// returned, not sent).
 async fn is_admin(state: &AppState, headers: &HeaderMap) -> Result<bool, Error> {
     match auth::bearer(headers) {
         Some(token) if token.expose().starts_with(ADMIN_TOKEN_PREFIX) => {
-            Ok(tokens::admin_tenant(state, &token).await?.is_some())
+            Ok(tokens::admin_tenant(state, &token).await?.as_deref() == Some(DEFAULT_TENANT))
         }
         _ => Ok(false),
     }
