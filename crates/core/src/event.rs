@@ -20,10 +20,11 @@ pub enum EventType {
     CodeRateLimited,
     ContactChanged,
     ContactVerified,
+    SessionThrottled,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 18] = [
+    pub const ALL: [EventType; 19] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -42,6 +43,7 @@ impl EventType {
         EventType::CodeRateLimited,
         EventType::ContactChanged,
         EventType::ContactVerified,
+        EventType::SessionThrottled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +66,7 @@ impl EventType {
             EventType::CodeRateLimited => "code.rate_limited",
             EventType::ContactChanged => "contact.changed",
             EventType::ContactVerified => "contact.verified",
+            EventType::SessionThrottled => "session.throttled",
         }
     }
 

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::quota::Window;
 use crate::{DomainError, UnixTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +26,9 @@ pub struct LockoutPolicy {
     pub password_max_attempts: u32,
     pub duration_seconds: u64,
     pub mode: LockMode,
+    /// Failed passwords allowed from one client address, across all users, per window: one
+    /// address trying a common password on many accounts never reaches any account's limit.
+    pub per_ip: Window,
 }
 
 impl Default for LockoutPolicy {
@@ -34,6 +38,10 @@ impl Default for LockoutPolicy {
             password_max_attempts: 10,
             duration_seconds: 900,
             mode: LockMode::Suspend,
+            per_ip: Window {
+                limit: 100,
+                seconds: 3600,
+            },
         }
     }
 }
@@ -45,6 +53,11 @@ impl LockoutPolicy {
         {
             return Err(DomainError::invalid(
                 "lockout attempts must be between 1 and 100",
+            ));
+        }
+        if self.per_ip.limit == 0 || !(1..=86_400).contains(&self.per_ip.seconds) {
+            return Err(DomainError::invalid(
+                "lockout.per_ip needs a limit ≥ 1 and 1 to 86400 seconds",
             ));
         }
         if self.mode == LockMode::Suspend && !(1..=31_536_000).contains(&self.duration_seconds) {

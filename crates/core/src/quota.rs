@@ -14,6 +14,8 @@ pub enum Scope {
     User,
     Ip,
     Country,
+    /// Failed passwords from one client address, across all users: password spraying.
+    FailedPasswordIp,
 }
 
 impl Scope {
@@ -23,6 +25,7 @@ impl Scope {
             Scope::User => "user",
             Scope::Ip => "ip",
             Scope::Country => "country",
+            Scope::FailedPasswordIp => "failed_password_ip",
         }
     }
 }
@@ -119,6 +122,7 @@ impl SendQuotas {
             Scope::User => &self.per_user,
             Scope::Ip => &self.per_ip,
             Scope::Country => &self.per_country,
+            Scope::FailedPasswordIp => &[],
         }
     }
 

@@ -76,7 +76,7 @@ async fn settings_round_trip_and_tenant_always_forces_mfa() {
         let defaults = app.admin_get("/v1/settings/login").await.ok();
         assert_eq!(
             defaults["lockout"],
-            json!({"max_attempts": 5, "password_max_attempts": 10, "duration_seconds": 900, "mode": "suspend"})
+            json!({"max_attempts": 5, "password_max_attempts": 10, "duration_seconds": 900, "mode": "suspend", "per_ip": {"limit": 100, "seconds": 3600}})
         );
         assert_eq!(
             defaults["otp"],

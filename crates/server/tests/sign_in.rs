@@ -291,6 +291,50 @@ async fn ten_wrong_passwords_lock_the_password_budget_only() {
 }
 
 #[tokio::test]
+async fn one_address_spraying_passwords_across_users_is_slowed_down() {
+    for app in apps().await {
+        app.settings(json!({"lockout": {"per_ip": {"limit": 3, "seconds": 600}}}))
+            .await;
+        for name in ["ann", "ben", "cat", "dan"] {
+            app.user(name, json!({})).await;
+        }
+        for name in ["ann", "ben", "nobody"] {
+            app.start_session(
+                json!({"user": {"login_name": name}, "password": {"password": "Summer2026!"}}),
+            )
+            .await
+            .problem("invalid_credentials");
+        }
+        // Even the right password of a fourth user waits: the address is throttled, not the user.
+        let throttled = app
+            .start_session(
+                json!({"user": {"login_name": "dan"}, "password": {"password": PASSWORD}}),
+            )
+            .await;
+        assert_eq!(throttled.status, 429);
+        let retry: u64 = throttled.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry > 590 && retry <= 600, "{retry}");
+        throttled.problem("rate_limited");
+        assert_eq!(app.events("type=session.throttled").await.len(), 1);
+        let ann = app.admin_get("/v1/events?type=user.locked").await.ok();
+        assert!(
+            ann["events"].as_array().unwrap().is_empty(),
+            "no account was locked"
+        );
+        app.advance(601);
+        app.start_session(
+            json!({"user": {"login_name": "dan"}, "password": {"password": PASSWORD}}),
+        )
+        .await
+        .created();
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_login_name_gets_the_same_answers_as_a_wrong_password() {
     for app in apps().await {
         app.user("carol", json!({})).await;

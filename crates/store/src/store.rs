@@ -137,16 +137,17 @@ pub trait Store: Send + Sync {
     /// Removes the challenge; true for exactly one caller.
     async fn consume_challenge(&self, id: &str) -> Result<bool, StoreError>;
 
-    /// Counts one send under each key; returns row ids so a refused send can be forgotten.
-    async fn record_send(
+    /// Counts one hit (a code sent, a password failed) under each key; returns row ids so a
+    /// refused send can be forgotten.
+    async fn record_hits(
         &self,
         tenant_id: &str,
         keys: &[(Scope, String)],
         at: UnixTime,
     ) -> Result<Vec<i64>, StoreError>;
-    async fn forget_sends(&self, ids: &[i64]) -> Result<(), StoreError>;
-    /// Sends under a key after `since`, and the oldest of them.
-    async fn count_sends(
+    async fn forget_hits(&self, ids: &[i64]) -> Result<(), StoreError>;
+    /// Hits under a key after `since`, and the oldest of them.
+    async fn count_hits(
         &self,
         tenant_id: &str,
         scope: Scope,

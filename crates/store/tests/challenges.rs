@@ -139,33 +139,33 @@ async fn sends_are_counted_per_key_over_rolling_windows() {
         };
         for at in [100, 200, 300] {
             store
-                .record_send(TENANT, &keys("+41791234567"), UnixTime(at))
+                .record_hits(TENANT, &keys("+41791234567"), UnixTime(at))
                 .await
                 .unwrap();
         }
         let refused = store
-            .record_send(TENANT, &keys("+41791234567"), UnixTime(400))
+            .record_hits(TENANT, &keys("+41791234567"), UnixTime(400))
             .await
             .unwrap();
-        store.forget_sends(&refused).await.unwrap();
+        store.forget_hits(&refused).await.unwrap();
         store
-            .record_send(TENANT, &keys("+41790000000"), UnixTime(400))
+            .record_hits(TENANT, &keys("+41790000000"), UnixTime(400))
             .await
             .unwrap();
 
         let dest = store
-            .count_sends(TENANT, Scope::Destination, "+41791234567", UnixTime(0))
+            .count_hits(TENANT, Scope::Destination, "+41791234567", UnixTime(0))
             .await
             .unwrap();
         assert_eq!((dest.count, dest.oldest), (3, UnixTime(100)));
         let recent = store
-            .count_sends(TENANT, Scope::Destination, "+41791234567", UnixTime(150))
+            .count_hits(TENANT, Scope::Destination, "+41791234567", UnixTime(150))
             .await
             .unwrap();
         assert_eq!((recent.count, recent.oldest), (2, UnixTime(200)));
         assert_eq!(
             store
-                .count_sends(TENANT, Scope::Ip, "10.0.0.1", UnixTime(0))
+                .count_hits(TENANT, Scope::Ip, "10.0.0.1", UnixTime(0))
                 .await
                 .unwrap()
                 .count,
@@ -173,7 +173,7 @@ async fn sends_are_counted_per_key_over_rolling_windows() {
         );
         assert_eq!(
             store
-                .count_sends("other", Scope::Ip, "10.0.0.1", UnixTime(0))
+                .count_hits("other", Scope::Ip, "10.0.0.1", UnixTime(0))
                 .await
                 .unwrap()
                 .count,
@@ -181,7 +181,7 @@ async fn sends_are_counted_per_key_over_rolling_windows() {
         );
         assert_eq!(
             store
-                .count_sends(TENANT, Scope::User, "nobody", UnixTime(0))
+                .count_hits(TENANT, Scope::User, "nobody", UnixTime(0))
                 .await
                 .unwrap()
                 .count,

@@ -7,10 +7,11 @@ use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
 use twofold_core::lockout::Budget;
 use twofold_core::otp::{TotpOutcome, totp};
+use twofold_core::quota::{self, Scope, WindowCount};
 use twofold_core::secrets::SecretString;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
-use twofold_core::{Factor, backup_codes};
+use twofold_core::{Factor, UnixTime, backup_codes};
 
 use super::codes::{self, Checked};
 use super::{Ctx, events, totp as totp_store};
@@ -31,6 +32,7 @@ pub async fn password(
     user: Option<&User>,
     password: &SecretString,
 ) -> Result<CheckOutcome, Error> {
+    throttle_by_address(state, ctx, settings).await?;
     if let Some(user) = user
         && user.password.lock.is_locked(ctx.now)
     {
@@ -40,6 +42,9 @@ pub async fn password(
     }
     let stored = user.and_then(|u| u.password_hash.as_deref());
     let matched = state.passwords.verify(password, stored).await?;
+    if !matched {
+        count_failure_from_address(state, ctx).await?;
+    }
     match user {
         Some(user) if matched => passed(state, user, Budget::Password, Factor::Password, ctx).await,
         Some(user) => {
@@ -153,6 +158,56 @@ pub async fn backup_code(
         "wrong",
     )
     .await
+}
+
+/// Refuses password checks from an address that failed too many, across all users (password
+/// spraying), before any work is done. Backends with the admin token are not throttled.
+async fn throttle_by_address(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+) -> Result<(), Error> {
+    let (Some(ip), false) = (&ctx.ip, ctx.admin) else {
+        return Ok(());
+    };
+    let window = &settings.lockout.per_ip;
+    let since = UnixTime(
+        ctx.now
+            .0
+            .saturating_sub(i64::try_from(window.seconds).unwrap_or(i64::MAX)),
+    );
+    let seen = state
+        .store
+        .count_hits(&ctx.tenant_id, Scope::FailedPasswordIp, ip, since)
+        .await?;
+    // Counting this attempt too: the window is full when one more would exceed it.
+    let with_this = WindowCount {
+        count: seen.count + 1,
+        oldest: seen.oldest,
+    };
+    let Some(retry_after_seconds) = quota::retry_after(window, with_this, ctx.now) else {
+        return Ok(());
+    };
+    let detail =
+        json!({"reason": "failed_passwords_from_address", "retry_after": retry_after_seconds});
+    events::record(state, ctx, EventType::SessionThrottled, None, detail).await?;
+    Err(Error::RateLimited {
+        retry_after_seconds,
+    })
+}
+
+async fn count_failure_from_address(state: &Inner, ctx: &Ctx) -> Result<(), Error> {
+    if let (Some(ip), false) = (&ctx.ip, ctx.admin) {
+        state
+            .store
+            .record_hits(
+                &ctx.tenant_id,
+                &[(Scope::FailedPasswordIp, ip.clone())],
+                ctx.now,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// An SMS or email code in a sign-in. A wrong code spends a try of the challenge and one of the

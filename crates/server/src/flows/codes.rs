@@ -103,7 +103,7 @@ pub async fn issue(
     {
         // Not half-made: no challenge waits for a code that never left, no send is counted.
         state.store.consume_challenge(&issued.id).await?;
-        state.store.forget_sends(&sends).await?;
+        state.store.forget_hits(&sends).await?;
         return Err(failed);
     }
     let detail = json!({"channel": target.channel.as_str(), "purpose": target.purpose.as_str(), "exchange_id": issued.id,
@@ -220,7 +220,7 @@ async fn count_send(
     }
     let ids = state
         .store
-        .record_send(&ctx.tenant_id, &keys, ctx.now)
+        .record_hits(&ctx.tenant_id, &keys, ctx.now)
         .await?;
     let mut wait = None;
     for (scope, key) in &keys {
@@ -228,7 +228,7 @@ async fn count_send(
             let since = UnixTime(ctx.now.0 - i64::try_from(window.seconds).unwrap_or(i64::MAX));
             let seen = state
                 .store
-                .count_sends(&ctx.tenant_id, *scope, key, since)
+                .count_hits(&ctx.tenant_id, *scope, key, since)
                 .await?;
             if let Some(after) = quota::retry_after(window, seen, ctx.now) {
                 wait = Some((scope.as_str(), after.max(wait.map_or(0, |(_, w)| w))));
@@ -237,7 +237,7 @@ async fn count_send(
     }
     match wait {
         Some((scope, after)) => {
-            state.store.forget_sends(&ids).await?;
+            state.store.forget_hits(&ids).await?;
             Err(refuse(state, ctx, target, scope, after).await?)
         }
         None => Ok(ids),

@@ -207,27 +207,27 @@ impl Store for SqlStore {
         self.consume_challenge_row(id).await
     }
 
-    async fn record_send(
+    async fn record_hits(
         &self,
         tenant_id: &str,
         keys: &[(Scope, String)],
         at: UnixTime,
     ) -> Result<Vec<i64>, StoreError> {
-        self.record_send_rows(tenant_id, keys, at).await
+        self.record_hits_rows(tenant_id, keys, at).await
     }
 
-    async fn forget_sends(&self, ids: &[i64]) -> Result<(), StoreError> {
-        self.forget_sends_rows(ids).await
+    async fn forget_hits(&self, ids: &[i64]) -> Result<(), StoreError> {
+        self.forget_hits_rows(ids).await
     }
 
-    async fn count_sends(
+    async fn count_hits(
         &self,
         tenant_id: &str,
         scope: Scope,
         key: &str,
         since: UnixTime,
     ) -> Result<WindowCount, StoreError> {
-        self.count_sends_row(tenant_id, scope, key, since).await
+        self.count_hits_row(tenant_id, scope, key, since).await
     }
 
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError> {

@@ -1,4 +1,5 @@
-//! The sends that quotas count: rows per (scope, key), counted over rolling windows.
+//! Hits counted over rolling windows: one row per (scope, key, time) in the `sends` table —
+//! code sends for the send quotas, failed passwords per client address for the throttle.
 
 use sqlx::Row;
 use twofold_core::UnixTime;
@@ -11,7 +12,7 @@ use crate::StoreError;
 const KEEP_SECONDS: i64 = 2_592_000;
 
 impl SqlStore {
-    pub(super) async fn record_send_rows(
+    pub(super) async fn record_hits_rows(
         &self,
         tenant_id: &str,
         keys: &[(Scope, String)],
@@ -37,7 +38,7 @@ impl SqlStore {
         Ok(ids)
     }
 
-    pub(super) async fn forget_sends_rows(&self, ids: &[i64]) -> Result<(), StoreError> {
+    pub(super) async fn forget_hits_rows(&self, ids: &[i64]) -> Result<(), StoreError> {
         for id in ids {
             sqlx::query("DELETE FROM sends WHERE id = $1")
                 .bind(id)
@@ -47,7 +48,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn count_sends_row(
+    pub(super) async fn count_hits_row(
         &self,
         tenant_id: &str,
         scope: Scope,
