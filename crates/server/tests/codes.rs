@@ -117,9 +117,10 @@ async fn sms_codes_go_through_the_gateway_and_a_resend_waits_for_the_cooldown() 
 
         let again = challenge(&app, &mut session, "otp_sms").await;
         assert_eq!(again.status, 429);
-        // 30 s from the first send, less any second that ticked over in between.
+        // 30 s from the first send, less the seconds that ticked over in between.
         let retry = again.headers["retry-after"].to_str().unwrap().to_owned();
-        assert!(retry == "30" || retry == "29", "{retry}");
+        let retry: u64 = retry.parse().unwrap();
+        assert!((25..=30).contains(&retry), "{retry}");
         again.problem("rate_limited");
         assert_eq!(
             outbox.sms_count(),

@@ -32,6 +32,21 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// Sleeps into the next 30-second step when the current one is about to end.
+pub async fn wait_out_step_end() {
+    let into_step = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 30_000;
+    if into_step >= 27_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(
+            (30_000 - into_step + 50) as u64,
+        ))
+        .await;
+    }
+}
+
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -256,7 +271,9 @@ impl TestApp {
             .await
             .created();
         let generator = Generator::from_uri(started["uri"].as_str().unwrap());
-        // Prove with the previous step's code so the current one is left for sign-in checks.
+        // Prove with the previous step's code so the current one is left for sign-in checks —
+        // not in a step's last seconds, when it could fall out of the window on its way.
+        wait_out_step_end().await;
         let code = generator.code_at(now() - 30);
         let id = started["authenticator_id"].as_str().unwrap().to_owned();
         self.admin_post(
