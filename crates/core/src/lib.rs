@@ -4,6 +4,7 @@
 //! `now` down, and hands in random bytes it drew itself. Every rule here is therefore a pure
 //! function that a unit test can stand exactly on a boundary of.
 
+pub mod app;
 pub mod authenticator;
 pub mod backup_codes;
 pub mod challenge;

@@ -157,7 +157,7 @@ impl LoginSettings {
     }
 }
 
-mod requirement_json {
+pub(crate) mod requirement_json {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use serde_json::Value;
 

@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use twofold_core::Factor;
 use twofold_core::UnixTime;
+use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
@@ -154,6 +155,12 @@ pub trait Store: Send + Sync {
         key: &str,
         since: UnixTime,
     ) -> Result<WindowCount, StoreError>;
+
+    async fn insert_app(&self, app: &App) -> Result<(), StoreError>;
+    async fn app(&self, tenant_id: &str, client_id: &str) -> Result<Option<App>, StoreError>;
+    async fn apps(&self, tenant_id: &str) -> Result<Vec<App>, StoreError>;
+    async fn update_app(&self, app: &App) -> Result<bool, StoreError>;
+    async fn delete_app(&self, tenant_id: &str, client_id: &str) -> Result<bool, StoreError>;
 
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError>;
     async fn events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError>;

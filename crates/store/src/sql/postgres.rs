@@ -24,6 +24,11 @@ pub(super) fn migrator() -> Migrator {
             "user language",
             include_str!("../../migrations/postgres/0003_user_language.sql"),
         ),
+        migration(
+            4,
+            "apps",
+            include_str!("../../migrations/postgres/0004_apps.sql"),
+        ),
     ])
 }
 

@@ -23,6 +23,11 @@ pub(super) fn migrator() -> Migrator {
             "user language",
             include_str!("../../migrations/sqlite/0003_user_language.sql"),
         ),
+        migration(
+            4,
+            "apps",
+            include_str!("../../migrations/sqlite/0004_apps.sql"),
+        ),
     ])
 }
 

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use twofold_core::Factor;
 use twofold_core::UnixTime;
+use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
@@ -228,6 +229,26 @@ impl Store for SqlStore {
         since: UnixTime,
     ) -> Result<WindowCount, StoreError> {
         self.count_hits_row(tenant_id, scope, key, since).await
+    }
+
+    async fn insert_app(&self, app: &App) -> Result<(), StoreError> {
+        self.insert_app_row(app).await
+    }
+
+    async fn app(&self, tenant_id: &str, client_id: &str) -> Result<Option<App>, StoreError> {
+        self.app_row(tenant_id, client_id).await
+    }
+
+    async fn apps(&self, tenant_id: &str) -> Result<Vec<App>, StoreError> {
+        self.apps_rows(tenant_id).await
+    }
+
+    async fn update_app(&self, app: &App) -> Result<bool, StoreError> {
+        self.update_app_row(app).await
+    }
+
+    async fn delete_app(&self, tenant_id: &str, client_id: &str) -> Result<bool, StoreError> {
+        self.delete_app_row(tenant_id, client_id).await
     }
 
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError> {
