@@ -21,10 +21,13 @@ pub enum EventType {
     ContactChanged,
     ContactVerified,
     SessionThrottled,
+    AppCreated,
+    AppUpdated,
+    AppDeleted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 19] = [
+    pub const ALL: [EventType; 22] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -44,6 +47,9 @@ impl EventType {
         EventType::ContactChanged,
         EventType::ContactVerified,
         EventType::SessionThrottled,
+        EventType::AppCreated,
+        EventType::AppUpdated,
+        EventType::AppDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +73,9 @@ impl EventType {
             EventType::ContactChanged => "contact.changed",
             EventType::ContactVerified => "contact.verified",
             EventType::SessionThrottled => "session.throttled",
+            EventType::AppCreated => "app.created",
+            EventType::AppUpdated => "app.updated",
+            EventType::AppDeleted => "app.deleted",
         }
     }
 

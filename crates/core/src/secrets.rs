@@ -186,6 +186,7 @@ pub fn format_token(prefix: &str, random: &[u8; 32]) -> SecretString {
 
 pub const ADMIN_TOKEN_PREFIX: &str = "tfa_";
 pub const SESSION_TOKEN_PREFIX: &str = "tfs_";
+pub const CLIENT_SECRET_PREFIX: &str = "tfc_";
 
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut out = [0u8; 32];

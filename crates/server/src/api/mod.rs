@@ -1,5 +1,6 @@
 //! The JSON API of API.md: one file per resource; handlers parse, call a flow, render.
 
+pub mod apps;
 pub mod authenticators;
 pub mod contacts;
 pub mod events;

@@ -7,7 +7,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{authenticators, contacts, events, health, sessions, settings, users};
+use crate::api::{apps, authenticators, contacts, events, health, sessions, settings, users};
 use crate::error::Error;
 use crate::state::AppState;
 
@@ -19,6 +19,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/v1/users", post(users::create))
+        .route("/v1/apps", post(apps::create).get(apps::list))
+        .route(
+            "/v1/apps/{client_id}",
+            get(apps::get).patch(apps::patch).delete(apps::delete),
+        )
         .route(
             "/v1/users/{id}",
             get(users::get).patch(users::patch).delete(users::delete),
