@@ -24,10 +24,11 @@ pub enum EventType {
     AppCreated,
     AppUpdated,
     AppDeleted,
+    SigningKeyRotated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 22] = [
+    pub const ALL: [EventType; 23] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -50,6 +51,7 @@ impl EventType {
         EventType::AppCreated,
         EventType::AppUpdated,
         EventType::AppDeleted,
+        EventType::SigningKeyRotated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +78,7 @@ impl EventType {
             EventType::AppCreated => "app.created",
             EventType::AppUpdated => "app.updated",
             EventType::AppDeleted => "app.deleted",
+            EventType::SigningKeyRotated => "signing_key.rotated",
         }
     }
 

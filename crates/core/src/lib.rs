@@ -23,6 +23,7 @@ pub mod requirement;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod signing_key;
 pub mod time;
 pub mod user;
 

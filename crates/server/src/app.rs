@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::flows::tokens;
 use crate::http::router::router;
 use crate::keys;
+use crate::oidc;
 use crate::password_hasher::PasswordHasher;
 use crate::random::{OsRandom, Random};
 use crate::state::{AppState, DEFAULT_TENANT, Inner, SettingsCache};
@@ -85,6 +86,8 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         .store
         .ensure_tenant(DEFAULT_TENANT, "Default", &LoginSettings::default(), now)
         .await?;
+    // A signing key from the start, so the JWKS never answers empty.
+    oidc::keys::active(&state, DEFAULT_TENANT, now).await?;
     let first_admin_token = match created {
         true => Some(tokens::create_admin_token(&state, DEFAULT_TENANT, now).await?),
         false => None,

@@ -9,6 +9,7 @@ use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
+use twofold_core::signing_key::SigningKey;
 use twofold_core::user::User;
 
 use crate::{EventQuery, NewEvent, StoreError, StoredEvent};
@@ -161,6 +162,17 @@ pub trait Store: Send + Sync {
     async fn apps(&self, tenant_id: &str) -> Result<Vec<App>, StoreError>;
     async fn update_app(&self, app: &App) -> Result<bool, StoreError>;
     async fn delete_app(&self, tenant_id: &str, client_id: &str) -> Result<bool, StoreError>;
+
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError>;
+    /// The tenant's keys, newest first.
+    async fn signing_keys(&self, tenant_id: &str) -> Result<Vec<SigningKey>, StoreError>;
+    /// Marks every other active key retired (after a new key took over).
+    async fn retire_signing_keys(
+        &self,
+        tenant_id: &str,
+        except_kid: &str,
+        at: UnixTime,
+    ) -> Result<u64, StoreError>;
 
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError>;
     async fn events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError>;

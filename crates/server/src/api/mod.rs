@@ -7,6 +7,7 @@ pub mod events;
 pub mod health;
 pub mod sessions;
 pub mod settings;
+pub mod signing_keys;
 pub mod users;
 
 use axum::http::StatusCode;

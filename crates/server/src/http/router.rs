@@ -7,8 +7,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{apps, authenticators, contacts, events, health, sessions, settings, users};
+use crate::api::{
+    apps, authenticators, contacts, events, health, sessions, settings, signing_keys, users,
+};
 use crate::error::Error;
+use crate::oidc;
 use crate::state::AppState;
 
 /// Request bodies are small JSON documents; anything larger is refused before it is read.
@@ -19,6 +22,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/v1/users", post(users::create))
+        .route("/oauth/jwks", get(oidc::jwks::jwks))
+        .route("/v1/signing-keys/rotate", post(signing_keys::rotate))
         .route("/v1/apps", post(apps::create).get(apps::list))
         .route(
             "/v1/apps/{client_id}",

@@ -14,6 +14,7 @@ mod lockout;
 mod postgres;
 mod rows;
 mod sessions;
+mod signing_keys;
 mod sqlite;
 mod store_impl;
 mod tenants;

@@ -29,6 +29,11 @@ pub(super) fn migrator() -> Migrator {
             "apps",
             include_str!("../../migrations/postgres/0004_apps.sql"),
         ),
+        migration(
+            5,
+            "signing keys",
+            include_str!("../../migrations/postgres/0005_signing_keys.sql"),
+        ),
     ])
 }
 

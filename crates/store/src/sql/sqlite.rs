@@ -28,6 +28,11 @@ pub(super) fn migrator() -> Migrator {
             "apps",
             include_str!("../../migrations/sqlite/0004_apps.sql"),
         ),
+        migration(
+            5,
+            "signing keys",
+            include_str!("../../migrations/sqlite/0005_signing_keys.sql"),
+        ),
     ])
 }
 

@@ -11,6 +11,7 @@ use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
+use twofold_core::signing_key::SigningKey;
 use twofold_core::user::User;
 
 use super::SqlStore;
@@ -249,6 +250,24 @@ impl Store for SqlStore {
 
     async fn delete_app(&self, tenant_id: &str, client_id: &str) -> Result<bool, StoreError> {
         self.delete_app_row(tenant_id, client_id).await
+    }
+
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError> {
+        self.insert_signing_key_row(key).await
+    }
+
+    async fn signing_keys(&self, tenant_id: &str) -> Result<Vec<SigningKey>, StoreError> {
+        self.signing_keys_rows(tenant_id).await
+    }
+
+    async fn retire_signing_keys(
+        &self,
+        tenant_id: &str,
+        except_kid: &str,
+        at: UnixTime,
+    ) -> Result<u64, StoreError> {
+        self.retire_signing_keys_row(tenant_id, except_kid, at)
+            .await
     }
 
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError> {

@@ -1,0 +1,4 @@
+//! The OpenID Connect provider: signing keys and the endpoints relying parties call.
+
+pub mod jwks;
+pub mod keys;
