@@ -20,6 +20,7 @@ pub mod password;
 pub mod phone;
 pub mod quota;
 pub mod requirement;
+pub mod risk;
 pub mod secrets;
 pub mod session;
 pub mod settings;

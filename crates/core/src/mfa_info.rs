@@ -32,11 +32,38 @@ pub struct MfaInfo {
     pub allowed_to_setup: Vec<Factor>,
 }
 
+/// What an app adds to the policy of a sign-in on its behalf.
+#[derive(Debug, Clone, Copy)]
+pub struct AppPolicy<'a> {
+    /// The app's mode (always, time-based, smart) asks for a second factor this time.
+    pub requires_mfa: bool,
+    pub require: Option<&'a Requirement>,
+    /// Second factors the app accepts; empty means the tenant's.
+    pub allowed_factors: &'a [Factor],
+}
+
+impl AppPolicy<'_> {
+    fn accepts(&self, factor: Factor) -> bool {
+        self.allowed_factors.is_empty() || self.allowed_factors.contains(&factor)
+    }
+}
+
 pub fn evaluate(
     settings: &LoginSettings,
     user: Option<UserMfa<'_>>,
     passed: &PassedChecks,
 ) -> MfaInfo {
+    evaluate_for_app(settings, None, user, passed)
+}
+
+/// As [`evaluate`], for a sign-in on behalf of an app whose policy adds to the tenant's.
+pub fn evaluate_for_app(
+    settings: &LoginSettings,
+    app: Option<AppPolicy<'_>>,
+    user: Option<UserMfa<'_>>,
+    passed: &PassedChecks,
+) -> MfaInfo {
+    let accepted = |f: &Factor| app.is_none_or(|app| app.accepts(*f));
     let Some(user) = user else {
         return MfaInfo {
             satisfied: false,
@@ -53,19 +80,21 @@ pub fn evaluate(
         .iter()
         .copied()
         .filter(|f| user.active_factors.contains(f))
+        .filter(accepted)
         .collect();
     let allowed_to_setup: Vec<Factor> = settings
         .second_factors
         .iter()
         .copied()
         .filter(|f| f.is_available())
+        .filter(accepted)
         .filter(|f| f.allows_several() || *f == Factor::BackupCode || !already_setup.contains(f))
         .collect();
     let first_factor_passed = settings
         .first_factors
         .iter()
         .any(|f| passed.contains_key(f));
-    let mfa_required = mfa_required(settings, &user);
+    let mfa_required = mfa_required(settings, &user) || app.is_some_and(|app| app.requires_mfa);
     let passkey_passed = passed.contains_key(&Factor::Passkey);
 
     let mut info = MfaInfo {
@@ -90,7 +119,13 @@ pub fn evaluate(
         info.satisfied = true;
         return info;
     }
-    let requirement = requirement_for(settings, &user, &info.already_setup, &info.allowed_to_setup);
+    let requirement = requirement_for(
+        settings,
+        app.and_then(|a| a.require),
+        &user,
+        &info.already_setup,
+        &info.allowed_to_setup,
+    );
     match requirement {
         Some(requirement) if satisfied_with_recovery(&requirement, passed) => info.satisfied = true,
         Some(requirement) => {
@@ -114,6 +149,7 @@ pub fn mfa_required(settings: &LoginSettings, user: &UserMfa<'_>) -> bool {
 /// both when both exist; else any one active second factor; else any one that can be set up.
 fn requirement_for(
     settings: &LoginSettings,
+    app_requirement: Option<&Requirement>,
     user: &UserMfa<'_>,
     already_setup: &[Factor],
     allowed_to_setup: &[Factor],
@@ -122,20 +158,26 @@ fn requirement_for(
         (!factors.is_empty())
             .then(|| Requirement::OneOf(factors.into_iter().map(Requirement::Factor).collect()))
     };
-    let user_requirement = one_of(user.required_factors.to_vec());
-    match (settings.mfa.require.clone(), user_requirement) {
-        (Some(tenant), Some(user)) => Some(Requirement::AllOfInAnyOrder(vec![tenant, user])),
-        (Some(tenant), None) => Some(tenant),
-        (None, Some(user)) => Some(user),
-        (None, None) if !already_setup.is_empty() => one_of(already_setup.to_vec()),
+    let mut parts: Vec<Requirement> = [
+        settings.mfa.require.clone(),
+        app_requirement.cloned(),
+        one_of(user.required_factors.to_vec()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match parts.len() {
+        0 if !already_setup.is_empty() => one_of(already_setup.to_vec()),
         // Backup codes recover access to a second factor; they are not one to start with.
-        (None, None) => one_of(
+        0 => one_of(
             allowed_to_setup
                 .iter()
                 .copied()
                 .filter(|f| *f != Factor::BackupCode)
                 .collect(),
         ),
+        1 => parts.pop(),
+        _ => Some(Requirement::AllOfInAnyOrder(parts)),
     }
 }
 

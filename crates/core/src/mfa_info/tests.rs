@@ -229,3 +229,71 @@ fn before_the_first_factor_a_known_user_looks_like_anyone() {
     let unknown = evaluate(&settings, Some(user(false, &[], &[])), &passed(&[]));
     assert_eq!(known, unknown);
 }
+
+fn app<'a>(
+    requires_mfa: bool,
+    require: Option<&'a Requirement>,
+    allowed: &'a [Factor],
+) -> AppPolicy<'a> {
+    AppPolicy {
+        requires_mfa,
+        require,
+        allowed_factors: allowed,
+    }
+}
+
+#[test]
+fn an_app_that_requires_mfa_requires_it_of_users_who_did_not_opt_in() {
+    let settings = LoginSettings::default();
+    let carol = user(false, &[], &[Factor::Totp]);
+    let signed_in = passed(&[Factor::Password]);
+    assert!(evaluate(&settings, Some(carol), &signed_in).satisfied);
+    let strict = evaluate_for_app(
+        &settings,
+        Some(app(true, None, &[])),
+        Some(carol),
+        &signed_in,
+    );
+    assert!(!strict.satisfied && strict.mfa_required);
+    assert_eq!(strict.next, vec![Factor::Totp]);
+    let relaxed = evaluate_for_app(
+        &settings,
+        Some(app(false, None, &[])),
+        Some(carol),
+        &signed_in,
+    );
+    assert!(relaxed.satisfied);
+}
+
+#[test]
+fn an_app_requirement_adds_to_the_tenants_and_its_factor_list_narrows_the_choice() {
+    let mut settings = LoginSettings::default();
+    settings.second_factors = vec![Factor::Totp, Factor::OtpEmail, Factor::BackupCode];
+    let active = [Factor::Totp, Factor::OtpEmail];
+    let dave = user(true, &[], &active);
+    let totp_only = Requirement::Factor(Factor::Totp);
+    let with_email = passed(&[Factor::Password, Factor::OtpEmail]);
+    assert!(evaluate(&settings, Some(dave), &with_email).satisfied);
+    let info = evaluate_for_app(
+        &settings,
+        Some(app(true, Some(&totp_only), &[])),
+        Some(dave),
+        &with_email,
+    );
+    assert!(!info.satisfied);
+    assert_eq!(info.next, vec![Factor::Totp]);
+
+    let narrowed = evaluate_for_app(
+        &settings,
+        Some(app(true, None, &[Factor::Totp])),
+        Some(dave),
+        &passed(&[Factor::Password]),
+    );
+    assert_eq!(narrowed.already_setup, vec![Factor::Totp]);
+    assert_eq!(
+        narrowed.next,
+        vec![Factor::Totp],
+        "email is not offered to this app"
+    );
+    assert!(!narrowed.allowed_to_setup.contains(&Factor::OtpEmail));
+}
