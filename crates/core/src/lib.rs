@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod authenticator;
+pub mod authorize;
 pub mod backup_codes;
 pub mod challenge;
 pub mod check;

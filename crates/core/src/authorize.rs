@@ -1,0 +1,355 @@
+//! The OAuth authorization request, validated in full before anything is redirected anywhere.
+//!
+//! RFC 6749 §4.1.2.1: an unknown client or a redirect URI that is not registered must never be
+//! redirected to (that would make the server an open redirector); every other problem is reported
+//! to the client by redirect, with `error` and `state`.
+
+use crate::UnixTime;
+use crate::app::App;
+
+/// The query of `GET /oauth/authorize`, as received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizeParams {
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub response_type: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub acr_values: Option<String>,
+    pub max_age: Option<String>,
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Login,
+    None,
+}
+
+/// A request that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub acr_values: Vec<String>,
+    pub max_age: Option<u64>,
+    pub prompt: Option<Prompt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Shown to the person; never redirected.
+    Page(String),
+    /// Sent back to the client at its (verified) redirect URI.
+    Redirect {
+        redirect_uri: String,
+        error: &'static str,
+        description: String,
+        state: Option<String>,
+    },
+}
+
+const MAX_PARAM: usize = 512;
+
+/// Validates `params` against the app they name (`None` when the client id is unknown).
+pub fn validate(params: &AuthorizeParams, app: Option<&App>) -> Result<ValidRequest, Refusal> {
+    let Some(app) = app else {
+        return Err(Refusal::Page("unknown client_id".to_owned()));
+    };
+    let Some(redirect_uri) = params.redirect_uri.clone() else {
+        return Err(Refusal::Page("redirect_uri is required".to_owned()));
+    };
+    if !app.redirect_uris.contains(&redirect_uri) {
+        return Err(Refusal::Page(
+            "redirect_uri is not registered for this client".to_owned(),
+        ));
+    }
+    let state = params.state.clone();
+    let refuse = |error: &'static str, description: &str| Refusal::Redirect {
+        redirect_uri: redirect_uri.clone(),
+        error,
+        description: description.to_owned(),
+        state: state.clone(),
+    };
+    let too_long = [
+        &params.state,
+        &params.nonce,
+        &params.scope,
+        &params.acr_values,
+        &params.code_challenge,
+    ]
+    .iter()
+    .any(|p| p.as_ref().is_some_and(|v| v.len() > MAX_PARAM));
+    if too_long {
+        return Err(refuse("invalid_request", "a parameter is too long"));
+    }
+    if params.response_type.as_deref() != Some("code") {
+        return Err(refuse(
+            "unsupported_response_type",
+            "only response_type=code is supported",
+        ));
+    }
+    let scope: Vec<String> = params
+        .scope
+        .as_deref()
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if !scope.iter().any(|s| s == "openid") {
+        return Err(refuse("invalid_scope", "scope must include openid"));
+    }
+    let code_challenge = match (
+        params.code_challenge.as_deref(),
+        params.code_challenge_method.as_deref(),
+    ) {
+        (None, None) if app.public => {
+            return Err(refuse(
+                "invalid_request",
+                "public clients must use PKCE (S256)",
+            ));
+        }
+        (None, None) => None,
+        (Some(challenge), Some("S256")) if is_s256_challenge(challenge) => {
+            Some(challenge.to_owned())
+        }
+        (Some(_), Some("S256")) => {
+            return Err(refuse(
+                "invalid_request",
+                "code_challenge must be 43 base64url characters",
+            ));
+        }
+        _ => {
+            return Err(refuse(
+                "invalid_request",
+                "code_challenge_method must be S256, with a code_challenge",
+            ));
+        }
+    };
+    let max_age = params
+        .max_age
+        .as_deref()
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| refuse("invalid_request", "max_age must be a number of seconds"))
+        })
+        .transpose()?;
+    let prompt = match params.prompt.as_deref() {
+        None | Some("") => None,
+        Some("login") => Some(Prompt::Login),
+        Some("none") => Some(Prompt::None),
+        Some(_) => return Err(refuse("invalid_request", "prompt may be login or none")),
+    };
+    let acr_values = params
+        .acr_values
+        .as_deref()
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(ValidRequest {
+        client_id: app.client_id.clone(),
+        redirect_uri,
+        scope,
+        state: params.state.clone(),
+        nonce: params.nonce.clone(),
+        code_challenge,
+        acr_values,
+        max_age,
+        prompt,
+    })
+}
+
+/// RFC 7636: BASE64URL(SHA-256(verifier)) without padding is exactly 43 characters.
+fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// An auth request waits this long for a session to satisfy it.
+pub const AUTH_REQUEST_TTL_SECONDS: u64 = 600;
+
+pub fn expires_at(now: UnixTime) -> UnixTime {
+    now.plus_seconds(AUTH_REQUEST_TTL_SECONDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::AppMfa;
+
+    fn app(public: bool) -> App {
+        App {
+            client_id: "c1".into(),
+            tenant_id: "t".into(),
+            name: "Portal".into(),
+            public,
+            secret_hash: None,
+            redirect_uris: vec!["https://rp.example.com/cb".into()],
+            login_url: Some("https://rp.example.com/login".into()),
+            mfa: AppMfa::default(),
+            created_at: UnixTime(0),
+            updated_at: UnixTime(0),
+        }
+    }
+
+    fn params() -> AuthorizeParams {
+        AuthorizeParams {
+            client_id: Some("c1".into()),
+            redirect_uri: Some("https://rp.example.com/cb".into()),
+            response_type: Some("code".into()),
+            scope: Some("openid email".into()),
+            state: Some("xyz".into()),
+            code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            code_challenge_method: Some("S256".into()),
+            ..AuthorizeParams::default()
+        }
+    }
+
+    fn redirected_error(result: Result<ValidRequest, Refusal>) -> &'static str {
+        match result {
+            Err(Refusal::Redirect { error, state, .. }) => {
+                assert_eq!(
+                    state.as_deref(),
+                    Some("xyz"),
+                    "state goes back with the error"
+                );
+                error
+            }
+            other => panic!("expected a redirected error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_request_passes_with_everything_parsed() {
+        let valid = validate(
+            &AuthorizeParams {
+                max_age: Some("300".into()),
+                acr_values: Some("urn:twofold:acr:mfa phr".into()),
+                ..params()
+            },
+            Some(&app(true)),
+        )
+        .unwrap();
+        assert_eq!(valid.scope, vec!["openid", "email"]);
+        assert_eq!(valid.max_age, Some(300));
+        assert_eq!(valid.acr_values, vec!["urn:twofold:acr:mfa", "phr"]);
+    }
+
+    #[test]
+    fn unknown_clients_and_foreign_redirect_uris_are_never_redirected_to() {
+        assert!(matches!(validate(&params(), None), Err(Refusal::Page(_))));
+        let foreign = AuthorizeParams {
+            redirect_uri: Some("https://evil.example.com/cb".into()),
+            ..params()
+        };
+        assert!(matches!(
+            validate(&foreign, Some(&app(false))),
+            Err(Refusal::Page(_))
+        ));
+        let prefix = AuthorizeParams {
+            redirect_uri: Some("https://rp.example.com/cb/../x".into()),
+            ..params()
+        };
+        assert!(matches!(
+            validate(&prefix, Some(&app(false))),
+            Err(Refusal::Page(_))
+        ));
+        let missing = AuthorizeParams {
+            redirect_uri: None,
+            ..params()
+        };
+        assert!(matches!(
+            validate(&missing, Some(&app(false))),
+            Err(Refusal::Page(_))
+        ));
+    }
+
+    #[test]
+    fn other_problems_go_back_to_the_client() {
+        let public = app(true);
+        let cases = [
+            (
+                AuthorizeParams {
+                    response_type: Some("token".into()),
+                    ..params()
+                },
+                "unsupported_response_type",
+            ),
+            (
+                AuthorizeParams {
+                    scope: Some("email".into()),
+                    ..params()
+                },
+                "invalid_scope",
+            ),
+            (
+                AuthorizeParams {
+                    code_challenge: None,
+                    code_challenge_method: None,
+                    ..params()
+                },
+                "invalid_request",
+            ),
+            (
+                AuthorizeParams {
+                    code_challenge_method: Some("plain".into()),
+                    ..params()
+                },
+                "invalid_request",
+            ),
+            (
+                AuthorizeParams {
+                    code_challenge: Some("short".into()),
+                    ..params()
+                },
+                "invalid_request",
+            ),
+            (
+                AuthorizeParams {
+                    max_age: Some("soon".into()),
+                    ..params()
+                },
+                "invalid_request",
+            ),
+            (
+                AuthorizeParams {
+                    prompt: Some("consent".into()),
+                    ..params()
+                },
+                "invalid_request",
+            ),
+            (
+                AuthorizeParams {
+                    nonce: Some("n".repeat(600)),
+                    ..params()
+                },
+                "invalid_request",
+            ),
+        ];
+        for (case, expected) in cases {
+            assert_eq!(
+                redirected_error(validate(&case, Some(&public))),
+                expected,
+                "{case:?}"
+            );
+        }
+        let confidential_without_pkce = AuthorizeParams {
+            code_challenge: None,
+            code_challenge_method: None,
+            ..params()
+        };
+        assert!(validate(&confidential_without_pkce, Some(&app(false))).is_ok());
+    }
+}
