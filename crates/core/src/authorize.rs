@@ -177,6 +177,31 @@ fn is_s256_challenge(challenge: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A validated request waiting for a session to satisfy it (cidaas' "request id").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthRequest {
+    pub id: String,
+    pub tenant_id: String,
+    pub request: ValidRequest,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+impl Prompt {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prompt::Login => "login",
+            Prompt::None => "none",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Prompt> {
+        [Prompt::Login, Prompt::None]
+            .into_iter()
+            .find(|p| p.as_str() == value)
+    }
+}
+
 /// An auth request waits this long for a session to satisfy it.
 pub const AUTH_REQUEST_TTL_SECONDS: u64 = 600;
 

@@ -3,6 +3,7 @@ use twofold_core::Factor;
 use twofold_core::UnixTime;
 use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
+use twofold_core::authorize::AuthRequest;
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
 use twofold_core::quota::{Scope, WindowCount};
@@ -162,6 +163,9 @@ pub trait Store: Send + Sync {
     async fn apps(&self, tenant_id: &str) -> Result<Vec<App>, StoreError>;
     async fn update_app(&self, app: &App) -> Result<bool, StoreError>;
     async fn delete_app(&self, tenant_id: &str, client_id: &str) -> Result<bool, StoreError>;
+
+    async fn insert_auth_request(&self, request: &AuthRequest) -> Result<(), StoreError>;
+    async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
 
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError>;
     /// The tenant's keys, newest first.

@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/v1/users", post(users::create))
         .route("/oauth/jwks", get(oidc::jwks::jwks))
+        .route("/oauth/authorize", get(oidc::authorize::authorize))
         .route("/v1/signing-keys/rotate", post(signing_keys::rotate))
         .route("/v1/apps", post(apps::create).get(apps::list))
         .route(

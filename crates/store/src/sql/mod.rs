@@ -5,6 +5,7 @@
 //! what differs (connection set-up, DDL) lives in `sqlite.rs` and `postgres.rs`.
 
 mod apps;
+mod auth_requests;
 mod authenticators;
 mod backup_codes;
 mod challenges;

@@ -34,6 +34,11 @@ pub(super) fn migrator() -> Migrator {
             "signing keys",
             include_str!("../../migrations/postgres/0005_signing_keys.sql"),
         ),
+        migration(
+            6,
+            "auth requests",
+            include_str!("../../migrations/postgres/0006_auth_requests.sql"),
+        ),
     ])
 }
 

@@ -33,6 +33,11 @@ pub(super) fn migrator() -> Migrator {
             "signing keys",
             include_str!("../../migrations/sqlite/0005_signing_keys.sql"),
         ),
+        migration(
+            6,
+            "auth requests",
+            include_str!("../../migrations/sqlite/0006_auth_requests.sql"),
+        ),
     ])
 }
 

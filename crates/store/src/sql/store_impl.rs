@@ -5,6 +5,7 @@ use twofold_core::Factor;
 use twofold_core::UnixTime;
 use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
+use twofold_core::authorize::AuthRequest;
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::lockout::{Budget, LockState};
 use twofold_core::quota::{Scope, WindowCount};
@@ -250,6 +251,14 @@ impl Store for SqlStore {
 
     async fn delete_app(&self, tenant_id: &str, client_id: &str) -> Result<bool, StoreError> {
         self.delete_app_row(tenant_id, client_id).await
+    }
+
+    async fn insert_auth_request(&self, request: &AuthRequest) -> Result<(), StoreError> {
+        self.insert_auth_request_row(request).await
+    }
+
+    async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
+        self.auth_request_row(id).await
     }
 
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError> {

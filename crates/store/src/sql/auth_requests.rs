@@ -1,0 +1,82 @@
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use twofold_core::UnixTime;
+use twofold_core::authorize::{AuthRequest, Prompt, ValidRequest};
+
+use super::SqlStore;
+use crate::StoreError;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("auth_requests.{what}"))
+}
+
+fn auth_request(row: &AnyRow) -> Result<AuthRequest, StoreError> {
+    let scope: String = row.try_get("scope")?;
+    let acr: String = row.try_get("acr_values")?;
+    let prompt: Option<String> = row.try_get("prompt")?;
+    let max_age: Option<i64> = row.try_get("max_age")?;
+    Ok(AuthRequest {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        request: ValidRequest {
+            client_id: row.try_get("client_id")?,
+            redirect_uri: row.try_get("redirect_uri")?,
+            scope: serde_json::from_str(&scope).map_err(|_| corrupt("scope"))?,
+            state: row.try_get("state")?,
+            nonce: row.try_get("nonce")?,
+            code_challenge: row.try_get("code_challenge")?,
+            acr_values: serde_json::from_str(&acr).map_err(|_| corrupt("acr_values"))?,
+            max_age: max_age
+                .map(|m| u64::try_from(m).map_err(|_| corrupt("max_age")))
+                .transpose()?,
+            prompt: prompt
+                .map(|p| Prompt::parse(&p).ok_or_else(|| corrupt("prompt")))
+                .transpose()?,
+        },
+        created_at: UnixTime(row.try_get("created_at")?),
+        expires_at: UnixTime(row.try_get("expires_at")?),
+    })
+}
+
+impl SqlStore {
+    pub(super) async fn insert_auth_request_row(&self, a: &AuthRequest) -> Result<(), StoreError> {
+        let r = &a.request;
+        let json = |v: &Vec<String>| {
+            serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        sqlx::query(
+            "INSERT INTO auth_requests (id, tenant_id, client_id, redirect_uri, scope, state, nonce, code_challenge, \
+             acr_values, max_age, prompt, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&a.id)
+        .bind(&a.tenant_id)
+        .bind(&r.client_id)
+        .bind(&r.redirect_uri)
+        .bind(json(&r.scope)?)
+        .bind(&r.state)
+        .bind(&r.nonce)
+        .bind(&r.code_challenge)
+        .bind(json(&r.acr_values)?)
+        .bind(r.max_age.map(|m| i64::try_from(m).unwrap_or(i64::MAX)))
+        .bind(r.prompt.map(|p| p.as_str()))
+        .bind(a.created_at.0)
+        .bind(a.expires_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn auth_request_row(
+        &self,
+        id: &str,
+    ) -> Result<Option<AuthRequest>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, tenant_id, client_id, redirect_uri, scope, state, nonce, code_challenge, acr_values, max_age, prompt, \
+             created_at, expires_at FROM auth_requests WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(auth_request).transpose()
+    }
+}
