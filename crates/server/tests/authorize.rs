@@ -35,7 +35,7 @@ fn location(response: &reqwest::Response) -> reqwest::Url {
     reqwest::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap()
 }
 
-fn good<'a>(client_id: &'a str) -> Vec<(&'a str, &'a str)> {
+fn good(client_id: &str) -> Vec<(&str, &str)> {
     vec![
         ("client_id", client_id),
         ("redirect_uri", "https://rp.example.com/cb"),
