@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::flows::tokens;
 use crate::http::router::router;
 use crate::keys;
+use crate::metrics::Metrics;
 use crate::oidc;
 use crate::password_hasher::PasswordHasher;
 use crate::random::{OsRandom, Random};
@@ -72,6 +73,7 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
     let state = AppState(Arc::new(Inner {
         store,
         settings_cache: SettingsCache::default(),
+        metrics: Metrics::default(),
         sealing: key.sealing_key(),
         hashing: key.hashing_key(),
         clock,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod flows;
 pub mod http;
 pub mod keys;
+pub mod metrics;
 pub mod oidc;
 pub mod password_hasher;
 pub mod random;

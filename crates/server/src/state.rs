@@ -10,6 +10,7 @@ use twofold_store::Store;
 use crate::clock::Clock;
 use crate::delivery::Senders;
 use crate::error::Error;
+use crate::metrics::Metrics;
 use crate::password_hasher::PasswordHasher;
 use crate::random::Random;
 
@@ -22,6 +23,7 @@ pub struct AppState(pub Arc<Inner>);
 pub struct Inner {
     pub store: Arc<dyn Store>,
     pub settings_cache: SettingsCache,
+    pub metrics: Metrics,
     pub sealing: SealingKey,
     pub hashing: HashingKey,
     pub clock: Arc<dyn Clock>,

@@ -187,3 +187,36 @@ async fn nothing_secret_reaches_the_audit_log() {
         }
     }
 }
+
+#[tokio::test]
+async fn metrics_count_events_and_responses_for_prometheus() {
+    let app = support::TestApp::spawn("sqlite", None).await;
+    app.user("alice", json!({})).await;
+    app.admin_get("/v1/users/nope").await.problem("not_found");
+    let response = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("twofold_events_total{type=\"user.created\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("twofold_http_responses_total{class=\"4xx\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("twofold_http_responses_total{class=\"2xx\"} 0\n"),
+        "{text}"
+    );
+}

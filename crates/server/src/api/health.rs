@@ -1,5 +1,5 @@
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::ok;
@@ -15,4 +15,16 @@ pub async fn healthz() -> Response {
 pub async fn readyz(State(state): State<AppState>) -> Result<Response, Error> {
     state.store.ping().await?;
     Ok(ok(json!({"status": "ready"})))
+}
+
+/// Prometheus text format; counters of this node since it started.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }

@@ -25,5 +25,6 @@ pub async fn record(
         detail,
     };
     state.store.append_event(&event).await?;
+    state.metrics.count_event(kind);
     Ok(())
 }

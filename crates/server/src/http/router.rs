@@ -2,6 +2,9 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -14,6 +17,12 @@ use crate::error::Error;
 use crate::oidc;
 use crate::state::AppState;
 
+async fn count_response(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    state.metrics.count_response(response.status().as_u16());
+    response
+}
+
 /// Request bodies are small JSON documents; anything larger is refused before it is read.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
@@ -21,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route("/v1/users", post(users::create))
         .route("/oauth/jwks", get(oidc::jwks::jwks))
         .route("/oauth/authorize", get(oidc::authorize::authorize))
@@ -71,6 +81,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { Error::NotFound("route") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_response,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(SetSensitiveRequestHeadersLayer::new([
             axum::http::header::AUTHORIZATION,
