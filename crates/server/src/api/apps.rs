@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use twofold_core::app::{App, AppMfa};
 use twofold_core::secrets::SecretString;
@@ -12,7 +12,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::apps::{self, AppChange, NewApp};
 use crate::http::auth::{Admin, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, present_value};
 use crate::http::present::rfc3339;
 use crate::state::AppState;
 
@@ -26,12 +26,6 @@ pub struct CreateBody {
     login_url: Option<String>,
     #[serde(default)]
     mfa: AppMfa,
-}
-
-fn present_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]

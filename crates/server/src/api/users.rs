@@ -1,7 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use twofold_core::Factor;
 use twofold_core::secrets::SecretString;
 
@@ -9,7 +9,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::users::{self, NewUser, UserChange};
 use crate::http::auth::{Admin, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, present_value};
 use crate::http::present;
 use crate::state::AppState;
 
@@ -29,13 +29,6 @@ pub struct CreateBody {
     mfa_enabled: bool,
     #[serde(default)]
     required_factors: Vec<Factor>,
-}
-
-/// Tells "absent" (leave as is) from `null` (clear).
-fn present_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]

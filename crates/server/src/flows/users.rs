@@ -161,19 +161,21 @@ pub async fn update(state: &Inner, ctx: &Ctx, id: &str, change: UserChange) -> R
         return Err(Error::NotFound("user"));
     }
     // A code factor follows its contact point: usable only while that is verified.
-    for (factor, verified) in [
-        (Factor::OtpEmail, user.email_verified),
-        (Factor::OtpSms, user.phone_verified),
-    ] {
-        let state_now = if verified {
-            AuthenticatorState::Active
-        } else {
-            AuthenticatorState::Pending
-        };
-        state
-            .store
-            .set_factor_state(&user.id, factor, state_now)
-            .await?;
+    let contact_changed = changed
+        .iter()
+        .any(|c| ["email", "email_verified", "phone", "phone_verified"].contains(c));
+    if contact_changed {
+        for (factor, verified) in [
+            (Factor::OtpEmail, user.email_verified),
+            (Factor::OtpSms, user.phone_verified),
+        ] {
+            let next = if verified {
+                AuthenticatorState::Active
+            } else {
+                AuthenticatorState::Pending
+            };
+            state.store.set_factor_state(&user.id, factor, next).await?;
+        }
     }
     events::record(
         state,

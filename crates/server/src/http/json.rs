@@ -5,6 +5,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 
 use crate::error::Error;
 
@@ -55,4 +56,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             Err(other) => Err(Error::InvalidRequest(other.body_text())),
         }
     }
+}
+
+/// For `#[serde(default, deserialize_with = "present_value")]` on an `Option<Option<T>>`: tells a
+/// field left out (leave as is) from one set to `null` (clear it).
+pub fn present_value<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
