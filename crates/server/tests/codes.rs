@@ -452,6 +452,51 @@ async fn a_backend_enrolling_many_users_is_not_held_to_the_per_ip_quota() {
 }
 
 #[tokio::test]
+async fn a_patched_email_suspends_email_codes_until_verified_again() {
+    let outbox = Outbox::start().await;
+    let app = app_with_outbox(None, &outbox).await;
+    let alice = with_codes(&app).await;
+    let state_of_email = || async {
+        let listed = app
+            .admin_get(&format!("/v1/users/{}/authenticators", alice.id))
+            .await
+            .ok();
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["factor"] == "otp-email")
+            .unwrap()["state"]
+            .clone()
+    };
+    app.admin_patch(
+        &format!("/v1/users/{}", alice.id),
+        json!({"mfa_enabled": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        state_of_email().await,
+        "active",
+        "an unrelated change leaves it alone"
+    );
+    app.admin_patch(
+        &format!("/v1/users/{}", alice.id),
+        json!({"email": "new@example.com"}),
+    )
+    .await
+    .ok();
+    assert_eq!(state_of_email().await, "pending");
+    app.admin_patch(
+        &format!("/v1/users/{}", alice.id),
+        json!({"email_verified": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(state_of_email().await, "active");
+}
+
+#[tokio::test]
 async fn with_no_transport_configured_sending_says_what_to_set() {
     let app = TestApp::spawn("sqlite", None).await;
     app.settings(json!({"second_factors": ["totp", "otp-email"]}))
