@@ -10,7 +10,7 @@ use twofold_core::secrets::SecretString;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
-use crate::flows::enrolment::{self, Purpose};
+use crate::flows::enrolment::{self, Access};
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
 use crate::http::present;
@@ -36,7 +36,7 @@ pub async fn list(
     Path(user_id): Path<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Purpose::Manage).await?;
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
     let found = state.store.authenticators_of(&user.id).await?;
     Ok(ok(json!(
         found.iter().map(present::authenticator).collect::<Vec<_>>()
@@ -50,7 +50,7 @@ pub async fn remove(
     Path((user_id, authenticator_id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Purpose::Manage).await?;
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
     enrolment::remove(&state, &ctx, &user, &authenticator_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -63,14 +63,8 @@ pub async fn start_totp(
     ApiJson(body): ApiJson<TotpStartBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(
-        &state,
-        &ctx,
-        &caller,
-        &user_id,
-        Purpose::SetUp(Factor::Totp),
-    )
-    .await?;
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, Access::SetUp(Factor::Totp)).await?;
     let started = enrolment::start_totp(&state, &ctx, &user, body.name.as_deref()).await?;
     Ok(created(json!({
         "authenticator_id": started.authenticator.id,
@@ -90,14 +84,8 @@ pub async fn verify_totp(
     ApiJson(body): ApiJson<TotpVerifyBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, session) = enrolment::authorize(
-        &state,
-        &ctx,
-        &caller,
-        &user_id,
-        Purpose::SetUp(Factor::Totp),
-    )
-    .await?;
+    let (user, session) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, Access::SetUp(Factor::Totp)).await?;
     let (authenticator, token) = enrolment::verify_totp(
         &state,
         &ctx,
@@ -126,7 +114,7 @@ pub async fn new_backup_codes(
         &ctx,
         &caller,
         &user_id,
-        Purpose::SetUp(Factor::BackupCode),
+        Access::SetUp(Factor::BackupCode),
     )
     .await?;
     let codes = enrolment::new_backup_codes(&state, &ctx, &user).await?;

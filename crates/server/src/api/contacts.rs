@@ -10,7 +10,7 @@ use twofold_core::secrets::SecretString;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::contacts::{self, ContactOutcome, Proof};
-use crate::flows::enrolment::{self, Purpose};
+use crate::flows::enrolment::{self, Access};
 use crate::flows::{Ctx, codes};
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
@@ -78,7 +78,7 @@ async fn set(
         &ctx,
         &caller,
         &user_id,
-        Purpose::SetUp(channel.factor()),
+        Access::SetUp(channel.factor()),
     )
     .await?;
     if proof == Proof::Verified && !admin {
@@ -125,7 +125,7 @@ async fn verify(
         &ctx,
         &caller,
         &user_id,
-        Purpose::SetUp(channel.factor()),
+        Access::SetUp(channel.factor()),
     )
     .await?;
     let user = contacts::verify(&state, &ctx, user, channel, code.expose()).await?;
@@ -151,7 +151,7 @@ async fn enable(
         &ctx,
         &caller,
         &user_id,
-        Purpose::SetUp(channel.factor()),
+        Access::SetUp(channel.factor()),
     )
     .await?;
     let authenticator = contacts::enable_factor(&state, &ctx, &user.id, channel).await?;

@@ -35,7 +35,7 @@ pub struct TotpEnrolment {
 }
 
 /// What a caller may do to a user's authenticators.
-pub enum Purpose {
+pub enum Access {
     SetUp(Factor),
     /// Listing or removing: needs a satisfied session.
     Manage,
@@ -47,7 +47,7 @@ pub async fn authorize(
     ctx: &Ctx,
     caller: &Caller,
     user_id: &str,
-    purpose: Purpose,
+    access: Access,
 ) -> Result<(User, Option<Session>), Error> {
     let session = match caller {
         Caller::Admin { .. } => None,
@@ -65,9 +65,9 @@ pub async fn authorize(
         return Ok((user, None));
     };
     let view = sign_in::view(state, session, ctx.now).await?;
-    let allowed = match purpose {
-        Purpose::SetUp(factor) => mfa_info::may_set_up_in_session(&view.info, factor),
-        Purpose::Manage => view.info.satisfied,
+    let allowed = match access {
+        Access::SetUp(factor) => mfa_info::may_set_up_in_session(&view.info, factor),
+        Access::Manage => view.info.satisfied,
     };
     match allowed {
         true => Ok((user, Some(view.session))),
