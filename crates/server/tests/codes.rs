@@ -497,6 +497,49 @@ async fn a_patched_email_suspends_email_codes_until_verified_again() {
 }
 
 #[tokio::test]
+async fn a_signed_in_person_changes_their_own_number() {
+    let outbox = Outbox::start().await;
+    let app = app_with_outbox(None, &outbox).await;
+    let alice = with_codes(&app).await;
+    let mut session = app.sign_in_with_password(&alice).await;
+    let path = format!("/v1/users/{}/phone", alice.id);
+    let body = json!({"phone": "+49 151 23456789"});
+    app.request(
+        Method::POST,
+        &path,
+        Some(&session.token),
+        Some(body.clone()),
+    )
+    .await
+    .problem("mfa_required");
+    challenge(&app, &mut session, "otp_email").await.ok();
+    let (code, _) = outbox.email(1).await;
+    app.check(&mut session, json!({"otp_email": {"code": code}}))
+        .await
+        .ok();
+    let changed = app
+        .request(Method::POST, &path, Some(&session.token), Some(body))
+        .await
+        .ok();
+    assert_eq!(changed["verified"], false);
+    let (code, to) = outbox.last_sms();
+    assert_eq!(to, "+4915123456789");
+    let verify = format!("/v1/users/{}/phone/verify", alice.id);
+    app.request(
+        Method::POST,
+        &verify,
+        Some(&session.token),
+        Some(json!({"code": code})),
+    )
+    .await
+    .ok();
+    let marked = json!({"phone": "+41 79 123 45 67", "verified": true});
+    app.request(Method::POST, &path, Some(&session.token), Some(marked))
+        .await
+        .problem("forbidden");
+}
+
+#[tokio::test]
 async fn with_no_transport_configured_sending_says_what_to_set() {
     let app = TestApp::spawn("sqlite", None).await;
     app.settings(json!({"second_factors": ["totp", "otp-email"]}))

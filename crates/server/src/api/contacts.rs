@@ -78,7 +78,7 @@ async fn set(
         &ctx,
         &caller,
         &user_id,
-        Access::SetUp(channel.factor()),
+        Access::Contact(channel.factor()),
     )
     .await?;
     if proof == Proof::Verified && !admin {
@@ -125,7 +125,7 @@ async fn verify(
         &ctx,
         &caller,
         &user_id,
-        Access::SetUp(channel.factor()),
+        Access::Contact(channel.factor()),
     )
     .await?;
     let user = contacts::verify(&state, &ctx, user, channel, code.expose()).await?;

@@ -39,6 +39,9 @@ pub enum Access {
     SetUp(Factor),
     /// Listing or removing: needs a satisfied session.
     Manage,
+    /// Setting or proving the phone or email a code factor uses: as for setting the factor up,
+    /// or any time in a satisfied session (a person changing their own number).
+    Contact(Factor),
 }
 
 /// Resolves the user the caller acts on, refusing callers without the right.
@@ -68,6 +71,9 @@ pub async fn authorize(
     let allowed = match access {
         Access::SetUp(factor) => mfa_info::may_set_up_in_session(&view.info, factor),
         Access::Manage => view.info.satisfied,
+        Access::Contact(factor) => {
+            view.info.satisfied || mfa_info::may_set_up_in_session(&view.info, factor)
+        }
     };
     match allowed {
         true => Ok((user, Some(view.session))),
