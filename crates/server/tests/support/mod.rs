@@ -2,6 +2,7 @@
 //! on SQLite and once on PostgreSQL (when TWOFOLD_TEST_DATABASE_URL is set), spoken to over HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod codes;
 pub mod outbox;
 pub mod proxy;
 
