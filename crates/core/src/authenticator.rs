@@ -49,6 +49,16 @@ impl Authenticator {
     }
 }
 
+/// A code factor (`otp-sms`, `otp-email`) is usable only while the contact point it sends to is
+/// verified: a changed number suspends it until the new one is proven.
+pub fn code_factor_state(contact_verified: bool) -> AuthenticatorState {
+    if contact_verified {
+        AuthenticatorState::Active
+    } else {
+        AuthenticatorState::Pending
+    }
+}
+
 /// Authenticator names are shown in lists and must tell devices apart.
 pub fn normalise_name(
     raw: Option<&str>,

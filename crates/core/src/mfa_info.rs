@@ -90,10 +90,7 @@ pub fn evaluate_for_app(
         .filter(accepted)
         .filter(|f| f.allows_several() || *f == Factor::BackupCode || !already_setup.contains(f))
         .collect();
-    let first_factor_passed = settings
-        .first_factors
-        .iter()
-        .any(|f| passed.contains_key(f));
+    let first_factor_passed = settings.first_factor_passed(passed);
     let mfa_required = mfa_required(settings, &user) || app.is_some_and(|app| app.requires_mfa);
     let passkey_passed = passed.contains_key(&Factor::Passkey);
 

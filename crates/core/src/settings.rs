@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lockout::LockoutPolicy;
 use crate::quota::SendQuotas;
-use crate::requirement::Requirement;
+use crate::requirement::{PassedChecks, Requirement};
 use crate::{DomainError, Factor};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +87,14 @@ impl Default for OtpPolicy {
     }
 }
 
+impl OtpPolicy {
+    /// A code may be handed to the caller instead of sent: always to the admin token, to anyone
+    /// else only where the tenant allows it.
+    pub fn may_return_code(&self, admin: bool) -> bool {
+        admin || self.allow_return_code
+    }
+}
+
 impl LoginSettings {
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.first_factors.is_empty() || self.first_factors.iter().any(|f| !f.is_first_factor())
@@ -143,6 +151,11 @@ impl LoginSettings {
             ));
         }
         Ok(())
+    }
+
+    /// Whether one of the tenant's first factors is among the checks that still count.
+    pub fn first_factor_passed(&self, passed: &PassedChecks) -> bool {
+        self.first_factors.iter().any(|f| passed.contains_key(f))
     }
 
     /// How long a passed check of `factor` counts.

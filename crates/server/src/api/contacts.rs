@@ -88,7 +88,11 @@ async fn set(
     }
     if proof == Proof::ReturnCode
         && !admin
-        && !state.settings(&ctx.tenant_id).await?.otp.allow_return_code
+        && !state
+            .settings(&ctx.tenant_id)
+            .await?
+            .otp
+            .may_return_code(admin)
     {
         return Err(Error::Forbidden(
             "return_code needs the admin token or otp.allow_return_code".to_owned(),

@@ -1,7 +1,7 @@
 //! Phone numbers and email addresses: set, proven with a code, and the factors that use them.
 
 use serde_json::json;
-use twofold_core::authenticator::{Authenticator, AuthenticatorState};
+use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Channel, Purpose};
 use twofold_core::event::EventType;
 use twofold_core::settings::LoginSettings;
@@ -74,10 +74,7 @@ pub async fn set(
         set_contact(&mut user, channel, value.clone(), false);
         user.updated_at = ctx.now;
         state.store.update_user(&user).await?;
-        state
-            .store
-            .set_factor_state(&user.id, channel.factor(), AuthenticatorState::Pending)
-            .await?;
+        follow_contact(state, &user, channel).await?;
         let detail = json!({"channel": channel.as_str(), "to": codes::masked(channel, &value)});
         events::record(
             state,
@@ -189,11 +186,7 @@ async fn mark_verified(
     set_verified(user, channel);
     user.updated_at = ctx.now;
     state.store.update_user(user).await?;
-    // A factor suspended by a change of contact point comes back once the new one is proven.
-    state
-        .store
-        .set_factor_state(&user.id, channel.factor(), AuthenticatorState::Active)
-        .await?;
+    follow_contact(state, user, channel).await?;
     let detail = json!({"channel": channel.as_str(), "by": by});
     events::record(
         state,
@@ -203,6 +196,21 @@ async fn mark_verified(
         detail,
     )
     .await
+}
+
+/// Puts the code factor of `channel` in the state its contact point allows (see
+/// [`authenticator::code_factor_state`]).
+pub async fn follow_contact(state: &Inner, user: &User, channel: Channel) -> Result<(), Error> {
+    let (_, verified) = contact(user, channel);
+    state
+        .store
+        .set_factor_state(
+            &user.id,
+            channel.factor(),
+            authenticator::code_factor_state(verified),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Turns on `otp-sms` / `otp-email` for the user's verified phone / email.

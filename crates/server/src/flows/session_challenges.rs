@@ -48,7 +48,7 @@ pub(super) async fn start_challenges(
         };
         let handover = match asked.return_code {
             false => Handover::Send,
-            true if admin || settings.otp.allow_return_code => Handover::Return,
+            true if settings.otp.may_return_code(admin) => Handover::Return,
             true => {
                 return Err(Error::Forbidden(
                     "return_code needs the admin token or otp.allow_return_code".to_owned(),

@@ -320,10 +320,7 @@ pub(super) fn second_factor_gate<'a>(
         )));
     }
     let passed = session.valid_checks(settings, now);
-    let first_done = settings
-        .first_factors
-        .iter()
-        .any(|f| passed.contains_key(f));
+    let first_done = settings.first_factor_passed(&passed);
     match &subject.user {
         Some(user) if first_done => Ok(user),
         _ => Err(Error::InvalidRequest(

@@ -1,7 +1,7 @@
 //! Creating, changing and removing users; unlocking them.
 
 use serde_json::json;
-use twofold_core::authenticator::AuthenticatorState;
+use twofold_core::challenge::Channel;
 use twofold_core::event::EventType;
 use twofold_core::lockout::Counter;
 use twofold_core::password;
@@ -10,7 +10,7 @@ use twofold_core::settings::LoginSettings;
 use twofold_core::user::{self, User};
 use twofold_core::{DomainError, Factor};
 
-use super::{Ctx, events};
+use super::{Ctx, contacts, events};
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -160,21 +160,12 @@ pub async fn update(state: &Inner, ctx: &Ctx, id: &str, change: UserChange) -> R
     if !state.store.update_user(&user).await? {
         return Err(Error::NotFound("user"));
     }
-    // A code factor follows its contact point: usable only while that is verified.
     let contact_changed = changed
         .iter()
         .any(|c| ["email", "email_verified", "phone", "phone_verified"].contains(c));
     if contact_changed {
-        for (factor, verified) in [
-            (Factor::OtpEmail, user.email_verified),
-            (Factor::OtpSms, user.phone_verified),
-        ] {
-            let next = if verified {
-                AuthenticatorState::Active
-            } else {
-                AuthenticatorState::Pending
-            };
-            state.store.set_factor_state(&user.id, factor, next).await?;
+        for channel in [Channel::Email, Channel::Sms] {
+            contacts::follow_contact(state, &user, channel).await?;
         }
     }
     events::record(
