@@ -36,6 +36,8 @@ pub struct AppMfa {
     /// Second factors this app accepts; empty means the tenant's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_factors: Vec<Factor>,
+    /// Whether sign-ins to this app ignore trusted devices and may not trust new ones.
+    pub forbid_trusted_devices: bool,
 }
 
 impl AppMfa {

@@ -185,6 +185,16 @@ pub struct AuthRequest {
     pub request: ValidRequest,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
+    /// The session a login UI started for this request; only it may continue the request.
+    pub session_id: Option<String>,
+    /// When a code was issued for it: a request is answered once.
+    pub consumed_at: Option<UnixTime>,
+}
+
+impl AuthRequest {
+    pub fn is_expired(&self, now: UnixTime) -> bool {
+        now >= self.expires_at
+    }
 }
 
 impl Prompt {

@@ -25,10 +25,17 @@ pub enum EventType {
     AppUpdated,
     AppDeleted,
     SigningKeyRotated,
+    AuthRequestBound,
+    PrecheckRefused,
+    CodeIssued,
+    TokensIssued,
+    GrantRevoked,
+    DeviceTrusted,
+    DeviceRevoked,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 23] = [
+    pub const ALL: [EventType; 30] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -52,6 +59,13 @@ impl EventType {
         EventType::AppUpdated,
         EventType::AppDeleted,
         EventType::SigningKeyRotated,
+        EventType::AuthRequestBound,
+        EventType::PrecheckRefused,
+        EventType::CodeIssued,
+        EventType::TokensIssued,
+        EventType::GrantRevoked,
+        EventType::DeviceTrusted,
+        EventType::DeviceRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +93,13 @@ impl EventType {
             EventType::AppUpdated => "app.updated",
             EventType::AppDeleted => "app.deleted",
             EventType::SigningKeyRotated => "signing_key.rotated",
+            EventType::AuthRequestBound => "auth_request.bound",
+            EventType::PrecheckRefused => "auth_request.refused",
+            EventType::CodeIssued => "oauth.code_issued",
+            EventType::TokensIssued => "oauth.tokens_issued",
+            EventType::GrantRevoked => "oauth.grant_revoked",
+            EventType::DeviceTrusted => "device.trusted",
+            EventType::DeviceRevoked => "device.revoked",
         }
     }
 

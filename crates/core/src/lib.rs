@@ -4,21 +4,26 @@
 //! `now` down, and hands in random bytes it drew itself. Every rule here is therefore a pure
 //! function that a unit test can stand exactly on a boundary of.
 
+pub mod acr;
 pub mod app;
 pub mod authenticator;
 pub mod authorize;
 pub mod backup_codes;
 pub mod challenge;
 pub mod check;
+pub mod claims;
+pub mod device;
 pub mod error;
 pub mod event;
 pub mod factor;
+pub mod grant;
 pub mod lockout;
 pub mod mask;
 pub mod mfa_info;
 pub mod otp;
 pub mod password;
 pub mod phone;
+pub mod precheck;
 pub mod quota;
 pub mod requirement;
 pub mod risk;

@@ -1,7 +1,7 @@
 //! Risk scoring for SMART app mode, from signals the server sees itself. The score and its reasons
 //! go on the session and into the audit event, so a decision can always be explained.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::UnixTime;
 use crate::app::{AppMfa, AppMfaMode};
@@ -19,7 +19,7 @@ pub struct Signals {
     pub last_second_factor_at: Option<UnixTime>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     UnknownDevice,
@@ -29,7 +29,7 @@ pub enum Reason {
     NoSecondFactorYet,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskScore {
     /// 0 (nothing unusual) to 100.
     pub score: u8,

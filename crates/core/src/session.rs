@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::requirement::PassedChecks;
+use crate::risk::RiskScore;
 use crate::settings::LoginSettings;
 use crate::{DomainError, Factor, UnixTime};
 
@@ -15,6 +16,8 @@ pub struct Session {
     /// When each factor last passed in this session.
     pub checks: BTreeMap<Factor, UnixTime>,
     pub client_id: Option<String>,
+    /// The risk of the sign-in as last scored for an app in SMART mode (or any app), with reasons.
+    pub risk: Option<RiskScore>,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
     pub expires_at: UnixTime,
@@ -29,6 +32,7 @@ impl Session {
             user_checked_at: None,
             checks: BTreeMap::new(),
             client_id: None,
+            risk: None,
             created_at: now,
             updated_at: now,
             expires_at: now.plus_seconds(settings.session_lifetime),

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::acr::{self, AcrLevel};
 use crate::lockout::LockoutPolicy;
 use crate::quota::SendQuotas;
 use crate::requirement::{PassedChecks, Requirement};
@@ -23,6 +24,7 @@ pub struct LoginSettings {
     pub lockout: LockoutPolicy,
     pub otp: OtpPolicy,
     pub send_quotas: SendQuotas,
+    pub oidc: OidcPolicy,
 }
 
 impl Default for LoginSettings {
@@ -40,7 +42,59 @@ impl Default for LoginSettings {
             lockout: LockoutPolicy::default(),
             otp: OtpPolicy::default(),
             send_quotas: SendQuotas::default(),
+            oidc: OidcPolicy::default(),
         }
+    }
+}
+
+/// The OpenID provider's part: acr levels, token lifetimes, trusted devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcPolicy {
+    pub acr_levels: Vec<AcrLevel>,
+    pub code_lifetime: u64,
+    pub access_token_lifetime: u64,
+    pub id_token_lifetime: u64,
+    pub refresh_token_lifetime: u64,
+    /// How long a device the user chose to trust stays trusted; 0 turns trusted devices off.
+    pub trusted_device_lifetime: u64,
+}
+
+impl Default for OidcPolicy {
+    fn default() -> Self {
+        OidcPolicy {
+            acr_levels: acr::default_levels(),
+            code_lifetime: 60,
+            access_token_lifetime: 600,
+            id_token_lifetime: 600,
+            refresh_token_lifetime: 2_592_000,
+            trusted_device_lifetime: 2_592_000,
+        }
+    }
+}
+
+impl OidcPolicy {
+    fn validate(&self) -> Result<(), DomainError> {
+        acr::validate(&self.acr_levels)?;
+        // Signed tokens must expire before a retired key leaves the JWKS (a day).
+        for (name, value, max) in [
+            ("oidc.code_lifetime", self.code_lifetime, 600),
+            ("oidc.access_token_lifetime", self.access_token_lifetime, 86_400),
+            ("oidc.id_token_lifetime", self.id_token_lifetime, 86_400),
+            ("oidc.refresh_token_lifetime", self.refresh_token_lifetime, 31_536_000),
+        ] {
+            if value < 10 || value > max {
+                return Err(DomainError::invalid(format!(
+                    "{name} must be 10 to {max} seconds"
+                )));
+            }
+        }
+        if self.trusted_device_lifetime > 31_536_000 {
+            return Err(DomainError::invalid(
+                "oidc.trusted_device_lifetime must be at most 31536000 seconds",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -139,6 +193,7 @@ impl LoginSettings {
         }
         self.lockout.validate()?;
         self.send_quotas.validate()?;
+        self.oidc.validate()?;
         let otp = &self.otp;
         if !(6..=8).contains(&otp.digits) || !(30..=3600).contains(&otp.ttl_seconds) {
             return Err(DomainError::invalid(

@@ -14,6 +14,13 @@ impl UnixTime {
         )
     }
 
+    pub fn minus_seconds(self, seconds: u64) -> UnixTime {
+        UnixTime(
+            self.0
+                .saturating_sub(i64::try_from(seconds).unwrap_or(i64::MAX)),
+        )
+    }
+
     /// Seconds from `earlier` to `self`, zero if `earlier` is in the future.
     pub fn seconds_since(self, earlier: UnixTime) -> u64 {
         u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0)

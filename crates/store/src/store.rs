@@ -5,6 +5,8 @@ use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::authorize::AuthRequest;
 use twofold_core::challenge::{Challenge, Channel, Purpose};
+use twofold_core::device::Device;
+use twofold_core::grant::{Grant, Redemption, Rotation};
 use twofold_core::lockout::{Budget, LockState};
 use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
@@ -121,6 +123,8 @@ pub trait Store: Send + Sync {
         next: &TokenHash,
     ) -> Result<bool, StoreError>;
     async fn delete_session(&self, id: &str) -> Result<bool, StoreError>;
+    /// Saves the session's risk score without touching its token.
+    async fn set_session_risk(&self, session: &Session) -> Result<bool, StoreError>;
 
     /// Stores a challenge, voiding any live one of the same user, channel and purpose.
     async fn replace_challenge(&self, challenge: &Challenge) -> Result<(), StoreError>;
@@ -166,6 +170,55 @@ pub trait Store: Send + Sync {
 
     async fn insert_auth_request(&self, request: &AuthRequest) -> Result<(), StoreError>;
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
+    /// Binds a live, unanswered request to the session a login UI started for it.
+    async fn bind_auth_request(
+        &self,
+        id: &str,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+    /// Marks a live request answered for `session_id` (its bound session, or any while none is);
+    /// true for exactly one caller.
+    async fn consume_auth_request(
+        &self,
+        id: &str,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+
+    async fn insert_grant(&self, grant: &Grant, code: &TokenHash) -> Result<(), StoreError>;
+    async fn grant(&self, id: &str) -> Result<Option<Grant>, StoreError>;
+    /// Uses the authorization code once: the grant for the first caller, `Replayed` after.
+    async fn redeem_code(&self, code: &TokenHash, now: UnixTime) -> Result<Redemption, StoreError>;
+    /// Revokes the grant and its unused refresh tokens; true when it was live.
+    async fn revoke_grant(&self, id: &str, now: UnixTime) -> Result<bool, StoreError>;
+    async fn insert_refresh_token(
+        &self,
+        hash: &TokenHash,
+        grant_id: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Uses a refresh token once: `Rotated` for the first caller, `Reused` after.
+    async fn rotate_refresh_token(
+        &self,
+        hash: &TokenHash,
+        now: UnixTime,
+    ) -> Result<Rotation, StoreError>;
+
+    async fn insert_device(&self, device: &Device, token: &TokenHash) -> Result<(), StoreError>;
+    async fn device_by_token(&self, token: &TokenHash) -> Result<Option<Device>, StoreError>;
+    async fn devices_of(&self, user_id: &str) -> Result<Vec<Device>, StoreError>;
+    async fn update_device(&self, device: &Device) -> Result<bool, StoreError>;
+    async fn delete_device(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    /// Remembers that a satisfied sign-in of the user came from `network`.
+    async fn record_network(
+        &self,
+        user_id: &str,
+        network: &str,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+    async fn knows_network(&self, user_id: &str, network: &str) -> Result<bool, StoreError>;
 
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError>;
     /// The tenant's keys, newest first.

@@ -115,6 +115,8 @@ pub async fn authorize(
         request: valid,
         created_at: now,
         expires_at: authorize::expires_at(now),
+        session_id: None,
+        consumed_at: None,
     };
     state.store.insert_auth_request(&request).await?;
     let mut login = Url::parse(login_url)

@@ -35,6 +35,8 @@ fn auth_request(row: &AnyRow) -> Result<AuthRequest, StoreError> {
         },
         created_at: UnixTime(row.try_get("created_at")?),
         expires_at: UnixTime(row.try_get("expires_at")?),
+        session_id: row.try_get("session_id")?,
+        consumed_at: row.try_get::<Option<i64>, _>("consumed_at")?.map(UnixTime),
     })
 }
 
@@ -72,11 +74,51 @@ impl SqlStore {
     ) -> Result<Option<AuthRequest>, StoreError> {
         let row = sqlx::query(
             "SELECT id, tenant_id, client_id, redirect_uri, scope, state, nonce, code_challenge, acr_values, max_age, prompt, \
-             created_at, expires_at FROM auth_requests WHERE id = $1",
+             created_at, expires_at, session_id, consumed_at FROM auth_requests WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(auth_request).transpose()
+    }
+
+    /// Binds the request to a session, unless it was answered already or has expired.
+    pub(super) async fn bind_auth_request_row(
+        &self,
+        id: &str,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE auth_requests SET session_id = $1 WHERE id = $2 AND consumed_at IS NULL AND expires_at > $3",
+        )
+        .bind(session_id)
+        .bind(id)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks the request answered; true for exactly one caller, and only for its bound session
+    /// (or any session while none is bound).
+    pub(super) async fn consume_auth_request_row(
+        &self,
+        id: &str,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE auth_requests SET consumed_at = $1, session_id = $2 WHERE id = $3 AND consumed_at IS NULL \
+             AND expires_at > $4 AND (session_id IS NULL OR session_id = $5)",
+        )
+        .bind(now.0)
+        .bind(session_id)
+        .bind(id)
+        .bind(now.0)
+        .bind(session_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

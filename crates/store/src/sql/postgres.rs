@@ -39,6 +39,11 @@ pub(super) fn migrator() -> Migrator {
             "auth requests",
             include_str!("../../migrations/postgres/0006_auth_requests.sql"),
         ),
+        migration(
+            7,
+            "oidc",
+            include_str!("../../migrations/postgres/0007_oidc.sql"),
+        ),
     ])
 }
 

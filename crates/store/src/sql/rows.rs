@@ -110,6 +110,10 @@ pub(super) fn session(row: &AnyRow) -> Result<(Session, TokenHash), StoreError> 
             .map(UnixTime),
         checks: serde_json::from_str(&checks).map_err(|_| corrupt("sessions.checks"))?,
         client_id: row.try_get("client_id")?,
+        risk: row
+            .try_get::<Option<String>, _>("risk")?
+            .map(|r| serde_json::from_str(&r).map_err(|_| corrupt("sessions.risk")))
+            .transpose()?,
         created_at: UnixTime(row.try_get("created_at")?),
         updated_at: UnixTime(row.try_get("updated_at")?),
         expires_at: UnixTime(row.try_get("expires_at")?),

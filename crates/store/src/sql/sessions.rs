@@ -9,6 +9,14 @@ fn checks_json(session: &Session) -> Result<String, StoreError> {
     serde_json::to_string(&session.checks).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn risk_json(session: &Session) -> Result<Option<String>, StoreError> {
+    session
+        .risk
+        .as_ref()
+        .map(|risk| serde_json::to_string(risk).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
 impl SqlStore {
     pub(super) async fn insert_session_row(
         &self,
@@ -16,8 +24,8 @@ impl SqlStore {
         token: &TokenHash,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO sessions (id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO sessions (id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at, risk) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&s.id)
         .bind(&s.tenant_id)
@@ -29,6 +37,7 @@ impl SqlStore {
         .bind(s.created_at.0)
         .bind(s.updated_at.0)
         .bind(s.expires_at.0)
+        .bind(risk_json(s)?)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -39,7 +48,7 @@ impl SqlStore {
         id: &str,
     ) -> Result<Option<(Session, TokenHash)>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at \
+            "SELECT id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at, risk \
              FROM sessions WHERE id = $1",
         )
         .bind(id)
@@ -53,7 +62,7 @@ impl SqlStore {
         token: &TokenHash,
     ) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at \
+            "SELECT id, tenant_id, user_id, token_hash, user_checked_at, checks, client_id, created_at, updated_at, expires_at, risk \
              FROM sessions WHERE token_hash = $1",
         )
         .bind(token.0.to_vec())
@@ -74,7 +83,7 @@ impl SqlStore {
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE sessions SET token_hash = $1, user_id = $2, user_checked_at = $3, checks = $4, client_id = $5, \
-             updated_at = $6, expires_at = $7 WHERE id = $8 AND token_hash = $9",
+             updated_at = $6, expires_at = $7, risk = $8 WHERE id = $9 AND token_hash = $10",
         )
         .bind(next.0.to_vec())
         .bind(&s.user_id)
@@ -83,10 +92,20 @@ impl SqlStore {
         .bind(&s.client_id)
         .bind(s.updated_at.0)
         .bind(s.expires_at.0)
+        .bind(risk_json(s)?)
         .bind(&s.id)
         .bind(expected.0.to_vec())
         .execute(&self.pool)
         .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn set_session_risk_row(&self, s: &Session) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE sessions SET risk = $1 WHERE id = $2")
+            .bind(risk_json(s)?)
+            .bind(&s.id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

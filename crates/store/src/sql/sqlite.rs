@@ -38,6 +38,11 @@ pub(super) fn migrator() -> Migrator {
             "auth requests",
             include_str!("../../migrations/sqlite/0006_auth_requests.sql"),
         ),
+        migration(
+            7,
+            "oidc",
+            include_str!("../../migrations/sqlite/0007_oidc.sql"),
+        ),
     ])
 }
 

@@ -7,6 +7,8 @@ use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::authorize::AuthRequest;
 use twofold_core::challenge::{Challenge, Channel, Purpose};
+use twofold_core::device::Device;
+use twofold_core::grant::{Grant, Redemption, Rotation};
 use twofold_core::lockout::{Budget, LockState};
 use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
@@ -181,6 +183,10 @@ impl Store for SqlStore {
         self.update_session_row(session, expected, next).await
     }
 
+    async fn set_session_risk(&self, session: &Session) -> Result<bool, StoreError> {
+        self.set_session_risk_row(session).await
+    }
+
     async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
         self.delete_session_row(id).await
     }
@@ -259,6 +265,92 @@ impl Store for SqlStore {
 
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError> {
         self.auth_request_row(id).await
+    }
+
+    async fn bind_auth_request(
+        &self,
+        id: &str,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.bind_auth_request_row(id, session_id, now).await
+    }
+
+    async fn consume_auth_request(
+        &self,
+        id: &str,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.consume_auth_request_row(id, session_id, now).await
+    }
+
+    async fn insert_grant(&self, grant: &Grant, code: &TokenHash) -> Result<(), StoreError> {
+        self.insert_grant_row(grant, code).await
+    }
+
+    async fn grant(&self, id: &str) -> Result<Option<Grant>, StoreError> {
+        self.grant_row(id).await
+    }
+
+    async fn redeem_code(&self, code: &TokenHash, now: UnixTime) -> Result<Redemption, StoreError> {
+        self.redeem_code_row(code, now).await
+    }
+
+    async fn revoke_grant(&self, id: &str, now: UnixTime) -> Result<bool, StoreError> {
+        self.revoke_grant_row(id, now).await
+    }
+
+    async fn insert_refresh_token(
+        &self,
+        hash: &TokenHash,
+        grant_id: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<(), StoreError> {
+        self.insert_refresh_token_row(hash, grant_id, now, expires_at)
+            .await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        hash: &TokenHash,
+        now: UnixTime,
+    ) -> Result<Rotation, StoreError> {
+        self.rotate_refresh_token_row(hash, now).await
+    }
+
+    async fn insert_device(&self, device: &Device, token: &TokenHash) -> Result<(), StoreError> {
+        self.insert_device_row(device, token).await
+    }
+
+    async fn device_by_token(&self, token: &TokenHash) -> Result<Option<Device>, StoreError> {
+        self.device_by_token_row(token).await
+    }
+
+    async fn devices_of(&self, user_id: &str) -> Result<Vec<Device>, StoreError> {
+        self.devices_of_row(user_id).await
+    }
+
+    async fn update_device(&self, device: &Device) -> Result<bool, StoreError> {
+        self.update_device_row(device).await
+    }
+
+    async fn delete_device(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        self.delete_device_row(user_id, id).await
+    }
+
+    async fn record_network(
+        &self,
+        user_id: &str,
+        network: &str,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        self.record_network_row(user_id, network, now).await
+    }
+
+    async fn knows_network(&self, user_id: &str, network: &str) -> Result<bool, StoreError> {
+        self.knows_network_row(user_id, network).await
     }
 
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError> {

@@ -1,0 +1,134 @@
+//! Devices a user completed a sign-in from, and the networks such sign-ins came from.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use twofold_core::UnixTime;
+use twofold_core::device::Device;
+use twofold_core::secrets::TokenHash;
+
+use super::SqlStore;
+use crate::StoreError;
+
+const COLUMNS: &str =
+    "id, tenant_id, user_id, trusted_until, last_second_factor_at, created_at, last_seen_at";
+
+fn device(row: &AnyRow) -> Result<Device, StoreError> {
+    Ok(Device {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        user_id: row.try_get("user_id")?,
+        trusted_until: row
+            .try_get::<Option<i64>, _>("trusted_until")?
+            .map(UnixTime),
+        last_second_factor_at: row
+            .try_get::<Option<i64>, _>("last_second_factor_at")?
+            .map(UnixTime),
+        created_at: UnixTime(row.try_get("created_at")?),
+        last_seen_at: UnixTime(row.try_get("last_seen_at")?),
+    })
+}
+
+impl SqlStore {
+    pub(super) async fn insert_device_row(
+        &self,
+        d: &Device,
+        token: &TokenHash,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO devices (id, tenant_id, user_id, token_hash, trusted_until, last_second_factor_at, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&d.id)
+        .bind(&d.tenant_id)
+        .bind(&d.user_id)
+        .bind(token.0.to_vec())
+        .bind(d.trusted_until.map(|t| t.0))
+        .bind(d.last_second_factor_at.map(|t| t.0))
+        .bind(d.created_at.0)
+        .bind(d.last_seen_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn device_by_token_row(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<Device>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM devices WHERE token_hash = $1"
+        )))
+        .bind(token.0.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(device).transpose()
+    }
+
+    pub(super) async fn devices_of_row(&self, user_id: &str) -> Result<Vec<Device>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM devices WHERE user_id = $1 ORDER BY created_at, id"
+        )))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device).collect()
+    }
+
+    pub(super) async fn update_device_row(&self, d: &Device) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE devices SET trusted_until = $1, last_second_factor_at = $2, last_seen_at = $3 WHERE id = $4",
+        )
+        .bind(d.trusted_until.map(|t| t.0))
+        .bind(d.last_second_factor_at.map(|t| t.0))
+        .bind(d.last_seen_at.0)
+        .bind(&d.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn delete_device_row(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM devices WHERE user_id = $1 AND id = $2")
+            .bind(user_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn record_network_row(
+        &self,
+        user_id: &str,
+        network: &str,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO user_networks (user_id, network, last_seen_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, network) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+        )
+        .bind(user_id)
+        .bind(network)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn knows_network_row(
+        &self,
+        user_id: &str,
+        network: &str,
+    ) -> Result<bool, StoreError> {
+        let row =
+            sqlx::query("SELECT 1 AS known FROM user_networks WHERE user_id = $1 AND network = $2")
+                .bind(user_id)
+                .bind(network)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+}

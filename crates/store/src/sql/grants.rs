@@ -1,0 +1,192 @@
+//! Grants with their one authorization code, and the rotating refresh tokens hanging off them.
+//! Redeeming a code and rotating a token are each one conditional update: of two racers, one wins.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use twofold_core::UnixTime;
+use twofold_core::grant::{Grant, Redemption, Rotation};
+use twofold_core::precheck::Authentication;
+use twofold_core::secrets::TokenHash;
+
+use super::SqlStore;
+use crate::StoreError;
+
+const COLUMNS: &str = "id, tenant_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, \
+     auth_time, amr, acr, code_expires_at, created_at, revoked_at";
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("grants.{what}"))
+}
+
+fn grant(row: &AnyRow) -> Result<Grant, StoreError> {
+    let scope: String = row.try_get("scope")?;
+    let amr: String = row.try_get("amr")?;
+    Ok(Grant {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        client_id: row.try_get("client_id")?,
+        user_id: row.try_get("user_id")?,
+        session_id: row.try_get("session_id")?,
+        redirect_uri: row.try_get("redirect_uri")?,
+        scope: serde_json::from_str(&scope).map_err(|_| corrupt("scope"))?,
+        nonce: row.try_get("nonce")?,
+        code_challenge: row.try_get("code_challenge")?,
+        authentication: Authentication {
+            auth_time: UnixTime(row.try_get("auth_time")?),
+            amr: serde_json::from_str(&amr).map_err(|_| corrupt("amr"))?,
+            acr: row.try_get("acr")?,
+        },
+        created_at: UnixTime(row.try_get("created_at")?),
+        code_expires_at: UnixTime(row.try_get("code_expires_at")?),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(UnixTime),
+    })
+}
+
+fn json(value: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl SqlStore {
+    pub(super) async fn insert_grant_row(
+        &self,
+        g: &Grant,
+        code: &TokenHash,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO grants (id, tenant_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, \
+             auth_time, amr, acr, code_hash, code_expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(&g.id)
+        .bind(&g.tenant_id)
+        .bind(&g.client_id)
+        .bind(&g.user_id)
+        .bind(&g.session_id)
+        .bind(&g.redirect_uri)
+        .bind(json(&g.scope)?)
+        .bind(&g.nonce)
+        .bind(&g.code_challenge)
+        .bind(g.authentication.auth_time.0)
+        .bind(json(&g.authentication.amr)?)
+        .bind(&g.authentication.acr)
+        .bind(code.0.to_vec())
+        .bind(g.code_expires_at.0)
+        .bind(g.created_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn grant_row(&self, id: &str) -> Result<Option<Grant>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM grants WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(grant).transpose()
+    }
+
+    pub(super) async fn redeem_code_row(
+        &self,
+        code: &TokenHash,
+        now: UnixTime,
+    ) -> Result<Redemption, StoreError> {
+        let redeemed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE grants SET code_used_at = $1 WHERE code_hash = $2 AND code_used_at IS NULL \
+             AND code_expires_at > $3 AND revoked_at IS NULL RETURNING {COLUMNS}"
+        )))
+        .bind(now.0)
+        .bind(code.0.to_vec())
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = redeemed {
+            return Ok(Redemption::Redeemed(grant(&row)?));
+        }
+        let used =
+            sqlx::query("SELECT id FROM grants WHERE code_hash = $1 AND code_used_at IS NOT NULL")
+                .bind(code.0.to_vec())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match used {
+            Some(row) => Redemption::Replayed {
+                grant_id: row.try_get("id")?,
+            },
+            None => Redemption::Invalid,
+        })
+    }
+
+    /// Revokes the grant and every refresh token of it; true when it was live.
+    pub(super) async fn revoke_grant_row(
+        &self,
+        id: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("UPDATE grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now.0)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE grant_id = $1 AND used_at IS NULL")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn insert_refresh_token_row(
+        &self,
+        hash: &TokenHash,
+        grant_id: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(hash.0.to_vec())
+        .bind(grant_id)
+        .bind(now.0)
+        .bind(expires_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn rotate_refresh_token_row(
+        &self,
+        hash: &TokenHash,
+        now: UnixTime,
+    ) -> Result<Rotation, StoreError> {
+        let rotated = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $3 \
+             RETURNING grant_id",
+        )
+        .bind(now.0)
+        .bind(hash.0.to_vec())
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(row) = rotated {
+            return Ok(Rotation::Rotated {
+                grant_id: row.try_get("grant_id")?,
+            });
+        }
+        let used = sqlx::query(
+            "SELECT grant_id FROM refresh_tokens WHERE token_hash = $1 AND used_at IS NOT NULL",
+        )
+        .bind(hash.0.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match used {
+            Some(row) => Rotation::Reused {
+                grant_id: row.try_get("grant_id")?,
+            },
+            None => Rotation::Invalid,
+        })
+    }
+}
