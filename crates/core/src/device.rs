@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn addresses_fold_into_their_networks() {
         assert_eq!(network_of("192.0.2.77").as_deref(), Some("192.0.2.0/24"));
-        assert_eq!(network_of("::ffff:192.0.2.1").as_deref(), Some("192.0.2.0/24"));
+        assert_eq!(
+            network_of("::ffff:192.0.2.1").as_deref(),
+            Some("192.0.2.0/24")
+        );
         assert_eq!(
             network_of("2001:db8:abcd:12::1").as_deref(),
             Some("2001:db8:abcd::/48")

@@ -38,7 +38,7 @@ impl Grant {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redemption {
     /// First use of a live code.
-    Redeemed(Grant),
+    Redeemed(Box<Grant>),
     /// The code was redeemed before: someone else has it too. RFC 6749 §4.1.2 asks that what
     /// the first redemption issued be revoked.
     Replayed { grant_id: String },
@@ -49,9 +49,13 @@ pub enum Redemption {
 /// Rotating a refresh token, decided atomically by the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
-    Rotated { grant_id: String },
+    Rotated {
+        grant_id: String,
+    },
     /// An already rotated token came back: it was stolen or copied, so the whole grant goes.
-    Reused { grant_id: String },
+    Reused {
+        grant_id: String,
+    },
     Invalid,
 }
 

@@ -79,9 +79,17 @@ impl OidcPolicy {
         // Signed tokens must expire before a retired key leaves the JWKS (a day).
         for (name, value, max) in [
             ("oidc.code_lifetime", self.code_lifetime, 600),
-            ("oidc.access_token_lifetime", self.access_token_lifetime, 86_400),
+            (
+                "oidc.access_token_lifetime",
+                self.access_token_lifetime,
+                86_400,
+            ),
             ("oidc.id_token_lifetime", self.id_token_lifetime, 86_400),
-            ("oidc.refresh_token_lifetime", self.refresh_token_lifetime, 31_536_000),
+            (
+                "oidc.refresh_token_lifetime",
+                self.refresh_token_lifetime,
+                31_536_000,
+            ),
         ] {
             if value < 10 || value > max {
                 return Err(DomainError::invalid(format!(

@@ -1,7 +1,7 @@
 //! Start-up: keys, store, default tenant, first admin token; then serve until told to stop.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::net::TcpListener;
 use twofold_core::UnixTime;
@@ -55,6 +55,19 @@ pub fn master_key(config: &Config, random: &dyn Random) -> Result<MasterKey, Err
     }
 }
 
+/// The public URL as the issuer: absolute http(s), no query or fragment, no trailing slash.
+fn checked_public_url(raw: &str) -> Result<String, Error> {
+    let bad = |why: &str| Error::InvalidRequest(format!("public_url `{raw}`: {why}"));
+    let url = url::Url::parse(raw).map_err(|_| bad("not a URL"))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(bad("must be an http(s) URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(bad("must not have a query, fragment or user info"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 pub async fn prepare(config: &Config) -> Result<Prepared, Error> {
     prepare_with_clock(config, Arc::new(SystemClock)).await
 }
@@ -82,7 +95,11 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         senders,
         totp_issuer: config.totp_issuer.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
+        public_url: OnceLock::new(),
     }));
+    if let Some(url) = &config.public_url {
+        let _ = state.public_url.set(checked_public_url(url)?);
+    }
     let now = state.clock.now();
     let created = state
         .store
@@ -118,6 +135,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    if let Ok(addr) = listener.local_addr() {
+        // No public URL configured: people reach this server on localhost at its port.
+        let _ = state
+            .public_url
+            .set(format!("http://localhost:{}", addr.port()));
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

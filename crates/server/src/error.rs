@@ -33,6 +33,23 @@ pub enum Error {
     Locked { until: Option<UnixTime> },
     #[error("a further factor is required")]
     MfaRequired { next: Vec<Factor> },
+    #[error("a first factor must pass (again) for this request")]
+    LoginRequired { next: Vec<Factor> },
+    #[error("{reason}")]
+    InsufficientAuthentication {
+        reason: String,
+        /// The client's redirect URI carrying the error, for the login UI to send the person back.
+        redirect_uri: Option<String>,
+    },
+    /// An RFC 6749 error of the token endpoint, rendered in OAuth's own format.
+    #[error("{description}")]
+    OAuth {
+        error: OAuthError,
+        description: String,
+    },
+    /// A bearer access token that is not (or no longer) valid (RFC 6750).
+    #[error("the access token is invalid or expired")]
+    InvalidToken,
     #[error("a second factor must be set up first")]
     SetupRequired { next: Vec<Factor> },
     #[error("too many requests")]
@@ -44,6 +61,26 @@ pub enum Error {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The error codes of RFC 6749 §5.2 that the token endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthError {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnsupportedGrantType,
+}
+
+impl OAuthError {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest => "invalid_request",
+            OAuthError::InvalidClient => "invalid_client",
+            OAuthError::InvalidGrant => "invalid_grant",
+            OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+        }
+    }
 }
 
 impl From<StoreError> for Error {

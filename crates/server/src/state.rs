@@ -1,7 +1,7 @@
 //! What every request can reach: the store, keys, clock, randomness and the password hasher.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use twofold_core::secrets::{HashingKey, SealingKey};
 use twofold_core::settings::LoginSettings;
@@ -32,6 +32,9 @@ pub struct Inner {
     pub senders: Senders,
     pub totp_issuer: String,
     pub trust_forwarded_for: bool,
+    /// The URL people reach the server at: the OIDC issuer. Set from `public_url`, or from the
+    /// listening port once bound.
+    pub public_url: OnceLock<String>,
 }
 
 impl std::ops::Deref for AppState {
@@ -43,6 +46,14 @@ impl std::ops::Deref for AppState {
 }
 
 impl Inner {
+    /// The OIDC issuer, without a trailing slash.
+    pub fn issuer(&self) -> String {
+        self.public_url
+            .get()
+            .cloned()
+            .unwrap_or_else(|| "http://localhost".to_owned())
+    }
+
     /// The tenant's login settings, read at most once a second per node: every request needs
     /// them, and they change rarely. A change made on this node is seen at once; one made on
     /// another node within a second.

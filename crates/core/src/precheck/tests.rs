@@ -58,7 +58,8 @@ fn world() -> World {
 
 impl World {
     fn passed(mut self, factor: Factor, seconds_ago: u64) -> World {
-        self.session.record_pass(factor, NOW.minus_seconds(seconds_ago));
+        self.session
+            .record_pass(factor, NOW.minus_seconds(seconds_ago));
         self
     }
 
@@ -201,7 +202,9 @@ fn acr_values_pick_the_first_reachable_level_never_the_weakest_that_holds() {
 
 #[test]
 fn unknown_or_unreachable_acr_values_are_refused_not_ignored() {
-    let w = world().acr(&["urn:example:gold"]).passed(Factor::Password, 30);
+    let w = world()
+        .acr(&["urn:example:gold"])
+        .passed(Factor::Password, 30);
     assert!(matches!(w.decide().decision, Decision::Unsatisfiable(_)));
     let w = world()
         .acr(&[ACR_PHISHING_RESISTANT])

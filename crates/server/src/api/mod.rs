@@ -1,8 +1,10 @@
 //! The JSON API of API.md: one file per resource; handlers parse, call a flow, render.
 
 pub mod apps;
+pub mod auth_requests;
 pub mod authenticators;
 pub mod contacts;
+pub mod devices;
 pub mod events;
 pub mod health;
 pub mod sessions;

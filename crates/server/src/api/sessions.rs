@@ -13,6 +13,7 @@ use twofold_core::session::Session;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
+use crate::flows::precheck;
 use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
 use crate::flows::tokens;
 use crate::http::auth::{self, Caller, ClientIp};
@@ -80,6 +81,7 @@ fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
         "mfa": present::mfa(&view.info, view.user.as_ref()),
         "challenges": challenges(view),
         "expires_at": present::rfc3339(view.session.expires_at),
+        "risk": view.session.risk,
     });
     if let Some(token) = token {
         body["session_token"] = json!(token.expose());
@@ -93,18 +95,30 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, Error> {
-    if body.auth_request_id.is_some() {
-        return Err(Error::InvalidRequest(
-            "auth requests are not available in this version".to_owned(),
-        ));
-    }
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
+    // A session started for an auth request is for that request's app, and only it may answer it.
+    let request = match &body.auth_request_id {
+        Some(id) => Some(precheck::live_request(&state, &ctx, id).await?),
+        None => None,
+    };
+    let client_id = match (&request, body.client_id) {
+        (Some(r), Some(c)) if c != r.request.client_id => {
+            return Err(Error::InvalidRequest(
+                "client_id differs from the auth request's client".to_owned(),
+            ));
+        }
+        (Some(r), _) => Some(r.request.client_id.clone()),
+        (None, c) => c,
+    };
     let step = Step {
         checks: body.checks,
         challenges: body.challenges,
         admin: is_admin(&state, &headers).await?,
     };
-    let (view, token) = sign_in::create(&state, &ctx, step, body.client_id).await?;
+    let (view, token) = sign_in::create(&state, &ctx, step, client_id).await?;
+    if let Some(request) = &request {
+        precheck::bind(&state, &ctx, request, &view.session).await?;
+    }
     Ok(created(render(&view, Some(&token))))
 }
 

@@ -89,6 +89,15 @@ pub(super) async fn view_of(
     })
 }
 
+/// The user's factors with an active authenticator.
+pub(super) async fn active_factors_of(state: &Inner, user: &User) -> Result<Vec<Factor>, Error> {
+    let mut subject = Subject {
+        user: Some(user.clone()),
+        authenticators: None,
+    };
+    active_factors(state, &mut subject).await
+}
+
 /// Factors with an active authenticator; a backup-code set counts while a code is left.
 async fn active_factors(state: &Inner, subject: &mut Subject) -> Result<Vec<Factor>, Error> {
     let user_id = subject.user.as_ref().map(|u| u.id.clone());

@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::error::Error;
+use crate::error::{Error, OAuthError};
 use crate::http::present::rfc3339;
 
 impl Error {
@@ -24,6 +24,15 @@ impl Error {
             Error::Locked { .. } => (StatusCode::LOCKED, "locked"),
             Error::MfaRequired { .. } => (StatusCode::FORBIDDEN, "mfa_required"),
             Error::SetupRequired { .. } => (StatusCode::FORBIDDEN, "setup_required"),
+            Error::LoginRequired { .. } => (StatusCode::FORBIDDEN, "login_required"),
+            Error::InsufficientAuthentication { .. } => {
+                (StatusCode::FORBIDDEN, "insufficient_user_authentication")
+            }
+            Error::OAuth { error, .. } => match error {
+                OAuthError::InvalidClient => (StatusCode::UNAUTHORIZED, error.as_str()),
+                _ => (StatusCode::BAD_REQUEST, error.as_str()),
+            },
+            Error::InvalidToken => (StatusCode::UNAUTHORIZED, "invalid_token"),
             Error::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Error::Unavailable(_) | Error::NotConfigured(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
@@ -52,7 +61,15 @@ impl Error {
             Error::Locked { until } => {
                 extra.insert("locked_until".into(), json!(until.map(rfc3339)));
             }
-            Error::MfaRequired { next } | Error::SetupRequired { next } => {
+            Error::InsufficientAuthentication {
+                redirect_uri: Some(uri),
+                ..
+            } => {
+                extra.insert("redirect_uri".into(), json!(uri));
+            }
+            Error::MfaRequired { next }
+            | Error::SetupRequired { next }
+            | Error::LoginRequired { next } => {
                 extra.insert("next".into(), json!(next));
             }
             Error::RateLimited {
@@ -66,9 +83,32 @@ impl Error {
     }
 }
 
+/// RFC 6749 §5.2: the token endpoint answers `{error, error_description}` as plain JSON.
+fn oauth_response(status: StatusCode, code: &str, description: &str) -> Response {
+    let body = json!({"error": code, "error_description": description}).to_string();
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"twofold\""),
+        );
+    }
+    response
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        if let Error::OAuth { description, .. } = &self {
+            tracing::debug!(code, "token request refused");
+            return oauth_response(status, code, description);
+        }
         match &self {
             Error::Internal(detail) => tracing::error!(code, %detail, "request failed"),
             Error::Unavailable(detail) => tracing::warn!(code, %detail, "dependency unavailable"),
@@ -91,6 +131,12 @@ impl IntoResponse for Error {
             HeaderValue::from_static("application/problem+json"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Error::InvalidToken = self {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
         if let Error::RateLimited {
             retry_after_seconds,
         } = self

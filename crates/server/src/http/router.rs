@@ -11,7 +11,8 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    apps, authenticators, contacts, events, health, sessions, settings, signing_keys, users,
+    apps, auth_requests, authenticators, contacts, devices, events, health, sessions, settings,
+    signing_keys, users,
 };
 use crate::error::Error;
 use crate::oidc;
@@ -34,6 +35,25 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users", post(users::create))
         .route("/oauth/jwks", get(oidc::jwks::jwks))
         .route("/oauth/authorize", get(oidc::authorize::authorize))
+        .route("/oauth/token", post(oidc::token::token))
+        .route(
+            "/oauth/userinfo",
+            get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(oidc::discovery::openid_configuration),
+        )
+        .route("/v1/auth-requests/{id}", get(auth_requests::get))
+        .route(
+            "/v1/auth-requests/{id}/continue",
+            post(auth_requests::continue_request),
+        )
+        .route("/v1/users/{id}/devices", get(devices::list))
+        .route(
+            "/v1/users/{id}/devices/{device_id}",
+            axum::routing::delete(devices::revoke),
+        )
         .route("/v1/signing-keys/rotate", post(signing_keys::rotate))
         .route("/v1/apps", post(apps::create).get(apps::list))
         .route(

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod codes;
+pub mod oidc;
 pub mod outbox;
 pub mod proxy;
 
@@ -137,8 +138,12 @@ impl TestApp {
         Self::spawn_with(backend, config(database_url)).await
     }
 
-    pub async fn spawn_with(backend: &'static str, config: Config) -> TestApp {
+    pub async fn spawn_with(backend: &'static str, mut config: Config) -> TestApp {
         let clock = Arc::new(ShiftedClock::default());
+        // Bound first, so the issuer is the address the tests reach.
+        let listener = app::bind(&config).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        config.public_url.get_or_insert_with(|| base.clone());
         let prepared = app::prepare_with_clock(&config, clock.clone())
             .await
             .unwrap();
@@ -147,8 +152,6 @@ impl TestApp {
             .expect("a fresh install prints an admin token")
             .expose()
             .to_owned();
-        let listener = app::bind(&config).await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app::serve(listener, prepared.state, async {
@@ -407,7 +410,7 @@ pub struct Resp {
 }
 
 impl Resp {
-    async fn from(response: reqwest::Response) -> Resp {
+    pub async fn from(response: reqwest::Response) -> Resp {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();

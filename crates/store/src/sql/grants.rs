@@ -102,7 +102,7 @@ impl SqlStore {
         .fetch_optional(&self.pool)
         .await?;
         if let Some(row) = redeemed {
-            return Ok(Redemption::Redeemed(grant(&row)?));
+            return Ok(Redemption::Redeemed(Box::new(grant(&row)?)));
         }
         let used =
             sqlx::query("SELECT id FROM grants WHERE code_hash = $1 AND code_used_at IS NOT NULL")

@@ -1,0 +1,51 @@
+//! A user's devices: list them, and revoke one (its trust and its memory of second factors go).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::{ctx, ok};
+use crate::error::Error;
+use crate::flows::devices;
+use crate::flows::enrolment::{self, Access};
+use crate::http::auth::{Caller, ClientIp};
+use crate::http::present;
+use crate::state::AppState;
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(user_id): Path<String>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let found = devices::list(&state, &user).await?;
+    let rendered: Vec<_> = found
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "trusted": d.is_trusted(ctx.now),
+                "trusted_until": d.trusted_until.filter(|_| d.is_trusted(ctx.now)).map(present::rfc3339),
+                "last_second_factor_at": d.last_second_factor_at.map(present::rfc3339),
+                "created_at": present::rfc3339(d.created_at),
+                "last_seen_at": present::rfc3339(d.last_seen_at),
+            })
+        })
+        .collect();
+    Ok(ok(json!({ "devices": rendered })))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path((user_id, device_id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    devices::revoke(&state, &ctx, &user, &device_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,412 @@
+//! The MFA precheck of an auth request: what a login UI needs to know (the prelogin metadata),
+//! and `continue`, which hands out an authorization code only when the whole requirement holds.
+
+use serde_json::json;
+use twofold_core::Factor;
+use twofold_core::app::App;
+use twofold_core::authorize::AuthRequest;
+use twofold_core::device::{self, Device};
+use twofold_core::event::EventType;
+use twofold_core::grant::Grant;
+use twofold_core::mfa_info::{MfaInfo, UserMfa};
+use twofold_core::precheck::{self, Authentication, Decision, Outcome, Precheck};
+use twofold_core::risk::Signals;
+use twofold_core::secrets::SecretString;
+use twofold_core::session::Session;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::User;
+use url::Url;
+
+use super::session_view::active_factors_of;
+use super::{Ctx, devices, events, tokens};
+use crate::error::Error;
+use crate::random;
+use crate::state::Inner;
+
+const CODE: &str = "authorization-code";
+
+/// Everything a decision is made from, read fresh from the store.
+pub struct Subject {
+    pub request: AuthRequest,
+    pub app: App,
+    pub session: Session,
+    pub user: Option<User>,
+    pub active: Vec<Factor>,
+    pub settings: LoginSettings,
+    pub device: Option<Device>,
+}
+
+pub struct Evaluated {
+    pub subject: Subject,
+    pub outcome: Outcome,
+}
+
+/// A live auth request of the tenant; expired or answered ones are told apart for the UI.
+pub async fn live_request(state: &Inner, ctx: &Ctx, id: &str) -> Result<AuthRequest, Error> {
+    let request = match id.len() {
+        1..=64 => state.store.auth_request(id).await?,
+        _ => None,
+    }
+    .filter(|r| r.tenant_id == ctx.tenant_id)
+    .ok_or(Error::NotFound("auth request"))?;
+    if request.consumed_at.is_some() {
+        return Err(Error::Conflict(
+            "this auth request was already answered; start again at /oauth/authorize".to_owned(),
+        ));
+    }
+    if request.is_expired(ctx.now) {
+        return Err(Error::InvalidRequest(
+            "this auth request has expired; start again at /oauth/authorize".to_owned(),
+        ));
+    }
+    Ok(request)
+}
+
+/// Binds the request to the session a login UI started for it.
+pub async fn bind(
+    state: &Inner,
+    ctx: &Ctx,
+    request: &AuthRequest,
+    session: &Session,
+) -> Result<(), Error> {
+    if !state
+        .store
+        .bind_auth_request(&request.id, &session.id, ctx.now)
+        .await?
+    {
+        return Err(Error::Conflict(
+            "this auth request was answered meanwhile; start again at /oauth/authorize".to_owned(),
+        ));
+    }
+    let ctx = Ctx {
+        session_id: Some(session.id.clone()),
+        ..ctx.clone()
+    };
+    let detail = json!({"auth_request_id": request.id, "client_id": request.request.client_id});
+    events::record(
+        state,
+        &ctx,
+        EventType::AuthRequestBound,
+        session.user_id.as_deref(),
+        detail,
+    )
+    .await
+}
+
+/// The session presented for `request`, authenticated by its current token. A session bound to
+/// another request's client, or a request bound to another session, is refused.
+pub async fn session_for(
+    state: &Inner,
+    ctx: &Ctx,
+    request: &AuthRequest,
+    session_id: &str,
+    token: &SecretString,
+) -> Result<Session, Error> {
+    let (session, current) = state
+        .store
+        .session(session_id)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if !current.matches(&tokens::session_token_hash(state, token))
+        || session.is_expired(ctx.now)
+        || session.tenant_id != ctx.tenant_id
+    {
+        return Err(Error::Unauthorized);
+    }
+    if request
+        .session_id
+        .as_ref()
+        .is_some_and(|bound| bound != &session.id)
+    {
+        return Err(Error::Forbidden(
+            "this auth request belongs to another session".to_owned(),
+        ));
+    }
+    if session
+        .client_id
+        .as_ref()
+        .is_some_and(|c| c != &request.request.client_id)
+    {
+        return Err(Error::Forbidden(
+            "this session was started for another app".to_owned(),
+        ));
+    }
+    Ok(session)
+}
+
+/// Decides, with no side effects, whether the session satisfies the request right now.
+pub async fn evaluate(
+    state: &Inner,
+    ctx: &Ctx,
+    request: AuthRequest,
+    session: Session,
+    device_token: Option<&SecretString>,
+) -> Result<Evaluated, Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let app = state
+        .store
+        .app(&ctx.tenant_id, &request.request.client_id)
+        .await?
+        .ok_or(Error::NotFound("app"))?;
+    let user = match &session.user_id {
+        Some(id) => state.store.user(&ctx.tenant_id, id).await?,
+        None => None,
+    };
+    let active = match &user {
+        Some(user) => active_factors_of(state, user).await?,
+        None => Vec::new(),
+    };
+    let device = match (&user, device_token) {
+        (Some(user), Some(token)) => devices::of_token(state, user, token).await?,
+        _ => None,
+    };
+    let signals = match &user {
+        Some(user) => signals(state, ctx, user, device.as_ref()).await?,
+        None => Signals::default(),
+    };
+    let subject = Subject {
+        request,
+        app,
+        session,
+        user,
+        active,
+        settings,
+        device,
+    };
+    let outcome = match &subject.user {
+        Some(user) => precheck::decide(&Precheck {
+            settings: &subject.settings,
+            app: &subject.app,
+            request: &subject.request,
+            session: &subject.session,
+            user: UserMfa {
+                mfa_enabled: user.mfa_enabled,
+                required_factors: &user.required_factors,
+                active_factors: &subject.active,
+            },
+            signals,
+            now: ctx.now,
+        }),
+        // Nobody by that name (a stand-in session): nothing can pass.
+        None => Outcome {
+            decision: Decision::LoginRequired,
+            risk: twofold_core::risk::score(&signals, ctx.now),
+            app_requires_mfa: false,
+        },
+    };
+    Ok(Evaluated { subject, outcome })
+}
+
+async fn signals(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    device: Option<&Device>,
+) -> Result<Signals, Error> {
+    let known_network = match ctx.ip.as_deref().and_then(device::network_of) {
+        Some(network) => state.store.knows_network(&user.id, &network).await?,
+        None => false,
+    };
+    Ok(Signals {
+        known_device: device.is_some_and(|d| d.is_trusted(ctx.now)),
+        known_network,
+        recent_failures: user.second_factor.failures + user.password.failures,
+        last_second_factor_at: device.and_then(|d| d.last_second_factor_at),
+    })
+}
+
+/// What `continue` answers when the requirement holds.
+pub struct Continued {
+    pub redirect_uri: String,
+    /// A new device cookie value, when this sign-in created one.
+    pub device_token: Option<SecretString>,
+    pub device_trusted: bool,
+}
+
+pub struct ContinueInput<'a> {
+    pub session_id: &'a str,
+    pub session_token: &'a SecretString,
+    pub device_token: Option<&'a SecretString>,
+    pub trust_device: bool,
+}
+
+pub async fn continue_request(
+    state: &Inner,
+    ctx: &Ctx,
+    request_id: &str,
+    input: ContinueInput<'_>,
+) -> Result<Continued, Error> {
+    let request = live_request(state, ctx, request_id).await?;
+    let session = session_for(state, ctx, &request, input.session_id, input.session_token).await?;
+    let ctx = Ctx {
+        session_id: Some(session.id.clone()),
+        ..ctx.clone()
+    };
+    let Evaluated { subject, outcome } =
+        evaluate(state, &ctx, request, session, input.device_token).await?;
+    let mut session = subject.session.clone();
+    session.risk = Some(outcome.risk.clone());
+    state.store.set_session_risk(&session).await?;
+    let user_id = session.user_id.as_deref();
+    let detail = json!({
+        "auth_request_id": subject.request.id,
+        "client_id": subject.request.request.client_id,
+        "app_mode": subject.app.mfa.mode,
+        "app_requires_mfa": outcome.app_requires_mfa,
+        "risk": outcome.risk,
+    });
+    let authentication = match outcome.decision {
+        Decision::Ready(authentication) => authentication,
+        refused => {
+            let error = refusal(&subject, refused);
+            let mut detail = detail;
+            detail["refused"] = json!(error.to_string());
+            events::record(state, &ctx, EventType::PrecheckRefused, user_id, detail).await?;
+            return Err(error);
+        }
+    };
+    let Some(user) = &subject.user else {
+        return Err(Error::Unauthorized);
+    };
+    if let Some(counter) = [user.second_factor, user.password]
+        .into_iter()
+        .find(|c| c.lock.is_locked(ctx.now))
+    {
+        return Err(Error::Locked {
+            until: counter.lock.until(),
+        });
+    }
+    devices::refuse_forbidden_trust(&subject, input.trust_device)?;
+    if !state
+        .store
+        .consume_auth_request(&subject.request.id, &session.id, ctx.now)
+        .await?
+    {
+        return Err(Error::Conflict(
+            "this auth request was already answered; start again at /oauth/authorize".to_owned(),
+        ));
+    }
+    let (code, grant) = new_grant(state, &ctx, &subject, user, authentication)?;
+    state
+        .store
+        .insert_grant(&grant, &state.hashing.hash(CODE, code.expose()))
+        .await?;
+    let remembered = devices::after_sign_in(state, &ctx, &subject, input.trust_device).await?;
+    let mut detail = detail;
+    detail["grant_id"] = json!(grant.id);
+    detail["amr"] = json!(grant.authentication.amr);
+    detail["acr"] = json!(grant.authentication.acr);
+    events::record(state, &ctx, EventType::CodeIssued, user_id, detail).await?;
+    Ok(Continued {
+        redirect_uri: code_redirect(state, &subject.request, &code)?,
+        device_token: remembered.new_token,
+        device_trusted: remembered.trusted,
+    })
+}
+
+/// The hash under which an authorization code is stored.
+pub fn code_hash(state: &Inner, code: &str) -> twofold_core::secrets::TokenHash {
+    state.hashing.hash(CODE, code)
+}
+
+fn new_grant(
+    state: &Inner,
+    ctx: &Ctx,
+    subject: &Subject,
+    user: &User,
+    authentication: Authentication,
+) -> Result<(SecretString, Grant), Error> {
+    let code = twofold_core::secrets::format_token("tfo_", &random::bytes(state.random.as_ref())?);
+    let r = &subject.request.request;
+    let grant = Grant {
+        id: random::new_id(state.random.as_ref())?,
+        tenant_id: ctx.tenant_id.clone(),
+        client_id: r.client_id.clone(),
+        user_id: user.id.clone(),
+        session_id: subject.session.id.clone(),
+        redirect_uri: r.redirect_uri.clone(),
+        scope: r.scope.clone(),
+        nonce: r.nonce.clone(),
+        code_challenge: r.code_challenge.clone(),
+        authentication,
+        created_at: ctx.now,
+        code_expires_at: ctx.now.plus_seconds(subject.settings.oidc.code_lifetime),
+        revoked_at: None,
+    };
+    Ok((code, grant))
+}
+
+/// The client's redirect URI with `code`, `state` and `iss` (RFC 9207).
+fn code_redirect(
+    state: &Inner,
+    request: &AuthRequest,
+    code: &SecretString,
+) -> Result<String, Error> {
+    let r = &request.request;
+    let mut url = Url::parse(&r.redirect_uri)
+        .map_err(|_| Error::Internal("stored redirect_uri does not parse".to_owned()))?;
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("code", code.expose());
+        if let Some(s) = &r.state {
+            query.append_pair("state", s);
+        }
+        query.append_pair("iss", &state.issuer());
+    }
+    Ok(url.to_string())
+}
+
+/// The client's redirect URI carrying an OAuth error, for a request that cannot be satisfied.
+fn error_redirect(request: &AuthRequest, error: &str, description: &str) -> Option<String> {
+    let r = &request.request;
+    let mut url = Url::parse(&r.redirect_uri).ok()?;
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("error", error)
+            .append_pair("error_description", description);
+        if let Some(s) = &r.state {
+            query.append_pair("state", s);
+        }
+    }
+    Some(url.to_string())
+}
+
+fn refusal(subject: &Subject, decision: Decision) -> Error {
+    match decision {
+        Decision::LoginRequired => Error::LoginRequired {
+            next: subject.settings.first_factors.clone(),
+        },
+        Decision::MfaRequired(info) if info.setup_required => {
+            Error::SetupRequired { next: info.next }
+        }
+        Decision::MfaRequired(info) => Error::MfaRequired { next: info.next },
+        Decision::Unsatisfiable(reason) => Error::InsufficientAuthentication {
+            redirect_uri: error_redirect(
+                &subject.request,
+                "insufficient_user_authentication",
+                &reason,
+            ),
+            reason,
+        },
+        Decision::Ready(_) => Error::Internal("a ready decision is not a refusal".to_owned()),
+    }
+}
+
+/// The prelogin answer's `validation_type`.
+pub fn validation_type(decision: &Decision) -> &'static str {
+    match decision {
+        Decision::Ready(_) => "ready",
+        Decision::LoginRequired => "login_required",
+        Decision::MfaRequired(info) if info.setup_required => "mfa_setup_required",
+        Decision::MfaRequired(_) | Decision::Unsatisfiable(_) => "mfa_required",
+    }
+}
+
+/// The MFA info behind a decision, for `configured_methods` and `next`.
+pub fn info_of(decision: &Decision) -> Option<&MfaInfo> {
+    match decision {
+        Decision::MfaRequired(info) => Some(info),
+        _ => None,
+    }
+}

@@ -1,0 +1,405 @@
+//! No code without the requirement holding: the precheck from every angle.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use serde_json::json;
+use support::oidc::{
+    authorize, claims_of, code_for, code_of, continue_with, exchange, metadata, register,
+    sign_in_for, token,
+};
+use support::{PASSWORD, apps};
+
+#[tokio::test]
+async fn a_password_is_enough_for_an_app_that_asks_no_more_and_the_token_says_so() {
+    for app in apps().await {
+        let bob = app.user("bob", json!({"email": "bob@example.com"})).await;
+        let client = register(&app, json!({"mode": "off"})).await;
+        let request = authorize(&app, &client, &[]).await;
+        let before = metadata(&app, &request, None).await;
+        assert_eq!(before["validation_type"], "login_required");
+        assert_eq!(before["client_name"], "Portal");
+        let session = sign_in_for(&app, &bob, &request).await;
+        assert_eq!(
+            metadata(&app, &request, Some(&session)).await["validation_type"],
+            "ready"
+        );
+        let answered = continue_with(&app, &request, &session, json!({}))
+            .await
+            .ok();
+        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
+        let tokens = exchange(&app, &client, &code).await.ok();
+        let id = claims_of(tokens["id_token"].as_str().unwrap());
+        assert_eq!(id["amr"], json!(["pwd"]));
+        assert_eq!(id["acr"], "urn:twofold:acr:pwd");
+        assert_eq!(id["nonce"], "n-1");
+        assert_eq!(id["email"], "bob@example.com");
+        assert_eq!(id["email_verified"], false);
+        assert_eq!(id["iss"], app.base.as_str());
+        assert_eq!(id["aud"], client.client_id.as_str());
+        let events = app.events("type=oauth.code_issued").await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0]["user_id"], bob.id.as_str());
+    }
+}
+
+#[tokio::test]
+async fn an_auth_request_is_answered_once_and_only_for_its_own_session() {
+    for app in apps().await {
+        let alice = app.user("alice", json!({})).await;
+        let bob = app.user("bob", json!({})).await;
+        let client = register(&app, json!({})).await;
+        let request = authorize(&app, &client, &[]).await;
+        let alices = sign_in_for(&app, &alice, &request).await;
+        // Bob's satisfied session, started elsewhere, cannot answer Alice's request.
+        let bobs = app.sign_in_with_password(&bob).await;
+        continue_with(&app, &request, &bobs, json!({}))
+            .await
+            .problem("forbidden");
+        // Nor can a wrong token of the right session.
+        let forged = support::Session {
+            id: alices.id.clone(),
+            token: bobs.token.clone(),
+        };
+        continue_with(&app, &request, &forged, json!({}))
+            .await
+            .problem("unauthorized");
+        continue_with(&app, &request, &alices, json!({})).await.ok();
+        continue_with(&app, &request, &alices, json!({}))
+            .await
+            .problem("conflict");
+        // A session started for the answered request is refused too.
+        app.request(
+            reqwest::Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"auth_request_id": request})),
+        )
+        .await
+        .problem("conflict");
+    }
+}
+
+#[tokio::test]
+async fn what_satisfied_a_weaker_app_does_not_satisfy_a_stronger_one() {
+    for app in apps().await {
+        let lenient = register(&app, json!({"mode": "off"})).await;
+        let strict = register(&app, json!({"mode": "always"})).await;
+        // Carol has TOTP but no MFA of her own: the lenient app takes her password alone.
+        let mut carol_totp = app.user("carol", json!({})).await;
+        app.enrol_totp(&mut carol_totp, None).await;
+        let weak = authorize(&app, &lenient, &[]).await;
+        let session = sign_in_for(&app, &carol_totp, &weak).await;
+        continue_with(&app, &weak, &session, json!({})).await.ok();
+        // The same satisfied session, shown to the strict app: a second factor first.
+        let strong = authorize(&app, &strict, &[]).await;
+        let problem = continue_with(&app, &strong, &session, json!({}))
+            .await
+            .problem("forbidden");
+        assert!(problem["detail"].as_str().unwrap().contains("another app"));
+        let fresh = sign_in_for(&app, &carol_totp, &strong).await;
+        let refused = continue_with(&app, &strong, &fresh, json!({}))
+            .await
+            .problem("mfa_required");
+        assert_eq!(refused["next"], json!(["totp"]));
+    }
+}
+
+#[tokio::test]
+async fn an_expired_second_factor_no_longer_counts_and_max_age_wants_a_fresh_password() {
+    for app in apps().await {
+        app.settings(json!({"second_factor_check_lifetime": 120}))
+            .await;
+        let alice = app.user_with_totp("alice").await;
+        let client = register(&app, json!({"mode": "always"})).await;
+        let request = authorize(&app, &client, &[]).await;
+        let mut session = sign_in_for(&app, &alice, &request).await;
+        app.check_totp(&mut session, &alice.totp_now()).await.ok();
+        assert_eq!(
+            metadata(&app, &request, Some(&session)).await["validation_type"],
+            "ready"
+        );
+        // Two minutes on, the TOTP check is past its lifetime: the request wants it again.
+        app.advance(120);
+        let refused = continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("mfa_required");
+        assert_eq!(refused["next"], json!(["totp"]));
+
+        // max_age=0 in a minute-old sign-in: the password must be entered again.
+        let bob = app.user("bob", json!({})).await;
+        let strict = authorize(&app, &client_off(&app).await, &[("max_age", "0")]).await;
+        let mut session = sign_in_for(&app, &bob, &strict).await;
+        app.advance(60);
+        continue_with(&app, &strict, &session, json!({}))
+            .await
+            .problem("login_required");
+        app.check(&mut session, json!({"password": {"password": PASSWORD}}))
+            .await
+            .ok();
+        continue_with(&app, &strict, &session, json!({})).await.ok();
+    }
+}
+
+async fn client_off(app: &support::TestApp) -> support::oidc::Client {
+    register(app, json!({"mode": "off"})).await
+}
+
+#[tokio::test]
+async fn a_replayed_code_revokes_the_tokens_the_first_use_issued() {
+    for app in apps().await {
+        let bob = app.user("bob", json!({})).await;
+        let client = register(&app, json!({})).await;
+        let request = authorize(&app, &client, &[]).await;
+        let session = sign_in_for(&app, &bob, &request).await;
+        let answered = continue_with(&app, &request, &session, json!({}))
+            .await
+            .ok();
+        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
+        let first = exchange(&app, &client, &code).await.ok();
+        let access = first["access_token"].as_str().unwrap();
+        support::oidc::userinfo(&app, access).await.ok();
+        let again = exchange(&app, &client, &code).await;
+        assert_eq!(again.status, 400);
+        assert_eq!(again.body["error"], "invalid_grant");
+        support::oidc::userinfo(&app, access)
+            .await
+            .problem("invalid_token");
+        let refreshed = token(
+            &app,
+            &client,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", first["refresh_token"].as_str().unwrap()),
+            ],
+        )
+        .await;
+        assert_eq!(refreshed.body["error"], "invalid_grant");
+        assert_eq!(app.events("type=oauth.grant_revoked").await.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn the_token_endpoint_wants_the_right_client_verifier_and_redirect_uri() {
+    for app in apps().await {
+        let bob = app.user("bob", json!({})).await;
+        let client = register(&app, json!({})).await;
+        let other = register(&app, json!({})).await;
+        let wrong_secret = support::oidc::Client {
+            client_id: client.client_id.clone(),
+            secret: Some("tfc_wrong".to_owned()),
+        };
+        let code = code_for(&app, &client, &bob).await;
+        let refused = exchange(&app, &wrong_secret, &code).await;
+        assert_eq!(
+            (refused.status, refused.body["error"].as_str()),
+            (401, Some("invalid_client"))
+        );
+        // A code is only for its own client (and the attempt spends it).
+        let refused = exchange(&app, &other, &code).await;
+        assert_eq!(refused.body["error"], "invalid_grant");
+        let code = code_for(&app, &client, &bob).await;
+        let wrong_verifier = token(
+            &app,
+            &client,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", support::oidc::REDIRECT_URI),
+                ("code_verifier", &"a".repeat(43)),
+            ],
+        )
+        .await;
+        assert_eq!(wrong_verifier.body["error"], "invalid_grant");
+        let code = code_for(&app, &client, &bob).await;
+        let wrong_uri = token(
+            &app,
+            &client,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", "http://127.0.0.1:9/other"),
+                ("code_verifier", support::oidc::VERIFIER),
+            ],
+        )
+        .await;
+        assert_eq!(wrong_uri.body["error"], "invalid_grant");
+        let unsupported = token(&app, &client, &[("grant_type", "password")]).await;
+        assert_eq!(unsupported.body["error"], "unsupported_grant_type");
+        // client_secret_basic works as well as client_secret_post.
+        let code = code_for(&app, &client, &bob).await;
+        let basic = app
+            .http
+            .post(format!("{}/oauth/token", app.base))
+            .basic_auth(&client.client_id, client.secret.as_deref())
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", support::oidc::REDIRECT_URI),
+                ("code_verifier", support::oidc::VERIFIER),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(basic.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn a_phishing_resistant_request_is_refused_to_a_user_without_webauthn() {
+    for app in apps().await {
+        let alice = app.user_with_totp("alice").await;
+        let client = register(&app, json!({})).await;
+        let request = authorize(&app, &client, &[("acr_values", "phr")]).await;
+        let mut session = sign_in_for(&app, &alice, &request).await;
+        app.check_totp(&mut session, &alice.totp_now()).await.ok();
+        let refused = continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("insufficient_user_authentication");
+        let back = reqwest::Url::parse(refused["redirect_uri"].as_str().unwrap()).unwrap();
+        let pairs: Vec<(String, String)> = back.query_pairs().into_owned().collect();
+        assert!(pairs.contains(&("error".into(), "insufficient_user_authentication".into())));
+        assert!(pairs.contains(&("state".into(), "st-1".into())));
+        // `phr` first, then `mfa`: the first the user can reach decides, and it holds.
+        let request = authorize(&app, &client, &[("acr_values", "phr urn:twofold:acr:mfa")]).await;
+        let session = sign_in_for(&app, &alice, &request).await;
+        continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("mfa_required");
+    }
+}
+
+#[tokio::test]
+async fn smart_mode_asks_on_a_strange_device_and_trusts_a_familiar_one() {
+    for app in apps().await {
+        let mut dana = app.user("dana", json!({})).await;
+        app.enrol_totp(&mut dana, None).await;
+        let client = register(&app, json!({"mode": "smart", "risk_threshold": 50})).await;
+
+        let request = authorize(&app, &client, &[]).await;
+        let mut session = sign_in_for(&app, &dana, &request).await;
+        let refused = continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("mfa_required");
+        assert_eq!(refused["next"], json!(["totp"]));
+        let seen = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/v1/sessions/{}", session.id),
+                Some(&session.token),
+                None,
+            )
+            .await
+            .ok();
+        assert!(
+            seen["risk"]["score"].as_u64().unwrap() >= 50,
+            "the score is on the session"
+        );
+        let events = app.events("type=auth_request.refused").await;
+        let risk = &events[0]["detail"]["risk"];
+        assert!(risk["score"].as_u64().unwrap() >= 50, "{risk}");
+        assert!(
+            risk["reasons"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("unknown_device"))
+        );
+        app.check_totp(&mut session, &dana.totp_now()).await.ok();
+        let answered = continue_with(&app, &request, &session, json!({"trust_device": true}))
+            .await
+            .ok();
+        assert_eq!(answered["device_trusted"], true);
+        let device = answered["device_token"].as_str().unwrap().to_owned();
+
+        // Next time, from the trusted device and a known network: the password is enough.
+        let request = authorize(&app, &client, &[]).await;
+        let session = sign_in_for(&app, &dana, &request).await;
+        let answered = continue_with(&app, &request, &session, json!({"device_token": device}))
+            .await
+            .ok();
+        assert!(
+            answered.get("device_token").is_none(),
+            "the known device is kept"
+        );
+        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
+        let tokens = exchange(&app, &client, &code).await.ok();
+        assert_eq!(
+            claims_of(tokens["id_token"].as_str().unwrap())["amr"],
+            json!(["pwd"])
+        );
+
+        // Revoked, the device counts for nothing again.
+        let devices = app
+            .admin_get(&format!("/v1/users/{}/devices", dana.id))
+            .await
+            .ok();
+        let id = devices["devices"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(devices["devices"][0]["trusted"], true);
+        app.admin_delete(&format!("/v1/users/{}/devices/{id}", dana.id))
+            .await;
+        let request = authorize(&app, &client, &[]).await;
+        let session = sign_in_for(&app, &dana, &request).await;
+        continue_with(&app, &request, &session, json!({"device_token": device}))
+            .await
+            .problem("mfa_required");
+    }
+}
+
+#[tokio::test]
+async fn an_app_may_forbid_trusted_devices() {
+    for app in apps().await {
+        let mut erin = app.user("erin", json!({})).await;
+        app.enrol_totp(&mut erin, None).await;
+        let client = register(
+            &app,
+            json!({"mode": "smart", "risk_threshold": 50, "forbid_trusted_devices": true}),
+        )
+        .await;
+        let request = authorize(&app, &client, &[]).await;
+        let mut session = sign_in_for(&app, &erin, &request).await;
+        app.check_totp(&mut session, &erin.totp_now()).await.ok();
+        continue_with(&app, &request, &session, json!({"trust_device": true}))
+            .await
+            .problem("forbidden");
+        // The refusal changed nothing: the request can still be answered without trust.
+        continue_with(&app, &request, &session, json!({}))
+            .await
+            .ok();
+    }
+}
+
+#[tokio::test]
+async fn time_based_mode_asks_again_once_the_period_has_passed_on_that_device() {
+    for app in apps().await {
+        let mut finn = app.user("finn", json!({})).await;
+        app.enrol_totp(&mut finn, None).await;
+        let client = register(&app, json!({"mode": "time_based", "period_seconds": 3600})).await;
+        let request = authorize(&app, &client, &[]).await;
+        let mut session = sign_in_for(&app, &finn, &request).await;
+        continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("mfa_required");
+        app.check_totp(&mut session, &finn.totp_now()).await.ok();
+        let answered = continue_with(&app, &request, &session, json!({}))
+            .await
+            .ok();
+        let device = answered["device_token"].as_str().unwrap().to_owned();
+        assert_eq!(answered["device_trusted"], false);
+
+        // Within the hour, on that device, a password alone will do; on another, not.
+        let request = authorize(&app, &client, &[]).await;
+        let session = sign_in_for(&app, &finn, &request).await;
+        continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("mfa_required");
+        continue_with(&app, &request, &session, json!({"device_token": device}))
+            .await
+            .ok();
+        app.advance(3600);
+        let request = authorize(&app, &client, &[]).await;
+        let session = sign_in_for(&app, &finn, &request).await;
+        continue_with(&app, &request, &session, json!({"device_token": device}))
+            .await
+            .problem("mfa_required");
+    }
+}
