@@ -37,6 +37,7 @@ pub struct AppMfa {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_factors: Vec<Factor>,
     /// Whether sign-ins to this app ignore trusted devices and may not trust new ones.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub forbid_trusted_devices: bool,
 }
 
