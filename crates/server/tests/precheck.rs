@@ -403,3 +403,140 @@ async fn time_based_mode_asks_again_once_the_period_has_passed_on_that_device() 
             .problem("mfa_required");
     }
 }
+
+#[tokio::test]
+async fn a_public_client_uses_pkce_alone_and_signing_out_ends_its_tokens() {
+    for app in apps().await {
+        let gina = app.user("gina", json!({})).await;
+        let created = app
+            .admin_post(
+                "/v1/apps",
+                json!({"name": "SPA", "public": true, "redirect_uris": [support::oidc::REDIRECT_URI],
+                       "login_url": support::oidc::LOGIN_URL}),
+            )
+            .await
+            .created();
+        let spa = support::oidc::Client {
+            client_id: created["client_id"].as_str().unwrap().to_owned(),
+            secret: None,
+        };
+        let request = authorize(&app, &spa, &[]).await;
+        let session = sign_in_for(&app, &gina, &request).await;
+        let answered = continue_with(&app, &request, &session, json!({}))
+            .await
+            .ok();
+        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
+        // A secret a public client does not have is refused, and so is a missing verifier.
+        let pretending = support::oidc::Client {
+            client_id: spa.client_id.clone(),
+            secret: Some("tfc_made_up".to_owned()),
+        };
+        assert_eq!(
+            exchange(&app, &pretending, &code).await.body["error"],
+            "invalid_client"
+        );
+        let tokens = exchange(&app, &spa, &code).await.ok();
+        let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+        let access = tokens["access_token"].as_str().unwrap().to_owned();
+        support::oidc::userinfo(&app, &access).await.ok();
+
+        // The audit log tells what happened without holding any code or token.
+        let log = serde_json::to_string(&app.events("").await).unwrap();
+        for secret in [&code, &refresh, &access, &session.token] {
+            assert!(!log.contains(secret.as_str()), "the log holds a secret");
+        }
+
+        app.request(
+            reqwest::Method::DELETE,
+            &format!("/v1/sessions/{}", session.id),
+            Some(&session.token),
+            None,
+        )
+        .await;
+        let refused = token(
+            &app,
+            &spa,
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await;
+        assert_eq!(refused.body["error"], "invalid_grant");
+        support::oidc::userinfo(&app, &access)
+            .await
+            .problem("invalid_token");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_to_the_oauth_endpoints_gets_clear_errors_and_changes_nothing() {
+    for app in apps().await {
+        let hal = app.user("hal", json!({})).await;
+        let client = register(&app, json!({})).await;
+        let request = authorize(&app, &client, &[]).await;
+        let session = sign_in_for(&app, &hal, &request).await;
+        let url = |path: &str| format!("{}{path}", app.base);
+        // JSON where a form belongs, a broken Basic header, a missing code.
+        let json_body = app
+            .http
+            .post(url("/oauth/token"))
+            .json(&json!({"grant_type": "authorization_code"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json_body.status(), 400);
+        let body: serde_json::Value = json_body.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request");
+        let broken = app
+            .http
+            .post(url("/oauth/token"))
+            .header("authorization", "Basic %%%")
+            .form(&[("grant_type", "authorization_code"), ("code", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(broken.status(), 400);
+        let missing = token(&app, &client, &[("grant_type", "authorization_code")]).await;
+        assert_eq!(missing.body["error"], "invalid_request");
+        let garbage = token(
+            &app,
+            &client,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &"x".repeat(5000)),
+                ("redirect_uri", support::oidc::REDIRECT_URI),
+            ],
+        )
+        .await;
+        assert_eq!(garbage.body["error"], "invalid_grant");
+        // Continue with a malformed body, an unknown request, an absurd id.
+        let bad = app
+            .raw(
+                reqwest::Method::POST,
+                &format!("/v1/auth-requests/{request}/continue"),
+                "application/json",
+                "{\"session_id\": 1}",
+            )
+            .await;
+        bad.problem("invalid_request");
+        continue_with(&app, "no-such-request", &session, json!({}))
+            .await
+            .problem("not_found");
+        continue_with(&app, &"r".repeat(300), &session, json!({}))
+            .await
+            .problem("not_found");
+        app.request(
+            reqwest::Method::GET,
+            &format!("/v1/auth-requests/{}", "r".repeat(300)),
+            None,
+            None,
+        )
+        .await
+        .problem("not_found");
+        support::oidc::userinfo(&app, "not.a.jwt")
+            .await
+            .problem("invalid_token");
+        // None of it spent the request: it is answered now.
+        continue_with(&app, &request, &session, json!({}))
+            .await
+            .ok();
+    }
+}

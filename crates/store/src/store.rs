@@ -192,6 +192,12 @@ pub trait Store: Send + Sync {
     async fn redeem_code(&self, code: &TokenHash, now: UnixTime) -> Result<Redemption, StoreError>;
     /// Revokes the grant and its unused refresh tokens; true when it was live.
     async fn revoke_grant(&self, id: &str, now: UnixTime) -> Result<bool, StoreError>;
+    /// Revokes every live grant that came from the session; how many.
+    async fn revoke_grants_of_session(
+        &self,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<u64, StoreError>;
     async fn insert_refresh_token(
         &self,
         hash: &TokenHash,

@@ -107,8 +107,14 @@ async fn save_rotated(
     Ok(token)
 }
 
+/// Signing out ends the session and every grant it led to: refresh tokens stop working and
+/// userinfo refuses the access tokens.
 pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<(), Error> {
     state.store.delete_session(&session.id).await?;
+    let revoked = state
+        .store
+        .revoke_grants_of_session(&session.id, ctx.now)
+        .await?;
     let ctx = Ctx {
         session_id: Some(session.id.clone()),
         ..ctx.clone()
@@ -118,7 +124,7 @@ pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<()
         &ctx,
         EventType::SessionTerminated,
         session.user_id.as_deref(),
-        json!({}),
+        json!({"grants_revoked": revoked}),
     )
     .await
 }

@@ -138,6 +138,31 @@ impl SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Revokes every live grant a session led to (the user signed out); returns how many.
+    pub(super) async fn revoke_grants_of_session_row(
+        &self,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM refresh_tokens WHERE grant_id IN \
+             (SELECT id FROM grants WHERE session_id = $1 AND revoked_at IS NULL)",
+        )
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE grants SET revoked_at = $1 WHERE session_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now.0)
+        .bind(session_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
     pub(super) async fn insert_refresh_token_row(
         &self,
         hash: &TokenHash,

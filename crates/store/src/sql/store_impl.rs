@@ -301,6 +301,14 @@ impl Store for SqlStore {
         self.revoke_grant_row(id, now).await
     }
 
+    async fn revoke_grants_of_session(
+        &self,
+        session_id: &str,
+        now: UnixTime,
+    ) -> Result<u64, StoreError> {
+        self.revoke_grants_of_session_row(session_id, now).await
+    }
+
     async fn insert_refresh_token(
         &self,
         hash: &TokenHash,
