@@ -540,3 +540,48 @@ async fn bad_input_to_the_oauth_endpoints_gets_clear_errors_and_changes_nothing(
             .ok();
     }
 }
+
+#[tokio::test]
+async fn tokens_signed_before_a_key_rotation_stay_valid_and_new_ones_use_the_new_key() {
+    for app in apps().await {
+        let ivy = app.user("ivy", json!({})).await;
+        let client = register(&app, json!({})).await;
+        let code = code_for(&app, &client, &ivy).await;
+        let before = exchange(&app, &client, &code).await.ok();
+        let kid_of = |jwt: &str| {
+            let header = jwt.split('.').next().unwrap();
+            let bytes = data_encoding::BASE64URL_NOPAD
+                .decode(header.as_bytes())
+                .unwrap();
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["kid"].clone()
+        };
+        let old_kid = kid_of(before["id_token"].as_str().unwrap());
+        app.admin_post("/v1/signing-keys/rotate", json!({}))
+            .await
+            .created();
+        support::oidc::userinfo(&app, before["access_token"].as_str().unwrap())
+            .await
+            .ok();
+        let jwks = app.admin_get("/oauth/jwks").await.ok();
+        let kids: Vec<_> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].clone())
+            .collect();
+        assert!(kids.contains(&old_kid), "the old key is still published");
+        let refreshed = token(
+            &app,
+            &client,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", before["refresh_token"].as_str().unwrap()),
+            ],
+        )
+        .await
+        .ok();
+        let new_kid = kid_of(refreshed["id_token"].as_str().unwrap());
+        assert_ne!(new_kid, old_kid);
+        assert!(kids.contains(&new_kid));
+    }
+}

@@ -256,3 +256,42 @@ fn smart_mode_asks_when_the_risk_reaches_the_threshold_and_says_why() {
     );
     assert_eq!(next(&strange), vec![Factor::Totp]);
 }
+
+#[test]
+fn an_app_that_forbids_trusted_devices_reads_a_trusted_one_as_unknown() {
+    let smart = AppMfa {
+        mode: AppMfaMode::Smart,
+        risk_threshold: Some(40),
+        ..AppMfa::default()
+    };
+    let mut w = world().mode(smart.clone()).passed(Factor::Password, 30);
+    w.signals = Signals {
+        known_device: true,
+        known_network: true,
+        recent_failures: 0,
+        last_second_factor_at: Some(NOW.minus_seconds(60)),
+    };
+    ready(&w.decide());
+    let w = w.mode(AppMfa {
+        forbid_trusted_devices: true,
+        ..smart
+    });
+    let outcome = w.decide();
+    assert_eq!(outcome.risk.reasons, vec![risk::Reason::UnknownDevice]);
+    assert_eq!(next(&outcome), vec![Factor::Totp]);
+}
+
+#[test]
+fn a_second_factor_in_this_session_is_the_latest_one_for_time_based_mode() {
+    let w = world()
+        .mode(AppMfa {
+            mode: AppMfaMode::TimeBased,
+            period_seconds: Some(3600),
+            ..AppMfa::default()
+        })
+        .passed(Factor::Password, 30)
+        .passed(Factor::Totp, 10);
+    let outcome = w.decide();
+    assert!(!outcome.app_requires_mfa);
+    assert_eq!(ready(&outcome).amr, vec!["pwd", "otp", "mfa"]);
+}
