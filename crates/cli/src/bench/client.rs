@@ -22,6 +22,10 @@ impl Client {
         })
     }
 
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub async fn admin_post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let request = self
             .http

@@ -2,10 +2,12 @@
 //!
 //! Scenarios: (a) second-factor checks — a session PATCH with a valid TOTP code; (b) full
 //! sign-ins — password then TOTP; (c) the raw Argon2id hash rate at the server's parameters, so
-//! (b)/(c) shows what the server adds on top of the hash it must compute.
+//! (b)/(c) shows what the server adds on top of the hash it must compute; (d) email-code rounds;
+//! (e) whole OIDC authorization-code flows with a password, and (f) their precheck-and-token part.
 
 mod client;
 mod email;
+mod oidc;
 mod report;
 mod scenarios;
 mod seed;
@@ -58,6 +60,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let sign_ins = scenarios::full_sign_ins(&client, for_sign_ins, args.concurrency, limit).await?;
     eprintln!("(d) email-code sign-ins (challenge + check)…");
     let email = email::email_sign_ins(&client, everyone, args.concurrency, limit).await?;
+    eprintln!("(e) OIDC authorization-code flows…");
+    let (flows, after_password) =
+        oidc::code_flows(&client, args.users.min(50), args.concurrency, limit).await?;
     eprintln!("(c) raw Argon2id hashes…");
     let hashes = scenarios::raw_hashes(limit.min(Duration::from_secs(5)));
 
@@ -65,8 +70,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     println!("{}", sign_ins.line("(b) password + TOTP sign-in"));
     println!("{}", hashes.line("(c) Argon2id hash, server parameters"));
     println!("{}", email.line("(d) email code challenge + check"));
+    println!(
+        "{}",
+        flows.line("(e) OIDC code flow: authorize + password + continue + token")
+    );
+    println!(
+        "{}",
+        after_password.line("(f) of which continue + token (latency; rate is (e)'s)")
+    );
     if hashes.rate() > 0.0 {
         println!("(b)/(c) = {:.2}", sign_ins.rate() / hashes.rate());
+        println!("(e)/(c) = {:.2}", flows.rate() / hashes.rate());
     }
     Ok(())
 }
