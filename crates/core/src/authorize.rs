@@ -107,6 +107,14 @@ pub fn validate(params: &AuthorizeParams, app: Option<&App>) -> Result<ValidRequ
     if !scope.iter().any(|s| s == "openid") {
         return Err(refuse("invalid_scope", "scope must include openid"));
     }
+    // Scopes this provider does not know are left out of the grant, as RFC 6749 §3.3 allows.
+    let mut granted: Vec<String> = Vec::new();
+    for s in scope {
+        if crate::claims::SUPPORTED_SCOPES.contains(&s.as_str()) && !granted.contains(&s) {
+            granted.push(s);
+        }
+    }
+    let scope = granted;
     let code_challenge = match (
         params.code_challenge.as_deref(),
         params.code_challenge_method.as_deref(),
@@ -244,7 +252,7 @@ mod tests {
             client_id: Some("c1".into()),
             redirect_uri: Some("https://rp.example.com/cb".into()),
             response_type: Some("code".into()),
-            scope: Some("openid email".into()),
+            scope: Some("openid email unknown email".into()),
             state: Some("xyz".into()),
             code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
             code_challenge_method: Some("S256".into()),

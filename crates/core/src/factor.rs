@@ -88,7 +88,8 @@ impl Factor {
             Factor::Password => &["pwd"],
             Factor::Totp => &["otp"],
             Factor::OtpSms => &["sms"],
-            Factor::OtpEmail => &["otp", "email"],
+            // RFC 8176 has no value for email; a code is a code.
+            Factor::OtpEmail => &["otp"],
             Factor::Webauthn => &["hwk"],
             Factor::Passkey => &["hwk", "user"],
             Factor::BackupCode => &["otp"],

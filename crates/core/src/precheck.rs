@@ -75,11 +75,13 @@ pub fn decide(p: &Precheck<'_>) -> Outcome {
 }
 
 /// The signals as this app may read them: a trusted device means nothing to an app that forbids
-/// them, and a second factor passed in this very session is the latest one.
+/// them or once the tenant turned trust off, and a second factor passed in this very session is the latest one.
 fn effective_signals(p: &Precheck<'_>, passed: &PassedChecks) -> Signals {
     let in_session = latest_second_factor(passed);
     Signals {
-        known_device: p.signals.known_device && !p.app.mfa.forbid_trusted_devices,
+        known_device: p.signals.known_device
+            && !p.app.mfa.forbid_trusted_devices
+            && p.settings.oidc.trusted_device_lifetime > 0,
         last_second_factor_at: p.signals.last_second_factor_at.max(in_session),
         ..p.signals
     }

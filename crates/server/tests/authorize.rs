@@ -119,6 +119,7 @@ async fn other_problems_go_back_to_the_client_with_its_state() {
             let pairs: std::collections::HashMap<_, _> = to.query_pairs().into_owned().collect();
             assert_eq!(pairs["error"], expected);
             assert_eq!(pairs["state"], "xyz");
+            assert_eq!(pairs["iss"], app.base, "RFC 9207: errors name the issuer");
         }
     }
 }

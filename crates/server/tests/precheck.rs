@@ -260,6 +260,7 @@ async fn a_phishing_resistant_request_is_refused_to_a_user_without_webauthn() {
         let pairs: Vec<(String, String)> = back.query_pairs().into_owned().collect();
         assert!(pairs.contains(&("error".into(), "insufficient_user_authentication".into())));
         assert!(pairs.contains(&("state".into(), "st-1".into())));
+        assert!(pairs.contains(&("iss".into(), app.base.clone())));
         // `phr` first, then `mfa`: the first the user can reach decides, and it holds.
         let request = authorize(&app, &client, &[("acr_values", "phr urn:twofold:acr:mfa")]).await;
         let session = sign_in_for(&app, &alice, &request).await;
@@ -583,5 +584,105 @@ async fn tokens_signed_before_a_key_rotation_stay_valid_and_new_ones_use_the_new
         let new_kid = kid_of(refreshed["id_token"].as_str().unwrap());
         assert_ne!(new_kid, old_kid);
         assert!(kids.contains(&new_kid));
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_defined_acr_level_is_honoured_and_named_in_the_token() {
+    for app in apps().await {
+        let mut settings = app.admin_get("/v1/settings/login").await.ok();
+        let levels = settings["oidc"]["acr_levels"].as_array_mut().unwrap();
+        levels.push(json!({"value": "urn:example:gold", "mfa": true, "require": "totp"}));
+        app.admin_put("/v1/settings/login", settings.clone())
+            .await
+            .ok();
+        // A level that names a first factor as its requirement is refused, and nothing changes.
+        let mut broken = settings.clone();
+        broken["oidc"]["acr_levels"][3]["require"] = json!("password");
+        app.admin_put("/v1/settings/login", broken)
+            .await
+            .problem("invalid_request");
+        assert_eq!(app.admin_get("/v1/settings/login").await.ok(), settings);
+
+        let mut jo = app.user("jo", json!({})).await;
+        app.enrol_totp(&mut jo, None).await;
+        let client = register(&app, json!({})).await;
+        let request = authorize(&app, &client, &[("acr_values", "urn:example:gold")]).await;
+        let mut session = sign_in_for(&app, &jo, &request).await;
+        let refused = continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("mfa_required");
+        assert_eq!(refused["next"], json!(["totp"]));
+        app.check_totp(&mut session, &jo.totp_now()).await.ok();
+        let answered = continue_with(&app, &request, &session, json!({}))
+            .await
+            .ok();
+        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
+        let tokens = exchange(&app, &client, &code).await.ok();
+        let id = claims_of(tokens["id_token"].as_str().unwrap());
+        assert_eq!(id["acr"], "urn:example:gold");
+        let discovery = app
+            .request(
+                reqwest::Method::GET,
+                "/.well-known/openid-configuration",
+                None,
+                None,
+            )
+            .await
+            .ok();
+        assert!(
+            discovery["acr_values_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("urn:example:gold"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_first_session_keeps_its_request_and_nothing_is_told_before_a_password() {
+    for app in apps().await {
+        let kim = app.user_with_totp("kim").await;
+        let client = register(&app, json!({})).await;
+        let request = authorize(&app, &client, &[]).await;
+        // A session that only names the user is bound, but learns nothing about her factors.
+        let named = app
+            .request(
+                reqwest::Method::POST,
+                "/v1/sessions",
+                None,
+                Some(
+                    json!({"auth_request_id": request, "checks": {"user": {"login_name": "kim"}}}),
+                ),
+            )
+            .await
+            .created();
+        let named = support::Session::from(&named);
+        let told = metadata(&app, &request, Some(&named)).await;
+        assert_eq!(told["validation_type"], "login_required");
+        assert_eq!(told["mfa"]["configured_methods"], json!([]));
+        assert!(told.get("risk").is_none());
+        // Someone else who learns the request id cannot take it over.
+        app.request(
+            reqwest::Method::POST,
+            "/v1/sessions",
+            None,
+            Some(json!({"auth_request_id": request})),
+        )
+        .await
+        .problem("conflict");
+        // Deleting the session releases the request for a new one.
+        app.request(
+            reqwest::Method::DELETE,
+            &format!("/v1/sessions/{}", named.id),
+            Some(&named.token),
+            None,
+        )
+        .await;
+        let session = sign_in_for(&app, &kim, &request).await;
+        let told = metadata(&app, &request, Some(&session)).await;
+        assert_eq!(told["validation_type"], "mfa_required");
+        assert_eq!(told["mfa"]["configured_methods"], json!(["totp"]));
+        assert!(told["risk"]["score"].is_u64());
     }
 }

@@ -170,7 +170,8 @@ pub trait Store: Send + Sync {
 
     async fn insert_auth_request(&self, request: &AuthRequest) -> Result<(), StoreError>;
     async fn auth_request(&self, id: &str) -> Result<Option<AuthRequest>, StoreError>;
-    /// Binds a live, unanswered request to the session a login UI started for it.
+    /// Binds a live, unanswered request to the session a login UI started for it; the first
+    /// session keeps it until that session is deleted.
     async fn bind_auth_request(
         &self,
         id: &str,

@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use twofold_core::precheck::Decision;
 use twofold_core::secrets::{SESSION_TOKEN_PREFIX, SecretString};
 
 use super::{ctx, ok};
@@ -32,9 +33,17 @@ pub struct ContinueBody {
     device_token: Option<SecretString>,
 }
 
-/// The device token from the body, else from this server's cookie.
+/// A header for UIs that keep the device token themselves and call from another origin.
+pub const DEVICE_HEADER: &str = "twofold-device-token";
+
+/// The device token from the body, else the `Twofold-Device-Token` header, else this server's
+/// cookie.
 fn device_token(headers: &HeaderMap, body: Option<SecretString>) -> Option<SecretString> {
-    body.or_else(|| {
+    let header = headers
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| SecretString::new(v.trim().to_owned()));
+    body.or(header).or_else(|| {
         headers
             .get_all(header::COOKIE)
             .iter()
@@ -75,7 +84,7 @@ pub async fn get(
     let bound = request.session_id.clone();
     if let (Some(token), Some(session_id)) = (session_token, bound) {
         let session = precheck::session_for(&state, &ctx, &request, &session_id, &token).await?;
-        let Evaluated { subject, outcome } = precheck::evaluate(
+        let evaluated = precheck::evaluate(
             &state,
             &ctx,
             request,
@@ -83,11 +92,14 @@ pub async fn get(
             device_token(&headers, None).as_ref(),
         )
         .await?;
-        body["session_id"] = json!(subject.session.id);
-        body["validation_type"] = json!(precheck::validation_type(&outcome.decision));
-        body["risk"] = json!(outcome.risk);
-        if subject.user.is_some() {
+        body["session_id"] = json!(evaluated.subject.session.id);
+        body["validation_type"] = json!(precheck::validation_type(&evaluated, ctx.now));
+        let Evaluated { subject, outcome } = evaluated;
+        // Nothing about the user's factors or risk is told before a first factor has passed:
+        // until then the answer is the same for every login name, known or not.
+        if outcome.decision != Decision::LoginRequired {
             let info = precheck::info_of(&outcome.decision);
+            body["risk"] = json!(outcome.risk);
             body["mfa"] = json!({
                 "configured_methods": subject.active,
                 "next": info.map(|i| i.next.clone()).unwrap_or_default(),

@@ -12,6 +12,7 @@ use twofold_core::user::User;
 use super::precheck::Subject;
 use super::{Ctx, events};
 use crate::error::Error;
+use crate::http::present::rfc3339;
 use crate::random;
 use crate::state::Inner;
 
@@ -101,7 +102,7 @@ pub async fn after_sign_in(
     };
     if trust {
         let detail =
-            json!({"device_id": device.id, "trusted_until": device.trusted_until.map(|t| t.0)});
+            json!({"device_id": device.id, "trusted_until": device.trusted_until.map(rfc3339)});
         events::record(state, ctx, EventType::DeviceTrusted, Some(&user.id), detail).await?;
     }
     if let Some(network) = ctx.ip.as_deref().and_then(device::network_of) {

@@ -275,7 +275,8 @@ async fn issue(
             &refresh_hash(state, &refresh_token),
             &grant.id,
             ctx.now,
-            ctx.now.plus_seconds(policy.refresh_token_lifetime),
+            // Rotation does not extend a grant: its refresh tokens end a fixed time after sign-in.
+            grant.created_at.plus_seconds(policy.refresh_token_lifetime),
         )
         .await?;
     let tokens = Tokens {

@@ -2,12 +2,12 @@
 //! and `continue`, which hands out an authorization code only when the whole requirement holds.
 
 use serde_json::json;
-use twofold_core::Factor;
 use twofold_core::app::App;
 use twofold_core::authorize::AuthRequest;
 use twofold_core::device::{self, Device};
 use twofold_core::event::EventType;
 use twofold_core::grant::Grant;
+use twofold_core::lockout::LockState;
 use twofold_core::mfa_info::{MfaInfo, UserMfa};
 use twofold_core::precheck::{self, Authentication, Decision, Outcome, Precheck};
 use twofold_core::risk::Signals;
@@ -15,6 +15,7 @@ use twofold_core::secrets::SecretString;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
+use twofold_core::{Factor, UnixTime};
 use url::Url;
 
 use super::session_view::active_factors_of;
@@ -258,7 +259,7 @@ pub async fn continue_request(
     let authentication = match outcome.decision {
         Decision::Ready(authentication) => authentication,
         refused => {
-            let error = refusal(&subject, refused);
+            let error = refusal(&state.issuer(), &subject, refused);
             let mut detail = detail;
             detail["refused"] = json!(error.to_string());
             events::record(state, &ctx, EventType::PrecheckRefused, user_id, detail).await?;
@@ -268,12 +269,9 @@ pub async fn continue_request(
     let Some(user) = &subject.user else {
         return Err(Error::Unauthorized);
     };
-    if let Some(counter) = [user.second_factor, user.password]
-        .into_iter()
-        .find(|c| c.lock.is_locked(ctx.now))
-    {
+    if let Some(lock) = lock_of(user, ctx.now) {
         return Err(Error::Locked {
-            until: counter.lock.until(),
+            until: lock.until(),
         });
     }
     devices::refuse_forbidden_trust(&subject, input.trust_device)?;
@@ -357,7 +355,12 @@ fn code_redirect(
 }
 
 /// The client's redirect URI carrying an OAuth error, for a request that cannot be satisfied.
-fn error_redirect(request: &AuthRequest, error: &str, description: &str) -> Option<String> {
+fn error_redirect(
+    issuer: &str,
+    request: &AuthRequest,
+    error: &str,
+    description: &str,
+) -> Option<String> {
     let r = &request.request;
     let mut url = Url::parse(&r.redirect_uri).ok()?;
     {
@@ -368,11 +371,12 @@ fn error_redirect(request: &AuthRequest, error: &str, description: &str) -> Opti
         if let Some(s) = &r.state {
             query.append_pair("state", s);
         }
+        query.append_pair("iss", issuer);
     }
     Some(url.to_string())
 }
 
-fn refusal(subject: &Subject, decision: Decision) -> Error {
+fn refusal(issuer: &str, subject: &Subject, decision: Decision) -> Error {
     match decision {
         Decision::LoginRequired => Error::LoginRequired {
             next: subject.settings.first_factors.clone(),
@@ -383,6 +387,7 @@ fn refusal(subject: &Subject, decision: Decision) -> Error {
         Decision::MfaRequired(info) => Error::MfaRequired { next: info.next },
         Decision::Unsatisfiable(reason) => Error::InsufficientAuthentication {
             redirect_uri: error_redirect(
+                issuer,
                 &subject.request,
                 "insufficient_user_authentication",
                 &reason,
@@ -393,14 +398,30 @@ fn refusal(subject: &Subject, decision: Decision) -> Error {
     }
 }
 
-/// The prelogin answer's `validation_type`.
-pub fn validation_type(decision: &Decision) -> &'static str {
-    match decision {
-        Decision::Ready(_) => "ready",
+/// The prelogin answer's `validation_type`. A lock is told only once a first factor passed, as
+/// `continue` would tell it.
+pub fn validation_type(evaluated: &Evaluated, now: UnixTime) -> &'static str {
+    let locked = evaluated
+        .subject
+        .user
+        .as_ref()
+        .is_some_and(|u| lock_of(u, now).is_some());
+    match &evaluated.outcome.decision {
         Decision::LoginRequired => "login_required",
+        _ if locked => "locked",
+        Decision::Ready(_) => "ready",
         Decision::MfaRequired(info) if info.setup_required => "mfa_setup_required",
-        Decision::MfaRequired(_) | Decision::Unsatisfiable(_) => "mfa_required",
+        Decision::MfaRequired(_) => "mfa_required",
+        Decision::Unsatisfiable(_) => "insufficient_user_authentication",
     }
+}
+
+/// The user's lock that holds now, if any (second factor first: it is the likelier one).
+fn lock_of(user: &User, now: UnixTime) -> Option<LockState> {
+    [user.second_factor, user.password]
+        .into_iter()
+        .map(|c| c.lock)
+        .find(|lock| lock.is_locked(now))
 }
 
 /// The MFA info behind a decision, for `configured_methods` and `next`.

@@ -40,6 +40,7 @@ fn redirect(location: &Url) -> Response {
 
 /// `redirect_uri` with the error appended to its query (it was checked against the registration).
 fn error_redirect(
+    issuer: &str,
     redirect_uri: &str,
     error: &str,
     description: &str,
@@ -55,6 +56,8 @@ fn error_redirect(
         if let Some(state) = state {
             query.append_pair("state", state);
         }
+        // RFC 9207: errors name the issuer too, so a client can tell mix-up attacks apart.
+        query.append_pair("iss", issuer);
     }
     Ok(redirect(&url))
 }
@@ -82,6 +85,7 @@ pub async fn authorize(
         }
         _ => None,
     };
+    let issuer = state.issuer();
     let valid = match authorize::validate(&params, app.as_ref()) {
         Ok(valid) => valid,
         Err(Refusal::Page(reason)) => return Err(Error::InvalidRequest(reason)),
@@ -91,12 +95,19 @@ pub async fn authorize(
             description,
             state,
         }) => {
-            return error_redirect(&redirect_uri, error, &description, state.as_deref());
+            return error_redirect(
+                &issuer,
+                &redirect_uri,
+                error,
+                &description,
+                state.as_deref(),
+            );
         }
     };
     if valid.prompt == Some(Prompt::None) {
         // No sign-in can be recognised at this point without the hosted UI's session cookie.
         return error_redirect(
+            &issuer,
             &valid.redirect_uri,
             "login_required",
             "no signed-in session",

@@ -82,7 +82,8 @@ impl SqlStore {
         row.as_ref().map(auth_request).transpose()
     }
 
-    /// Binds the request to a session, unless it was answered already or has expired.
+    /// Binds the request to a session, unless it was answered already, has expired, or is bound
+    /// to a session that still exists (deleting that session releases it).
     pub(super) async fn bind_auth_request_row(
         &self,
         id: &str,
@@ -90,7 +91,8 @@ impl SqlStore {
         now: UnixTime,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE auth_requests SET session_id = $1 WHERE id = $2 AND consumed_at IS NULL AND expires_at > $3",
+            "UPDATE auth_requests SET session_id = $1 WHERE id = $2 AND consumed_at IS NULL AND expires_at > $3 \
+             AND (session_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.id = auth_requests.session_id))",
         )
         .bind(session_id)
         .bind(id)
