@@ -16,6 +16,8 @@ pub enum Scope {
     Country,
     /// Failed passwords from one client address, across all users: password spraying.
     FailedPasswordIp,
+    /// Failed checks of one user, any factor: the "recent failures" risk signal.
+    FailedCheckUser,
 }
 
 impl Scope {
@@ -26,6 +28,7 @@ impl Scope {
             Scope::Ip => "ip",
             Scope::Country => "country",
             Scope::FailedPasswordIp => "failed_password_ip",
+            Scope::FailedCheckUser => "failed_check_user",
         }
     }
 }
@@ -122,7 +125,7 @@ impl SendQuotas {
             Scope::User => &self.per_user,
             Scope::Ip => &self.per_ip,
             Scope::Country => &self.per_country,
-            Scope::FailedPasswordIp => &[],
+            Scope::FailedPasswordIp | Scope::FailedCheckUser => &[],
         }
     }
 

@@ -13,7 +13,7 @@ pub struct Signals {
     pub known_device: bool,
     /// The client's network (a /24 or /48) was seen in a satisfied sign-in of this user before.
     pub known_network: bool,
-    /// Failed checks of this user in the recent past.
+    /// Failed checks of this user in the recent past ([`RECENT_FAILURES_SECONDS`]).
     pub recent_failures: u32,
     /// When the user last passed a second factor, if ever.
     pub last_second_factor_at: Option<UnixTime>,
@@ -37,6 +37,9 @@ pub struct RiskScore {
 }
 
 const STALE_AFTER_SECONDS: u64 = 30 * 86_400;
+
+/// How far back failed checks count as "recent".
+pub const RECENT_FAILURES_SECONDS: u64 = 86_400;
 
 /// Weights add up; each reason is named so the score can be explained.
 pub fn score(signals: &Signals, now: UnixTime) -> RiskScore {

@@ -305,7 +305,22 @@ async fn smart_mode_asks_on_a_strange_device_and_trusts_a_familiar_one() {
                 .unwrap()
                 .contains(&json!("unknown_device"))
         );
-        app.check_totp(&mut session, &dana.totp_now()).await.ok();
+        // One wrong code first: remembered as a recent failure even after the right one passes.
+        let right = dana.totp_now();
+        let wrong: String = right
+            .chars()
+            .map(|c| {
+                if c == '9' {
+                    '0'
+                } else {
+                    char::from(c as u8 + 1)
+                }
+            })
+            .collect();
+        app.check_totp(&mut session, &wrong)
+            .await
+            .problem("invalid_code");
+        app.check_totp(&mut session, &right).await.ok();
         let answered = continue_with(&app, &request, &session, json!({"trust_device": true}))
             .await
             .ok();
@@ -322,6 +337,9 @@ async fn smart_mode_asks_on_a_strange_device_and_trusts_a_familiar_one() {
             answered.get("device_token").is_none(),
             "the known device is kept"
         );
+        let issued = app.events("type=oauth.code_issued").await;
+        let risk = &issued.last().unwrap()["detail"]["risk"];
+        assert_eq!(risk["reasons"], json!(["recent_failures"]), "{risk}");
         let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
         let tokens = exchange(&app, &client, &code).await.ok();
         assert_eq!(

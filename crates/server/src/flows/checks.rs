@@ -278,6 +278,15 @@ pub async fn failed(
     reason: &str,
 ) -> Result<CheckOutcome, Error> {
     let failures = state.store.record_failure(&user.id, budget).await?;
+    // A rolling count beside the consecutive one: a pass ends a run, not the memory of it.
+    state
+        .store
+        .record_hits(
+            &ctx.tenant_id,
+            &[(Scope::FailedCheckUser, user.id.clone())],
+            ctx.now,
+        )
+        .await?;
     let detail = json!({"factor": factor, "reason": reason, "failures": failures});
     events::record(
         state,

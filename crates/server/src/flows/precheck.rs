@@ -10,7 +10,8 @@ use twofold_core::grant::Grant;
 use twofold_core::lockout::LockState;
 use twofold_core::mfa_info::{MfaInfo, UserMfa};
 use twofold_core::precheck::{self, Authentication, Decision, Outcome, Precheck};
-use twofold_core::risk::Signals;
+use twofold_core::quota::Scope;
+use twofold_core::risk::{self, Signals};
 use twofold_core::secrets::SecretString;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
@@ -191,7 +192,7 @@ pub async fn evaluate(
         // Nobody by that name (a stand-in session): nothing can pass.
         None => Outcome {
             decision: Decision::LoginRequired,
-            risk: twofold_core::risk::score(&signals, ctx.now),
+            risk: risk::score(&signals, ctx.now),
             app_requires_mfa: false,
         },
     };
@@ -208,10 +209,20 @@ async fn signals(
         Some(network) => state.store.knows_network(&user.id, &network).await?,
         None => false,
     };
+    let recent_failures = state
+        .store
+        .count_hits(
+            &ctx.tenant_id,
+            Scope::FailedCheckUser,
+            &user.id,
+            ctx.now.minus_seconds(risk::RECENT_FAILURES_SECONDS),
+        )
+        .await?
+        .count;
     Ok(Signals {
         known_device: device.is_some_and(|d| d.is_trusted(ctx.now)),
         known_network,
-        recent_failures: user.second_factor.failures + user.password.failures,
+        recent_failures,
         last_second_factor_at: device.and_then(|d| d.last_second_factor_at),
     })
 }
