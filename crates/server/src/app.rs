@@ -147,3 +147,29 @@ pub async fn serve(
         .await
         .map_err(|e| Error::Internal(format!("server stopped: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::checked_public_url;
+
+    #[test]
+    fn a_public_url_becomes_an_issuer_or_is_refused_at_start() {
+        assert_eq!(
+            checked_public_url("https://id.example.com/").unwrap(),
+            "https://id.example.com"
+        );
+        assert_eq!(
+            checked_public_url("https://example.com/auth").unwrap(),
+            "https://example.com/auth"
+        );
+        for bad in [
+            "id.example.com",
+            "ftp://id.example.com",
+            "https://id.example.com/?x=1",
+            "https://id.example.com/#f",
+            "https://user@id.example.com",
+        ] {
+            assert!(checked_public_url(bad).is_err(), "{bad}");
+        }
+    }
+}
