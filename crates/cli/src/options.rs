@@ -30,6 +30,12 @@ pub struct StorageArgs {
     /// The URL users reach the server at.
     #[arg(long, env = "TWOFOLD_PUBLIC_URL")]
     public_url: Option<String>,
+    /// WebAuthn relying party id (default: the public URL's host).
+    #[arg(long, env = "TWOFOLD_WEBAUTHN_RP_ID")]
+    webauthn_rp_id: Option<String>,
+    /// Origins WebAuthn ceremonies may come from, comma-separated (default: the public URL's).
+    #[arg(long, env = "TWOFOLD_WEBAUTHN_ORIGINS", value_delimiter = ',')]
+    webauthn_origins: Vec<String>,
     /// Base64 master key (32 bytes), instead of a key file.
     #[arg(long, env = "TWOFOLD_MASTER_KEY", hide_env_values = true)]
     master_key: Option<String>,
@@ -79,6 +85,10 @@ impl StorageArgs {
         config.master_key_file = self.master_key_file.clone().or(config.master_key_file);
         config.public_url = self.public_url.clone().or(config.public_url);
         config.master_key = self.master_key.clone();
+        config.webauthn_rp_id = self.webauthn_rp_id.clone().or(config.webauthn_rp_id);
+        if !self.webauthn_origins.is_empty() {
+            config.webauthn_origins = self.webauthn_origins.clone();
+        }
         let delivery = &mut config.delivery;
         let or = |flag: &Option<String>, file: &mut Option<String>| {
             if flag.is_some() {

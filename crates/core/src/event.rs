@@ -32,10 +32,11 @@ pub enum EventType {
     GrantRevoked,
     DeviceTrusted,
     DeviceRevoked,
+    WebauthnRefused,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 30] = [
+    pub const ALL: [EventType; 31] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -66,6 +67,7 @@ impl EventType {
         EventType::GrantRevoked,
         EventType::DeviceTrusted,
         EventType::DeviceRevoked,
+        EventType::WebauthnRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +102,7 @@ impl EventType {
             EventType::GrantRevoked => "oauth.grant_revoked",
             EventType::DeviceTrusted => "device.trusted",
             EventType::DeviceRevoked => "device.revoked",
+            EventType::WebauthnRefused => "webauthn.refused",
         }
     }
 

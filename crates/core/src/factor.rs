@@ -74,6 +74,8 @@ impl Factor {
                 | Factor::BackupCode
                 | Factor::OtpSms
                 | Factor::OtpEmail
+                | Factor::Webauthn
+                | Factor::Passkey
         )
     }
 

@@ -33,6 +33,7 @@ pub mod settings;
 pub mod signing_key;
 pub mod time;
 pub mod user;
+pub mod webauthn;
 
 pub use error::DomainError;
 pub use factor::Factor;

@@ -6,6 +6,7 @@ use crate::acr::{self, AcrLevel};
 use crate::lockout::LockoutPolicy;
 use crate::quota::SendQuotas;
 use crate::requirement::{PassedChecks, Requirement};
+use crate::webauthn::WebauthnPolicy;
 use crate::{DomainError, Factor};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +26,7 @@ pub struct LoginSettings {
     pub otp: OtpPolicy,
     pub send_quotas: SendQuotas,
     pub oidc: OidcPolicy,
+    pub webauthn: WebauthnPolicy,
 }
 
 impl Default for LoginSettings {
@@ -43,6 +45,7 @@ impl Default for LoginSettings {
             otp: OtpPolicy::default(),
             send_quotas: SendQuotas::default(),
             oidc: OidcPolicy::default(),
+            webauthn: WebauthnPolicy::default(),
         }
     }
 }
@@ -202,6 +205,7 @@ impl LoginSettings {
         self.lockout.validate()?;
         self.send_quotas.validate()?;
         self.oidc.validate()?;
+        self.webauthn.validate()?;
         let otp = &self.otp;
         if !(6..=8).contains(&otp.digits) || !(30..=3600).contains(&otp.ttl_seconds) {
             return Err(DomainError::invalid(

@@ -20,6 +20,7 @@ use crate::metrics::Metrics;
 use crate::oidc;
 use crate::password_hasher::PasswordHasher;
 use crate::random::{OsRandom, Random};
+use crate::relying_party;
 use crate::state::{AppState, DEFAULT_TENANT, Inner, SettingsCache};
 
 /// A prepared server: state ready, and the admin token if this start created the tenant.
@@ -96,9 +97,19 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         totp_issuer: config.totp_issuer.clone(),
         trust_forwarded_for: config.trust_forwarded_for,
         public_url: OnceLock::new(),
+        relying_party: OnceLock::new(),
     }));
     if let Some(url) = &config.public_url {
         let _ = state.public_url.set(checked_public_url(url)?);
+    }
+    let explicit = config.webauthn_rp_id.is_some() || !config.webauthn_origins.is_empty();
+    if explicit || config.public_url.is_some() {
+        let rp = relying_party::from_config(
+            config.webauthn_rp_id.as_deref(),
+            &config.webauthn_origins,
+            state.public_url.get().map(String::as_str),
+        )?;
+        let _ = state.relying_party.set(rp);
     }
     let now = state.clock.now();
     let created = state
@@ -140,6 +151,12 @@ pub async fn serve(
         let _ = state
             .public_url
             .set(format!("http://localhost:{}", addr.port()));
+        if state.relying_party.get().is_none() {
+            let url = state.issuer();
+            let _ = state
+                .relying_party
+                .set(relying_party::from_config(None, &[], Some(&url))?);
+        }
     }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -18,6 +18,10 @@ pub struct Config {
     pub database_schema: Option<String>,
     pub database_max_connections: u32,
     pub public_url: Option<String>,
+    /// The WebAuthn relying party id; default the public URL's host.
+    pub webauthn_rp_id: Option<String>,
+    /// Origins WebAuthn ceremonies may come from; default the public URL's origin.
+    pub webauthn_origins: Vec<String>,
     pub master_key_file: Option<PathBuf>,
     /// Base64 master key given directly (environment), instead of a key file.
     pub master_key: Option<String>,
@@ -59,6 +63,8 @@ impl Default for Config {
             database_schema: None,
             database_max_connections: 16,
             public_url: None,
+            webauthn_rp_id: None,
+            webauthn_origins: Vec::new(),
             master_key_file: None,
             master_key: None,
             totp_issuer: "Twofold".to_owned(),
@@ -79,6 +85,8 @@ pub struct FileConfig {
     pub database_schema: Option<String>,
     pub database_max_connections: Option<u32>,
     pub public_url: Option<String>,
+    pub webauthn_rp_id: Option<String>,
+    pub webauthn_origins: Option<Vec<String>>,
     pub master_key_file: Option<PathBuf>,
     pub totp_issuer: Option<String>,
     pub password_hash_concurrency: Option<usize>,
@@ -105,6 +113,8 @@ impl FileConfig {
             database_schema,
             database_max_connections,
             public_url,
+            webauthn_rp_id,
+            webauthn_origins,
             master_key_file,
             totp_issuer,
             password_hash_concurrency,
@@ -118,6 +128,10 @@ impl FileConfig {
         config.database_max_connections =
             database_max_connections.unwrap_or(config.database_max_connections);
         config.public_url = public_url.or(config.public_url.take());
+        config.webauthn_rp_id = webauthn_rp_id.or(config.webauthn_rp_id.take());
+        if let Some(origins) = webauthn_origins {
+            config.webauthn_origins = origins;
+        }
         config.master_key_file = master_key_file.or(config.master_key_file.take());
         config.totp_issuer = totp_issuer.unwrap_or(config.totp_issuer.clone());
         config.password_hash_concurrency =

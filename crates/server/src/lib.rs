@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod password_hasher;
 pub mod random;
+pub mod relying_party;
 pub mod state;
 
 pub use config::Config;

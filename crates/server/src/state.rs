@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::password_hasher::PasswordHasher;
 use crate::random::Random;
+use crate::relying_party::{self, RelyingParty};
 
 /// The tenant a fresh install creates; the only one until tenants are managed over the API.
 pub const DEFAULT_TENANT: &str = "default";
@@ -35,6 +36,8 @@ pub struct Inner {
     /// The URL people reach the server at: the OIDC issuer. Set from `public_url`, or from the
     /// listening port once bound.
     pub public_url: OnceLock<String>,
+    /// The WebAuthn relying party, once known (with the public URL); `None` when it cannot be.
+    pub relying_party: OnceLock<Option<RelyingParty>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -46,6 +49,14 @@ impl std::ops::Deref for AppState {
 }
 
 impl Inner {
+    /// The WebAuthn relying party, or what to configure for one.
+    pub fn relying_party(&self) -> Result<&RelyingParty, Error> {
+        self.relying_party
+            .get()
+            .and_then(Option::as_ref)
+            .ok_or_else(|| Error::NotConfigured(relying_party::HOW_TO_CONFIGURE.to_owned()))
+    }
+
     /// The OIDC issuer, without a trailing slash.
     pub fn issuer(&self) -> String {
         self.public_url

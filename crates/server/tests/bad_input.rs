@@ -75,12 +75,12 @@ async fn malformed_bodies_are_refused_and_change_nothing() {
             (
                 "/v1/sessions",
                 json,
-                "{\"checks\": {\"webauthn\": {}}}".to_owned(),
+                "{\"checks\": {\"webauthn\": {\"credential_assertion\": 42}}}".to_owned(),
             ),
             (
                 "/v1/sessions",
                 json,
-                "{\"challenges\": {\"webauthn\": {}}}".to_owned(),
+                "{\"challenges\": {\"webauthn\": {\"user_verification\": \"always\"}}}".to_owned(),
             ),
             (
                 "/v1/sessions",

@@ -14,6 +14,7 @@ use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::signing_key::SigningKey;
 use twofold_core::user::User;
+use twofold_core::webauthn::Ceremony;
 
 use crate::{EventQuery, NewEvent, StoreError, StoredEvent};
 
@@ -79,6 +80,39 @@ pub trait Store: Send + Sync {
         now: UnixTime,
     ) -> Result<bool, StoreError>;
     async fn delete_authenticator(&self, user_id: &str, id: &str) -> Result<bool, StoreError>;
+    async fn rename_authenticator(
+        &self,
+        user_id: &str,
+        id: &str,
+        name: &str,
+    ) -> Result<bool, StoreError>;
+    /// Pending → active for a WebAuthn credential, storing its public credential; once.
+    async fn activate_credential(
+        &self,
+        id: &str,
+        name: &str,
+        credential: &serde_json::Value,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+    /// Saves a credential after a sign-in, only if its signature counter moved forward (or is 0).
+    async fn update_credential(
+        &self,
+        id: &str,
+        credential: &serde_json::Value,
+        counter: u32,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Stores a WebAuthn ceremony, voiding an earlier one of its session or authenticator.
+    async fn replace_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError>;
+    /// Takes (deletes) the ceremony of a session or a pending authenticator; `None` when there is
+    /// none or it expired.
+    async fn take_ceremony(
+        &self,
+        session_id: Option<&str>,
+        authenticator_id: Option<&str>,
+        now: UnixTime,
+    ) -> Result<Option<Ceremony>, StoreError>;
     /// Sets every authenticator of `factor` of the user to `state` (a changed phone number
     /// suspends its SMS factor until verified again); returns how many changed.
     async fn set_factor_state(

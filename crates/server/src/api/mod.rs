@@ -11,6 +11,7 @@ pub mod sessions;
 pub mod settings;
 pub mod signing_keys;
 pub mod users;
+pub mod webauthn;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

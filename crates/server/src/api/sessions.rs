@@ -16,6 +16,7 @@ use crate::flows::Ctx;
 use crate::flows::precheck;
 use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
 use crate::flows::tokens;
+use crate::flows::webauthn_sign_in;
 use crate::http::auth::{self, Caller, ClientIp};
 use crate::http::json::ApiJson;
 use crate::http::present;
@@ -69,6 +70,9 @@ fn challenges(view: &SessionView) -> Value {
             rendered["code"] = json!(code.expose());
         }
         out.insert(key.to_owned(), rendered);
+    }
+    if let Some(issued) = &view.webauthn {
+        out.insert("webauthn".to_owned(), webauthn_sign_in::render(issued));
     }
     Value::Object(out)
 }

@@ -18,6 +18,9 @@ pub mod sign_in;
 pub mod tokens;
 pub mod totp;
 pub mod users;
+pub mod webauthn_credentials;
+pub mod webauthn_enrolment;
+pub mod webauthn_sign_in;
 
 use twofold_core::UnixTime;
 

@@ -4,6 +4,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use twofold_core::secrets::SecretString;
 
+use super::webauthn_sign_in::{WebauthnChallenge, WebauthnCheck};
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Checks {
@@ -12,7 +14,7 @@ pub struct Checks {
     pub totp: Option<CodeCheck>,
     pub otp_sms: Option<CodeCheck>,
     pub otp_email: Option<CodeCheck>,
-    pub webauthn: Option<Value>,
+    pub webauthn: Option<WebauthnCheck>,
     pub backup_code: Option<CodeCheck>,
     pub security_questions: Option<Value>,
 }
@@ -36,13 +38,13 @@ pub struct CodeCheck {
     pub code: SecretString,
 }
 
-/// Challenges a request may start: codes by SMS or email (WebAuthn comes later).
+/// Challenges a request may start: codes by SMS or email, a WebAuthn assertion.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Challenges {
     pub otp_sms: Option<CodeChallenge>,
     pub otp_email: Option<CodeChallenge>,
-    pub webauthn: Option<Value>,
+    pub webauthn: Option<WebauthnChallenge>,
 }
 
 #[derive(Debug, Default, Deserialize)]

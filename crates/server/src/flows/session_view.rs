@@ -8,6 +8,7 @@ use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
 use super::codes::Issued;
+use super::webauthn_sign_in::WebauthnIssued;
 use crate::error::Error;
 use crate::state::Inner;
 
@@ -18,6 +19,7 @@ pub struct SessionView {
     pub info: MfaInfo,
     /// Challenges this request started.
     pub challenges: Vec<Issued>,
+    pub webauthn: Option<WebauthnIssued>,
 }
 
 /// The user a session is about, with their authenticators once needed.
@@ -83,6 +85,7 @@ pub(super) async fn view_of(
     let info = mfa_info::evaluate(settings, user_mfa, &session.valid_checks(settings, now));
     Ok(SessionView {
         challenges: Vec::new(),
+        webauthn: None,
         session,
         user: subject.user,
         info,

@@ -1,4 +1,5 @@
 use serde_json::json;
+use twofold_core::Factor;
 use twofold_core::event::EventType;
 use twofold_core::settings::LoginSettings;
 
@@ -12,6 +13,16 @@ pub async fn replace(
     settings: LoginSettings,
 ) -> Result<LoginSettings, Error> {
     settings.validate()?;
+    let names_webauthn = settings
+        .first_factors
+        .iter()
+        .chain(&settings.second_factors)
+        .any(|f| matches!(f, Factor::Webauthn | Factor::Passkey));
+    if names_webauthn && let Err(Error::NotConfigured(how)) = state.relying_party() {
+        return Err(Error::InvalidRequest(format!(
+            "webauthn and passkey cannot be enabled on this server: {how}"
+        )));
+    }
     state
         .store
         .save_tenant_settings(&ctx.tenant_id, &settings)

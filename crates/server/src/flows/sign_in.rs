@@ -17,6 +17,7 @@ pub use super::session_input::{
     Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
 };
 use super::session_view::{Subject, subject_of, view_of};
+use super::webauthn_sign_in::{self, WebauthnIssued};
 use super::{Ctx, checks, events, tokens};
 
 pub use super::session_view::{SessionView, view};
@@ -43,7 +44,8 @@ pub async fn create(
         user: None,
         authenticators: None,
     };
-    let issued = advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
+    let (issued, webauthn) =
+        advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
     let (token, hash) = tokens::new_session_token(state)?;
     state.store.insert_session(&session, &hash).await?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
@@ -57,6 +59,7 @@ pub async fn create(
     .await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
+    view.webauthn = webauthn;
     Ok((view, token))
 }
 
@@ -83,10 +86,12 @@ pub async fn update(
     };
     let settings = state.settings(&ctx.tenant_id).await?;
     let mut subject = subject_of(state, &session).await?;
-    let issued = advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
+    let (issued, webauthn) =
+        advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
     let next_token = save_rotated(state, &settings, &mut session, &current, ctx.now).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
+    view.webauthn = webauthn;
     Ok((view, next_token))
 }
 
@@ -161,24 +166,11 @@ pub async fn record_pass(
 }
 
 fn refuse_unavailable(step: &Step) -> Result<(), Error> {
-    let asked = [
-        (
-            step.checks.webauthn.is_some() || step.challenges.webauthn.is_some(),
-            Factor::Webauthn,
-        ),
-        (
-            step.checks.security_questions.is_some(),
-            Factor::SecurityQuestions,
-        ),
-    ];
-    match asked
-        .into_iter()
-        .find(|(asked, factor)| *asked && !factor.is_available())
-    {
-        Some((_, factor)) => Err(Error::InvalidRequest(format!(
-            "`{factor}` checks are not available in this version"
-        ))),
-        None => Ok(()),
+    match step.checks.security_questions.is_some() && !Factor::SecurityQuestions.is_available() {
+        true => Err(Error::InvalidRequest(
+            "`security-questions` checks are not available in this version".to_owned(),
+        )),
+        false => Ok(()),
     }
 }
 
@@ -190,18 +182,22 @@ async fn advance(
     session: &mut Session,
     subject: &mut Subject,
     step: Step,
-) -> Result<Vec<Issued>, Error> {
-    apply(state, ctx, settings, session, subject, step.checks).await?;
-    start_challenges(
-        state,
-        ctx,
-        settings,
-        session,
-        subject,
-        step.challenges,
-        step.admin,
-    )
-    .await
+) -> Result<(Vec<Issued>, Option<WebauthnIssued>), Error> {
+    let Step {
+        checks,
+        mut challenges,
+        admin,
+    } = step;
+    apply(state, ctx, settings, session, subject, checks).await?;
+    let webauthn = match challenges.webauthn.take() {
+        Some(asked) => {
+            Some(webauthn_sign_in::start(state, ctx, settings, session, subject, asked).await?)
+        }
+        None => None,
+    };
+    let issued =
+        start_challenges(state, ctx, settings, session, subject, challenges, admin).await?;
+    Ok((issued, webauthn))
 }
 
 async fn apply(
@@ -254,6 +250,11 @@ async fn apply(
         let outcome =
             checks::one_time_code(state, ctx, settings, &user, channel, check.code.expose())
                 .await?;
+        record_outcome(state, ctx, session, outcome, code_error).await?;
+    }
+    if let Some(check) = checks.webauthn {
+        let outcome =
+            webauthn_sign_in::check(state, ctx, settings, session, subject, check).await?;
         record_outcome(state, ctx, session, outcome, code_error).await?;
     }
     if let Some(check) = checks.backup_code {

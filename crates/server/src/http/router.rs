@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{
     apps, auth_requests, authenticators, contacts, devices, events, health, sessions, settings,
-    signing_keys, users,
+    signing_keys, users, webauthn,
 };
 use crate::error::Error;
 use crate::oidc;
@@ -74,7 +74,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{id}/authenticators", get(authenticators::list))
         .route(
             "/v1/users/{id}/authenticators/{authenticator_id}",
-            axum::routing::delete(authenticators::remove),
+            axum::routing::delete(authenticators::remove).patch(webauthn::rename),
+        )
+        .route("/v1/users/{id}/webauthn", post(webauthn::start))
+        .route(
+            "/v1/users/{id}/webauthn/{authenticator_id}",
+            post(webauthn::finish),
         )
         .route("/v1/users/{id}/totp", post(authenticators::start_totp))
         .route(

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod oidc;
 pub mod outbox;
 pub mod proxy;
+pub mod webauthn;
 
 use std::path::PathBuf;
 use std::sync::Arc;

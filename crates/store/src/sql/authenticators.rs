@@ -126,4 +126,66 @@ impl SqlStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Pending → active for a WebAuthn credential, with its public credential and name.
+    pub(super) async fn activate_credential_row(
+        &self,
+        id: &str,
+        name: &str,
+        credential: &serde_json::Value,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE authenticators SET state = 'active', name = $1, params = $2, last_used_at = $3 \
+             WHERE id = $4 AND state = 'pending'",
+        )
+        .bind(name)
+        .bind(credential.to_string())
+        .bind(now.0)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Saves a credential after a sign-in. Its signature counter only moves forward: of two
+    /// nodes verifying the same counter, one saves (a zero counter is a credential without one).
+    pub(super) async fn update_credential_row(
+        &self,
+        id: &str,
+        credential: &serde_json::Value,
+        counter: u32,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let counter = i64::from(counter);
+        let done = sqlx::query(
+            "UPDATE authenticators SET params = $1, last_step = $2, last_used_at = $3 \
+             WHERE id = $4 AND state = 'active' AND ($5 = 0 OR last_step IS NULL OR last_step < $6)",
+        )
+        .bind(credential.to_string())
+        .bind(counter)
+        .bind(now.0)
+        .bind(id)
+        .bind(counter)
+        .bind(counter)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn rename_authenticator_row(
+        &self,
+        user_id: &str,
+        id: &str,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE authenticators SET name = $1 WHERE user_id = $2 AND id = $3")
+                .bind(name)
+                .bind(user_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }

@@ -44,6 +44,11 @@ pub(super) fn migrator() -> Migrator {
             "oidc",
             include_str!("../../migrations/postgres/0007_oidc.sql"),
         ),
+        migration(
+            8,
+            "webauthn",
+            include_str!("../../migrations/postgres/0008_webauthn.sql"),
+        ),
     ])
 }
 

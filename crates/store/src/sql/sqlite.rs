@@ -43,6 +43,11 @@ pub(super) fn migrator() -> Migrator {
             "oidc",
             include_str!("../../migrations/sqlite/0007_oidc.sql"),
         ),
+        migration(
+            8,
+            "webauthn",
+            include_str!("../../migrations/sqlite/0008_webauthn.sql"),
+        ),
     ])
 }
 

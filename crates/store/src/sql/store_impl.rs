@@ -16,6 +16,7 @@ use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::signing_key::SigningKey;
 use twofold_core::user::User;
+use twofold_core::webauthn::Ceremony;
 
 use super::SqlStore;
 use crate::{EventQuery, NewEvent, Store, StoreError, StoredEvent};
@@ -121,6 +122,51 @@ impl Store for SqlStore {
 
     async fn delete_authenticator(&self, user_id: &str, id: &str) -> Result<bool, StoreError> {
         self.delete_authenticator_row(user_id, id).await
+    }
+
+    async fn rename_authenticator(
+        &self,
+        user_id: &str,
+        id: &str,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        self.rename_authenticator_row(user_id, id, name).await
+    }
+
+    async fn activate_credential(
+        &self,
+        id: &str,
+        name: &str,
+        credential: &serde_json::Value,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.activate_credential_row(id, name, credential, now)
+            .await
+    }
+
+    async fn update_credential(
+        &self,
+        id: &str,
+        credential: &serde_json::Value,
+        counter: u32,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        self.update_credential_row(id, credential, counter, now)
+            .await
+    }
+
+    async fn replace_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
+        self.replace_ceremony_rows(ceremony).await
+    }
+
+    async fn take_ceremony(
+        &self,
+        session_id: Option<&str>,
+        authenticator_id: Option<&str>,
+        now: UnixTime,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        self.take_ceremony_row(session_id, authenticator_id, now)
+            .await
     }
 
     async fn set_factor_state(

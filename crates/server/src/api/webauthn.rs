@@ -1,0 +1,121 @@
+//! WebAuthn registration (security keys and passkeys), and renaming any authenticator.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use twofold_core::authenticator;
+use twofold_core::webauthn::CredentialKind;
+
+use super::{created, ctx, ok};
+use crate::error::Error;
+use crate::flows::enrolment::{self, Access};
+use crate::flows::webauthn_enrolment;
+use crate::http::auth::{Caller, ClientIp};
+use crate::http::json::ApiJson;
+use crate::http::present;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartBody {
+    kind: CredentialKind,
+    /// The relying party id the credential is for; only the configured one is accepted.
+    domain: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinishBody {
+    public_key_credential: Value,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameBody {
+    name: String,
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path(user_id): Path<String>,
+    ApiJson(body): ApiJson<StartBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let access = Access::SetUp(body.kind.factor());
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, access).await?;
+    let started =
+        webauthn_enrolment::start(&state, &ctx, &user, body.kind, body.domain.as_deref()).await?;
+    Ok(created(json!({
+        "authenticator_id": started.authenticator_id,
+        "state": "pending",
+        "public_key_credential_creation_options": started.options,
+    })))
+}
+
+pub async fn finish(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path((user_id, authenticator_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<FinishBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    // The access asked for is that of the kind being registered.
+    let factor = state
+        .store
+        .authenticators_of(&user_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == authenticator_id)
+        .map(|a| a.factor)
+        .filter(|f| CredentialKind::of_factor(*f).is_some())
+        .ok_or(Error::NotFound("webauthn authenticator"))?;
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, Access::SetUp(factor)).await?;
+    let active = webauthn_enrolment::finish(
+        &state,
+        &ctx,
+        &user,
+        &authenticator_id,
+        body.public_key_credential,
+        body.name.as_deref(),
+    )
+    .await?;
+    Ok(ok(present::authenticator(&active)))
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path((user_id, authenticator_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RenameBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let existing = state.store.authenticators_of(&user.id).await?;
+    let target = existing
+        .iter()
+        .find(|a| a.id == authenticator_id)
+        .ok_or(Error::NotFound("authenticator"))?;
+    let others: Vec<_> = existing
+        .iter()
+        .filter(|a| a.id != authenticator_id)
+        .cloned()
+        .collect();
+    let name = authenticator::normalise_name(Some(&body.name), target.factor, &others)?;
+    if !state
+        .store
+        .rename_authenticator(&user.id, &authenticator_id, &name)
+        .await?
+    {
+        return Err(Error::NotFound("authenticator"));
+    }
+    let mut renamed = target.clone();
+    renamed.name = name;
+    Ok(ok(present::authenticator(&renamed)))
+}

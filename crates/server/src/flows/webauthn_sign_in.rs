@@ -1,0 +1,387 @@
+//! WebAuthn in a sign-in: the challenge (request options for the browser) and the check of the
+//! assertion that answers it. Three shapes:
+//! - no user yet: a discoverable (passkey) sign-in — the credential names its user;
+//! - a named user before any first factor: an allow-list of their passkeys, user verification
+//!   required (a stable stand-in list when they have none or do not exist);
+//! - after a first factor: an allow-list of all their WebAuthn credentials, as a second factor.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use twofold_core::authenticator::Authenticator;
+use twofold_core::check::CheckOutcome;
+use twofold_core::lockout::Budget;
+use twofold_core::session::Session;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::User;
+use twofold_core::webauthn::{Ceremony, CeremonyPurpose};
+use twofold_core::{Factor, UnixTime};
+use webauthn_rs::prelude::{
+    AuthenticationResult, Credential, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PublicKeyCredential, SecurityKey, SecurityKeyAuthentication, WebauthnError,
+};
+
+use super::session_view::Subject;
+use super::webauthn_credentials::{credential_of, stand_in};
+use super::webauthn_enrolment::refused;
+use super::{Ctx, checks};
+use crate::error::Error;
+use crate::random;
+use crate::state::Inner;
+
+/// What a started WebAuthn challenge hands the browser.
+pub struct WebauthnIssued {
+    pub exchange_id: String,
+    pub options: Value,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebauthnChallenge {
+    /// `required` asks even security keys for user verification after a first factor.
+    pub user_verification: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebauthnCheck {
+    /// The browser's `PublicKeyCredential` from `navigator.credentials.get()`, as JSON.
+    pub credential_assertion: PublicKeyCredential,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", content = "state", rename_all = "snake_case")]
+enum SignIn {
+    SecondFactor(SecurityKeyAuthentication),
+    Verified(PasskeyAuthentication),
+    Passwordless(PasskeyAuthentication),
+    /// A stand-in allow-list: no assertion answers it.
+    StandIn,
+    Discoverable(DiscoverableAuthentication),
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("webauthn: {e}"))
+}
+
+/// The user's active WebAuthn credentials of `factors`, with their authenticators.
+fn credentials(
+    authenticators: &[Authenticator],
+    factors: &[Factor],
+) -> Result<Vec<(Authenticator, Credential)>, Error> {
+    let mut found = Vec::new();
+    for a in authenticators
+        .iter()
+        .filter(|a| a.is_usable() && factors.contains(&a.factor))
+    {
+        if let Some(credential) = credential_of(a)? {
+            found.push((a.clone(), credential));
+        }
+    }
+    Ok(found)
+}
+
+pub(super) async fn start(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    session: &Session,
+    subject: &mut Subject,
+    asked: WebauthnChallenge,
+) -> Result<WebauthnIssued, Error> {
+    let uv_required = match asked.user_verification.as_deref() {
+        None | Some("preferred") | Some("discouraged") => false,
+        Some("required") => true,
+        Some(_) => {
+            return Err(Error::InvalidRequest(
+                "user_verification may be required, preferred or discouraged".to_owned(),
+            ));
+        }
+    };
+    let rp = state.relying_party()?;
+    let passkeys_first = settings.first_factors.contains(&Factor::Passkey);
+    let first_done = settings.first_factor_passed(&session.valid_checks(settings, ctx.now));
+    let (options, sign_in) = match (&session.user_id, first_done) {
+        (None, _) => {
+            if !passkeys_first {
+                return Err(Error::Forbidden(
+                    "passkeys are not a first factor for this tenant".to_owned(),
+                ));
+            }
+            let (mut rcr, st) = rp
+                .webauthn
+                .start_discoverable_authentication()
+                .map_err(internal)?;
+            // A modal sign-in the person asked for, not the autofill of conditional mediation.
+            rcr.mediation = None;
+            (
+                serde_json::to_value(rcr).map_err(internal)?,
+                SignIn::Discoverable(st),
+            )
+        }
+        (Some(_), true) => {
+            let factors: Vec<Factor> = [Factor::Webauthn, Factor::Passkey]
+                .into_iter()
+                .filter(|f| settings.second_factors.contains(f))
+                .collect();
+            let found = credentials(subject.authenticators(state).await?, &factors)?;
+            if found.is_empty() {
+                return Err(Error::InvalidRequest(
+                    "`webauthn` is not set up for this user".to_owned(),
+                ));
+            }
+            if uv_required {
+                let keys: Vec<Passkey> = found.into_iter().map(|(_, c)| c.into()).collect();
+                let (rcr, st) = rp
+                    .webauthn
+                    .start_passkey_authentication(&keys)
+                    .map_err(internal)?;
+                (
+                    serde_json::to_value(rcr).map_err(internal)?,
+                    SignIn::Verified(st),
+                )
+            } else {
+                let keys: Vec<SecurityKey> = found.into_iter().map(|(_, c)| c.into()).collect();
+                let (rcr, st) = rp
+                    .webauthn
+                    .start_securitykey_authentication(&keys)
+                    .map_err(internal)?;
+                (
+                    serde_json::to_value(rcr).map_err(internal)?,
+                    SignIn::SecondFactor(st),
+                )
+            }
+        }
+        (Some(user_id), false) => {
+            if !passkeys_first {
+                return Err(Error::InvalidRequest(
+                    "a first factor (password) must pass before a second factor".to_owned(),
+                ));
+            }
+            let found = match subject.user.is_some() {
+                true => credentials(subject.authenticators(state).await?, &[Factor::Passkey])?,
+                false => Vec::new(),
+            };
+            // Nobody, or nobody with a passkey: a stand-in list, the same every time for the name.
+            let (keys, stand_in_used) = match found.is_empty() {
+                true => (vec![stand_in(state, &ctx.tenant_id, user_id)?], true),
+                false => (found.into_iter().map(|(_, c)| c.into()).collect(), false),
+            };
+            let (rcr, st) = rp
+                .webauthn
+                .start_passkey_authentication(&keys)
+                .map_err(internal)?;
+            let sign_in = match stand_in_used {
+                true => SignIn::StandIn,
+                false => SignIn::Passwordless(st),
+            };
+            (serde_json::to_value(rcr).map_err(internal)?, sign_in)
+        }
+    };
+    let purpose = match sign_in {
+        SignIn::Discoverable(_) => CeremonyPurpose::Discover,
+        _ => CeremonyPurpose::Authenticate,
+    };
+    let ceremony = Ceremony {
+        id: random::new_id(state.random.as_ref())?,
+        tenant_id: ctx.tenant_id.clone(),
+        purpose,
+        session_id: Some(session.id.clone()),
+        user_id: session.user_id.clone(),
+        authenticator_id: None,
+        state: serde_json::to_string(&sign_in).map_err(internal)?,
+        created_at: ctx.now,
+        expires_at: ctx
+            .now
+            .plus_seconds(settings.webauthn.ceremony_timeout_seconds),
+    };
+    state.store.replace_ceremony(&ceremony).await?;
+    Ok(WebauthnIssued {
+        exchange_id: ceremony.id,
+        options,
+    })
+}
+
+/// Verifies an assertion against the session's live ceremony, which it spends. A discoverable
+/// sign-in identifies the session's user from the credential.
+pub(super) async fn check(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    session: &mut Session,
+    subject: &mut Subject,
+    answer: WebauthnCheck,
+) -> Result<CheckOutcome, Error> {
+    let rp = state.relying_party()?;
+    let assertion = answer.credential_assertion;
+    let ceremony = state
+        .store
+        .take_ceremony(Some(&session.id), None, ctx.now)
+        .await?
+        .ok_or(Error::CodeExpired)?;
+    let sign_in: SignIn = serde_json::from_str(&ceremony.state).map_err(internal)?;
+    let (user, second_factor) = match &sign_in {
+        SignIn::Discoverable(_) => {
+            let Ok((handle, _)) = rp.webauthn.identify_discoverable_authentication(&assertion)
+            else {
+                return Err(Error::InvalidCredentials);
+            };
+            let found = state
+                .store
+                .user(&ctx.tenant_id, &handle.to_string())
+                .await?;
+            let Some(user) = found else {
+                return Err(Error::InvalidCredentials);
+            };
+            (user, false)
+        }
+        SignIn::StandIn => return Err(Error::InvalidCredentials),
+        SignIn::Passwordless(_) | SignIn::Verified(_) | SignIn::SecondFactor(_) => {
+            let user = subject
+                .user
+                .clone()
+                .filter(|u| ceremony.user_id.as_deref() == Some(u.id.as_str()))
+                .ok_or(Error::InvalidCredentials)?;
+            (user, !matches!(sign_in, SignIn::Passwordless(_)))
+        }
+    };
+    let lock = [user.second_factor, user.password]
+        .into_iter()
+        .map(|c| c.lock)
+        .find(|l| l.is_locked(ctx.now));
+    if let Some(lock) = lock {
+        return Ok(CheckOutcome::Locked {
+            until: lock.until(),
+        });
+    }
+    let authenticators = state.store.authenticators_of(&user.id).await?;
+    let factors = [Factor::Webauthn, Factor::Passkey];
+    let mine = credentials(&authenticators, &factors)?;
+    let used = mine
+        .iter()
+        .find(|(_, c)| c.cred_id.as_slice() == assertion.get_credential_id());
+    let verified = match (&sign_in, used) {
+        (_, None) => Err("the credential is not one of this user's".to_owned()),
+        (SignIn::Discoverable(st), Some((a, c))) => {
+            if a.factor != Factor::Passkey {
+                Err("a security key cannot sign in without a password".to_owned())
+            } else {
+                rp.webauthn
+                    .finish_discoverable_authentication_v2(&assertion, st.clone(), c)
+                    .map_err(reason)
+            }
+        }
+        (SignIn::Passwordless(st) | SignIn::Verified(st), Some(_)) => rp
+            .webauthn
+            .finish_passkey_authentication(&assertion, st)
+            .map_err(reason),
+        (SignIn::SecondFactor(st), Some(_)) => rp
+            .webauthn
+            .finish_securitykey_authentication(&assertion, st)
+            .map_err(reason),
+        (SignIn::StandIn, Some(_)) => Err("stand-in".to_owned()),
+    };
+    let (result, authenticator, credential) = match (verified, used) {
+        (Ok(result), Some((a, c))) => (result, a.clone(), c.clone()),
+        (Err(why), _) => return failed(state, ctx, settings, &user, second_factor, &why).await,
+        (Ok(_), None) => {
+            return failed(
+                state,
+                ctx,
+                settings,
+                &user,
+                second_factor,
+                "unknown credential",
+            )
+            .await;
+        }
+    };
+    if !save(state, &authenticator, credential, &result, ctx.now).await? {
+        return failed(
+            state,
+            ctx,
+            settings,
+            &user,
+            second_factor,
+            "counter_regression",
+        )
+        .await;
+    }
+    if matches!(sign_in, SignIn::Discoverable(_)) {
+        session.identify(&user.id, ctx.now)?;
+        *subject = Subject {
+            user: Some(user),
+            authenticators: None,
+        };
+    } else {
+        subject.authenticators = None;
+    }
+    let factor = match authenticator.factor == Factor::Passkey && result.user_verified() {
+        true => Factor::Passkey,
+        false => Factor::Webauthn,
+    };
+    Ok(CheckOutcome::Passed {
+        factor,
+        at: ctx.now,
+    })
+}
+
+/// Why the library refused, in the words the audit log uses.
+fn reason(e: WebauthnError) -> String {
+    match e {
+        WebauthnError::CredentialPossibleCompromise => "counter_regression".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Saves the new counter and backup flags; false when another sign-in saved a counter at least as
+/// high meanwhile (a cloned credential, or a replay racing on another node).
+async fn save(
+    state: &Inner,
+    authenticator: &Authenticator,
+    credential: Credential,
+    result: &AuthenticationResult,
+    now: UnixTime,
+) -> Result<bool, Error> {
+    let mut passkey = Passkey::from(credential);
+    passkey.update_credential(result);
+    let updated = serde_json::to_value(Credential::from(passkey)).map_err(internal)?;
+    Ok(state
+        .store
+        .update_credential(&authenticator.id, &updated, result.counter(), now)
+        .await?)
+}
+
+/// A refused assertion: recorded; after a first factor it spends the second-factor budget like
+/// any wrong code, before one it spends nothing (an assertion cannot be guessed, and nobody may
+/// lock a user out by naming them).
+async fn failed(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    second_factor: bool,
+    why: &str,
+) -> Result<CheckOutcome, Error> {
+    refused(state, ctx, user, "authenticate", why).await?;
+    if !second_factor {
+        return Err(Error::InvalidCredentials);
+    }
+    checks::failed(
+        state,
+        ctx,
+        settings,
+        user,
+        Budget::SecondFactor,
+        Factor::Webauthn,
+        "webauthn",
+    )
+    .await
+}
+
+/// The JSON a session answer shows for a started WebAuthn challenge.
+pub fn render(issued: &WebauthnIssued) -> Value {
+    json!({
+        "exchange_id": issued.exchange_id,
+        "public_key_credential_request_options": issued.options,
+    })
+}

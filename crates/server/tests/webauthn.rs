@@ -1,0 +1,428 @@
+//! Security keys as a second factor and passkeys as a passwordless first factor, registered and
+//! used with a software authenticator (passkey-rs) through the HTTP API.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::webauthn::{ORIGIN, RP_ID, SoftAuthenticator};
+use support::{PASSWORD, Session, TestApp, TestUser, config, databases};
+use twofold_server::app;
+
+/// A server per backend with WebAuthn for `example.com`, used from `https://login.example.com`,
+/// and both WebAuthn factors on.
+async fn webauthn_apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for database in databases() {
+        let backend = if database.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let mut config = config(database);
+        config.webauthn_rp_id = Some(RP_ID.to_owned());
+        config.webauthn_origins = vec![ORIGIN.to_owned()];
+        let app = TestApp::spawn_with(backend, config).await;
+        app.settings(json!({
+            "first_factors": ["password", "passkey"],
+            "second_factors": ["totp", "backup-code", "webauthn", "passkey"],
+        }))
+        .await;
+        apps.push(app);
+    }
+    apps
+}
+
+async fn register(
+    app: &TestApp,
+    user: &TestUser,
+    key: &mut SoftAuthenticator,
+    kind: &str,
+    name: &str,
+) -> Value {
+    let started = app
+        .admin_post(
+            &format!("/v1/users/{}/webauthn", user.id),
+            json!({"kind": kind}),
+        )
+        .await
+        .created();
+    assert_eq!(started["state"], "pending");
+    let options = &started["public_key_credential_creation_options"];
+    let credential = key.register(ORIGIN, options).await.unwrap();
+    let id = started["authenticator_id"].as_str().unwrap();
+    app.admin_post(
+        &format!("/v1/users/{}/webauthn/{id}", user.id),
+        json!({"public_key_credential": credential, "name": name}),
+    )
+    .await
+    .ok()
+}
+
+async fn patch(app: &TestApp, session: &mut Session, body: Value) -> support::Resp {
+    let mut body = body;
+    body["session_token"] = json!(session.token);
+    let resp = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/v1/sessions/{}", session.id),
+            None,
+            Some(body),
+        )
+        .await;
+    if resp.status == 200 {
+        session.token = resp.body["session_token"].as_str().unwrap().to_owned();
+    }
+    resp
+}
+
+/// Starts a WebAuthn challenge in the session and returns its request options.
+async fn challenge(app: &TestApp, session: &mut Session) -> Value {
+    let started = patch(app, session, json!({"challenges": {"webauthn": {}}}))
+        .await
+        .ok();
+    started["challenges"]["webauthn"]["public_key_credential_request_options"].clone()
+}
+
+async fn check(app: &TestApp, session: &mut Session, assertion: Value) -> support::Resp {
+    patch(
+        app,
+        session,
+        json!({"checks": {"webauthn": {"credential_assertion": assertion}}}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_security_key_is_a_second_factor_with_a_counter_that_only_moves_forward() {
+    for app in webauthn_apps().await {
+        let alice = app.user("alice", json!({"mfa_enabled": true})).await;
+        let mut key = SoftAuthenticator::new();
+        let active = register(&app, &alice, &mut key, "security_key", "YubiKey").await;
+        assert_eq!(
+            (active["state"].as_str(), active["factor"].as_str()),
+            (Some("active"), Some("webauthn"))
+        );
+        assert_eq!(active["name"], "YubiKey");
+
+        let mut session = app.sign_in_with_password(&alice).await;
+        let options = challenge(&app, &mut session).await;
+        let allowed = options["publicKey"]["allowCredentials"].as_array().unwrap();
+        assert_eq!(allowed.len(), 1, "{options}");
+        let before = key.keyring.snapshot();
+        let assertion = key.sign(ORIGIN, &options).await.unwrap();
+        let passed = check(&app, &mut session, assertion.clone()).await.ok();
+        assert_eq!(passed["mfa"]["satisfied"], true, "{passed}");
+        assert!(passed["checks"]["webauthn"].is_object(), "{passed}");
+
+        // The same assertion again: its ceremony is spent.
+        check(&app, &mut session, assertion)
+            .await
+            .problem("code_expired");
+
+        // A clone of the key (its counter from before) is refused and recorded.
+        let mut session = app.sign_in_with_password(&alice).await;
+        let options = challenge(&app, &mut session).await;
+        key.keyring.restore(before);
+        let cloned = key.sign(ORIGIN, &options).await.unwrap();
+        let refused = check(&app, &mut session, cloned)
+            .await
+            .problem("invalid_code");
+        assert_eq!(refused["attempts_left"], 4);
+        let events = app.events("type=webauthn.refused").await;
+        assert_eq!(
+            events.last().unwrap()["detail"]["reason"],
+            "counter_regression"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_passkey_signs_in_without_a_password_and_counts_as_multi_factor() {
+    for app in webauthn_apps().await {
+        let bob = app.user("bob", json!({"mfa_enabled": true})).await;
+        let mut phone = SoftAuthenticator::new();
+        let active = register(&app, &bob, &mut phone, "passkey", "Phone").await;
+        assert_eq!(active["factor"], "passkey");
+
+        // No user named: the request options carry no allow-list, the credential names its user.
+        let created = app
+            .request(
+                reqwest::Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({"challenges": {"webauthn": {}}})),
+            )
+            .await
+            .created();
+        let options =
+            created["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+        assert_eq!(
+            options["publicKey"]["allowCredentials"],
+            json!([]),
+            "{options}"
+        );
+        assert_eq!(options["publicKey"]["userVerification"], "required");
+        let mut session = Session::from(&created);
+        let assertion = phone.sign(ORIGIN, &options).await.unwrap();
+        let passed = check(&app, &mut session, assertion).await.ok();
+        assert_eq!(passed["user_id"], bob.id.as_str());
+        assert_eq!(passed["mfa"]["satisfied"], true, "{passed}");
+        assert!(passed["checks"]["passkey"].is_object(), "{passed}");
+
+        // With the user named first, the allow-list holds the user's passkey.
+        let started = app
+            .start_session(json!({"user": {"login_name": "bob"}}))
+            .await
+            .created();
+        let mut session = Session::from(&started);
+        let options = challenge(&app, &mut session).await;
+        let assertion = phone.sign(ORIGIN, &options).await.unwrap();
+        check(&app, &mut session, assertion).await.ok();
+    }
+}
+
+#[tokio::test]
+async fn unknown_users_get_a_stable_stand_in_allow_list_like_anyone_elses() {
+    for app in webauthn_apps().await {
+        let carol = app.user("carol", json!({})).await;
+        let mut phone = SoftAuthenticator::new();
+        register(&app, &carol, &mut phone, "passkey", "Phone").await;
+        let dave = app.user("dave", json!({})).await;
+        let list = |name: &'static str| {
+            let app = &app;
+            async move {
+                let started = app
+                    .start_session(json!({"user": {"login_name": name}}))
+                    .await
+                    .created();
+                let mut session = Session::from(&started);
+                let options = challenge(app, &mut session).await;
+                (options["publicKey"].clone(), session)
+            }
+        };
+        let (carols, _) = list("carol").await;
+        let (nobody, mut session) = list("nobody").await;
+        let (nobody_again, _) = list("nobody").await;
+        let (daves, _) = list("dave").await;
+        let shape = |o: &Value| {
+            let mut keys: Vec<String> = o.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            (
+                keys,
+                o["allowCredentials"].as_array().unwrap().len(),
+                o["userVerification"].clone(),
+            )
+        };
+        assert_eq!(shape(&carols), shape(&nobody));
+        assert_eq!(shape(&daves), shape(&nobody));
+        assert_eq!(
+            nobody["allowCredentials"], nobody_again["allowCredentials"],
+            "stable"
+        );
+        assert_ne!(nobody["allowCredentials"], daves["allowCredentials"]);
+        // Nothing answers a stand-in list; the refusal reads like a wrong password.
+        let fake = phone
+            .sign(ORIGIN, &json!({"publicKey": carols}))
+            .await
+            .unwrap();
+        check(&app, &mut session, fake)
+            .await
+            .problem("invalid_credentials");
+        let _ = dave;
+    }
+}
+
+#[tokio::test]
+async fn wrong_origins_challenges_and_expired_ceremonies_are_refused_and_change_nothing() {
+    for app in webauthn_apps().await {
+        let erin = app.user("erin", json!({"mfa_enabled": true})).await;
+        let mut key = SoftAuthenticator::new();
+        // A registration from a page the server does not serve is refused; the key stays pending.
+        let started = app
+            .admin_post(
+                &format!("/v1/users/{}/webauthn", erin.id),
+                json!({"kind": "security_key"}),
+            )
+            .await
+            .created();
+        let phished = key
+            .register(
+                "https://evil.example.com",
+                &started["public_key_credential_creation_options"],
+            )
+            .await
+            .unwrap();
+        let id = started["authenticator_id"].as_str().unwrap();
+        app.admin_post(
+            &format!("/v1/users/{}/webauthn/{id}", erin.id),
+            json!({"public_key_credential": phished}),
+        )
+        .await
+        .problem("invalid_request");
+        let listed = app
+            .admin_get(&format!("/v1/users/{}/authenticators", erin.id))
+            .await
+            .ok();
+        assert_eq!(listed[0]["state"], "pending");
+        assert_eq!(app.events("type=webauthn.refused").await.len(), 1);
+
+        let mut key = SoftAuthenticator::new();
+        register(&app, &erin, &mut key, "security_key", "Key").await;
+        // An assertion for an older challenge does not answer the newer one.
+        let mut session = app.sign_in_with_password(&erin).await;
+        let first = challenge(&app, &mut session).await;
+        let stale = key.sign(ORIGIN, &first).await.unwrap();
+        challenge(&app, &mut session).await;
+        check(&app, &mut session, stale)
+            .await
+            .problem("invalid_code");
+        // A ceremony past its five minutes is gone.
+        let options = challenge(&app, &mut session).await;
+        let late = key.sign(ORIGIN, &options).await.unwrap();
+        app.advance(301);
+        check(&app, &mut session, late)
+            .await
+            .problem("code_expired");
+        let view = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/v1/sessions/{}", session.id),
+                Some(&session.token),
+                None,
+            )
+            .await
+            .ok();
+        assert_eq!(view["mfa"]["satisfied"], false);
+    }
+}
+
+#[tokio::test]
+async fn another_users_credential_does_not_answer_a_challenge() {
+    for app in webauthn_apps().await {
+        let frank = app.user("frank", json!({"mfa_enabled": true})).await;
+        let gail = app.user("gail", json!({"mfa_enabled": true})).await;
+        let mut franks = SoftAuthenticator::new();
+        let mut gails = SoftAuthenticator::new();
+        register(&app, &frank, &mut franks, "security_key", "Key").await;
+        register(&app, &gail, &mut gails, "security_key", "Key").await;
+        let mut frank_session = app.sign_in_with_password(&frank).await;
+        let mut gail_session = app.sign_in_with_password(&gail).await;
+        challenge(&app, &mut frank_session).await;
+        let gail_options = challenge(&app, &mut gail_session).await;
+        let gails_assertion = gails.sign(ORIGIN, &gail_options).await.unwrap();
+        check(&app, &mut frank_session, gails_assertion)
+            .await
+            .problem("invalid_code");
+    }
+}
+
+#[tokio::test]
+async fn several_named_keys_exclusions_renames_and_the_last_factor_rule() {
+    for app in webauthn_apps().await {
+        let hana = app.user("hana", json!({"mfa_enabled": true})).await;
+        let mut key = SoftAuthenticator::new();
+        let first = register(&app, &hana, &mut key, "security_key", "Office").await;
+        // A second registration excludes what the user already has.
+        let started = app
+            .admin_post(
+                &format!("/v1/users/{}/webauthn", hana.id),
+                json!({"kind": "security_key"}),
+            )
+            .await
+            .created();
+        let excluded =
+            &started["public_key_credential_creation_options"]["publicKey"]["excludeCredentials"];
+        assert_eq!(excluded.as_array().unwrap().len(), 1, "{excluded}");
+        let mut spare = SoftAuthenticator::new();
+        let credential = spare
+            .register(ORIGIN, &started["public_key_credential_creation_options"])
+            .await
+            .unwrap();
+        let id = started["authenticator_id"].as_str().unwrap();
+        app.admin_post(
+            &format!("/v1/users/{}/webauthn/{id}", hana.id),
+            json!({"public_key_credential": credential, "name": "Office"}),
+        )
+        .await
+        .problem("invalid_request");
+        app.admin_post(
+            &format!("/v1/users/{}/webauthn/{id}", hana.id),
+            json!({"public_key_credential": credential, "name": "Spare"}),
+        )
+        .await
+        .ok();
+        let first_id = first["id"].as_str().unwrap();
+        let renamed = app
+            .admin_patch(
+                &format!("/v1/users/{}/authenticators/{first_id}", hana.id),
+                json!({"name": "Desk"}),
+            )
+            .await
+            .ok();
+        assert_eq!(renamed["name"], "Desk");
+        app.admin_delete(&format!("/v1/users/{}/authenticators/{first_id}", hana.id))
+            .await;
+        let last = app
+            .admin_delete(&format!("/v1/users/{}/authenticators/{id}", hana.id))
+            .await;
+        last.problem("conflict");
+    }
+}
+
+#[tokio::test]
+async fn attestation_lists_keep_authenticator_models_out() {
+    for app in webauthn_apps().await {
+        app.settings(
+            json!({"webauthn": {"aaguid_deny": ["00000000-0000-0000-0000-000000000000"]}}),
+        )
+        .await;
+        let ivan = app.user("ivan", json!({})).await;
+        let mut key = SoftAuthenticator::new();
+        let started = app
+            .admin_post(
+                &format!("/v1/users/{}/webauthn", ivan.id),
+                json!({"kind": "passkey"}),
+            )
+            .await
+            .created();
+        let credential = key
+            .register(ORIGIN, &started["public_key_credential_creation_options"])
+            .await
+            .unwrap();
+        let id = started["authenticator_id"].as_str().unwrap();
+        app.admin_post(
+            &format!("/v1/users/{}/webauthn/{id}", ivan.id),
+            json!({"public_key_credential": credential}),
+        )
+        .await
+        .problem("forbidden");
+    }
+}
+
+#[tokio::test]
+async fn a_relying_party_that_does_not_fit_its_origins_stops_the_start() {
+    let mut bad = config(None);
+    bad.webauthn_rp_id = Some("other.com".to_owned());
+    bad.webauthn_origins = vec![ORIGIN.to_owned()];
+    let refused = app::prepare(&bad).await;
+    let message = refused.err().expect("refused").to_string();
+    assert!(message.contains("other.com"), "{message}");
+    // Without WebAuthn settings the default (an IP address here) only turns WebAuthn off.
+    for app in support::apps().await {
+        let jo = app.user("jo", json!({})).await;
+        app.admin_post(
+            &format!("/v1/users/{}/webauthn", jo.id),
+            json!({"kind": "passkey"}),
+        )
+        .await
+        .problem("unavailable");
+        app.admin_put(
+            "/v1/settings/login",
+            json!({"first_factors": ["password", "passkey"]}),
+        )
+        .await
+        .problem("invalid_request");
+    }
+    let _ = PASSWORD;
+}
