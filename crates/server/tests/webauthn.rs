@@ -426,3 +426,94 @@ async fn a_relying_party_that_does_not_fit_its_origins_stops_the_start() {
     }
     let _ = PASSWORD;
 }
+
+#[tokio::test]
+async fn a_passwordless_sign_in_gets_a_code_from_an_always_mfa_app_and_says_hwk_user_mfa() {
+    use support::oidc::{authorize, claims_of, code_of, continue_with, exchange, register as app};
+    for app_ in webauthn_apps().await {
+        let kai = app_.user("kai", json!({})).await;
+        let mut phone = SoftAuthenticator::new();
+        register(&app_, &kai, &mut phone, "passkey", "Phone").await;
+        let client = app(&app_, json!({"mode": "always"})).await;
+        let request = authorize(&app_, &client, &[("acr_values", "phr")]).await;
+        let created = app_
+            .request(
+                reqwest::Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({"auth_request_id": request, "challenges": {"webauthn": {}}})),
+            )
+            .await
+            .created();
+        let options =
+            created["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+        let mut session = Session::from(&created);
+        let assertion = phone.sign(ORIGIN, &options).await.unwrap();
+        check(&app_, &mut session, assertion).await.ok();
+        let answered = continue_with(&app_, &request, &session, json!({}))
+            .await
+            .ok();
+        let code = code_of(&app_, answered["redirect_uri"].as_str().unwrap());
+        let tokens = exchange(&app_, &client, &code).await.ok();
+        let id = claims_of(tokens["id_token"].as_str().unwrap());
+        assert_eq!(id["amr"], json!(["hwk", "user", "mfa"]));
+        assert_eq!(id["acr"], "phr");
+        assert_eq!(id["sub"], kai.id.as_str());
+    }
+}
+
+#[tokio::test]
+async fn a_user_who_must_set_up_mfa_registers_a_key_in_her_own_session_and_uses_it() {
+    for app in webauthn_apps().await {
+        let lea = app.user("lea", json!({"mfa_enabled": true})).await;
+        let mut session = app.sign_in_with_password(&lea).await;
+        let view = app
+            .request(
+                reqwest::Method::GET,
+                &format!("/v1/sessions/{}", session.id),
+                Some(&session.token),
+                None,
+            )
+            .await
+            .ok();
+        assert_eq!(view["mfa"]["setup_required"], true, "{view}");
+        let started = app
+            .request(
+                reqwest::Method::POST,
+                &format!("/v1/users/{}/webauthn", lea.id),
+                Some(&session.token),
+                Some(json!({"kind": "security_key"})),
+            )
+            .await
+            .created();
+        let mut key = SoftAuthenticator::new();
+        let credential = key
+            .register(ORIGIN, &started["public_key_credential_creation_options"])
+            .await
+            .unwrap();
+        let id = started["authenticator_id"].as_str().unwrap();
+        app.request(
+            reqwest::Method::POST,
+            &format!("/v1/users/{}/webauthn/{id}", lea.id),
+            Some(&session.token),
+            Some(json!({"public_key_credential": credential})),
+        )
+        .await
+        .ok();
+        let options = challenge(&app, &mut session).await;
+        let assertion = key.sign(ORIGIN, &options).await.unwrap();
+        let passed = check(&app, &mut session, assertion).await.ok();
+        assert_eq!(passed["mfa"]["satisfied"], true);
+        // Someone else's session may not register keys for her.
+        let other = app.user("max", json!({})).await;
+        let theirs = app.sign_in_with_password(&other).await;
+        app.request(
+            reqwest::Method::POST,
+            &format!("/v1/users/{}/webauthn", lea.id),
+            Some(&theirs.token),
+            Some(json!({"kind": "security_key"})),
+        )
+        .await
+        .problem("forbidden");
+    }
+}
