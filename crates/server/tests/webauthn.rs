@@ -517,3 +517,43 @@ async fn a_user_who_must_set_up_mfa_registers_a_key_in_her_own_session_and_uses_
         .problem("forbidden");
     }
 }
+
+#[tokio::test]
+async fn an_abandoned_registration_expires_and_is_forgotten() {
+    for app in webauthn_apps().await {
+        let nia = app.user("nia", json!({})).await;
+        let started = app
+            .admin_post(
+                &format!("/v1/users/{}/webauthn", nia.id),
+                json!({"kind": "passkey"}),
+            )
+            .await
+            .created();
+        let mut phone = SoftAuthenticator::new();
+        let late = phone
+            .register(ORIGIN, &started["public_key_credential_creation_options"])
+            .await
+            .unwrap();
+        app.advance(300);
+        let id = started["authenticator_id"].as_str().unwrap();
+        app.admin_post(
+            &format!("/v1/users/{}/webauthn/{id}", nia.id),
+            json!({"public_key_credential": late}),
+        )
+        .await
+        .problem("code_expired");
+        // The next start forgets the dead one; the list shows only the new attempt.
+        app.admin_post(
+            &format!("/v1/users/{}/webauthn", nia.id),
+            json!({"kind": "passkey"}),
+        )
+        .await
+        .created();
+        let listed = app
+            .admin_get(&format!("/v1/users/{}/authenticators", nia.id))
+            .await
+            .ok();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+        assert_ne!(listed[0]["id"], id);
+    }
+}

@@ -58,7 +58,23 @@ pub async fn start(
             "`{factor}` is not enabled for this tenant"
         )));
     }
-    let existing = state.store.authenticators_of(&user.id).await?;
+    let mut existing = state.store.authenticators_of(&user.id).await?;
+    // A registration abandoned past its ceremony's timeout can never finish: forget it, so
+    // abandoned attempts cannot fill the user's allowance.
+    let timeout = settings.webauthn.ceremony_timeout_seconds;
+    for stale in existing
+        .iter()
+        .filter(|a| a.factor == factor && !a.is_usable())
+        .filter(|a| ctx.now.seconds_since(a.created_at) >= timeout)
+    {
+        state
+            .store
+            .delete_authenticator(&user.id, &stale.id)
+            .await?;
+    }
+    existing.retain(|a| {
+        a.is_usable() || a.factor != factor || ctx.now.seconds_since(a.created_at) < timeout
+    });
     if existing.len() >= MAX_AUTHENTICATORS {
         return Err(Error::Conflict(format!(
             "a user may have at most {MAX_AUTHENTICATORS} authenticators"
