@@ -33,10 +33,11 @@ pub enum EventType {
     DeviceTrusted,
     DeviceRevoked,
     WebauthnRefused,
+    AuthenticatorRenamed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 31] = [
+    pub const ALL: [EventType; 32] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -68,6 +69,7 @@ impl EventType {
         EventType::DeviceTrusted,
         EventType::DeviceRevoked,
         EventType::WebauthnRefused,
+        EventType::AuthenticatorRenamed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -103,6 +105,7 @@ impl EventType {
             EventType::DeviceTrusted => "device.trusted",
             EventType::DeviceRevoked => "device.revoked",
             EventType::WebauthnRefused => "webauthn.refused",
+            EventType::AuthenticatorRenamed => "authenticator.renamed",
         }
     }
 

@@ -92,7 +92,13 @@ pub fn evaluate_for_app(
         .collect();
     let first_factor_passed = settings.first_factor_passed(passed);
     let mfa_required = mfa_required(settings, &user) || app.is_some_and(|app| app.requires_mfa);
-    let passkey_passed = passed.contains_key(&Factor::Passkey);
+    // A passkey is multi-factor on its own: it satisfies "a second factor" — but not an explicit
+    // requirement that names other factors, nor an app that does not accept passkeys.
+    let explicit = settings.mfa.require.is_some()
+        || app.is_some_and(|a| a.require.is_some())
+        || !user.required_factors.is_empty();
+    let passkey_passed =
+        passed.contains_key(&Factor::Passkey) && accepted(&Factor::Passkey) && !explicit;
 
     let mut info = MfaInfo {
         satisfied: false,

@@ -54,7 +54,8 @@ fn build(
                 "`{origin}` has no domain name (WebAuthn refuses IP addresses)"
             ));
         };
-        let secure = url.scheme() == "https" || (url.scheme() == "http" && host == "localhost");
+        let local = host == "localhost" || host.ends_with(".localhost");
+        let secure = url.scheme() == "https" || (url.scheme() == "http" && local);
         if !secure {
             return Err(format!(
                 "`{origin}` is not https (browsers allow http only on localhost)"
@@ -67,6 +68,12 @@ fn build(
         Some(id) => id.trim().to_owned(),
         None => first.domain().unwrap_or_default().to_owned(),
     };
+    // A bare top-level label (`com`) is no relying party a browser accepts; `localhost` is.
+    if rp_id != "localhost" && !rp_id.contains('.') {
+        return Err(format!(
+            "the relying party id `{rp_id}` is a top-level domain"
+        ));
+    }
     for url in &parsed {
         let host = url.domain().unwrap_or_default();
         if host != rp_id && !host.ends_with(&format!(".{rp_id}")) {
@@ -129,6 +136,8 @@ mod tests {
             .is_err()
         );
         assert!(from_config(None, &["https://192.0.2.1".into()], None).is_err());
+        assert!(from_config(Some("com"), &["https://login.example.com".into()], None).is_err());
+        assert!(from_config(None, &["http://app.localhost:3000".into()], None).is_ok());
         assert!(
             from_config(None, &[], Some("http://127.0.0.1:8080"))
                 .unwrap()

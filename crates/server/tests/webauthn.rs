@@ -557,3 +557,66 @@ async fn an_abandoned_registration_expires_and_is_forgotten() {
         assert_ne!(listed[0]["id"], id);
     }
 }
+
+#[tokio::test]
+async fn a_lock_is_told_only_after_a_proof_and_a_pass_ends_a_run_of_failures() {
+    for app in webauthn_apps().await {
+        // Passkeys only as a first factor still let people register them.
+        app.settings(json!({"second_factors": ["totp", "webauthn"]}))
+            .await;
+        let mut ola = app.user("ola", json!({})).await;
+        app.enrol_totp(&mut ola, None).await;
+        let mut phone = SoftAuthenticator::new();
+        register(&app, &ola, &mut phone, "passkey", "Phone").await;
+
+        // Four wrong codes, then a passkey sign-in: the run of failures is over.
+        let mut session = app.sign_in_with_password(&ola).await;
+        for _ in 0..4 {
+            app.check_totp(&mut session, "000000")
+                .await
+                .problem("invalid_code");
+        }
+        let started = app
+            .request(
+                reqwest::Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({"challenges": {"webauthn": {}}})),
+            )
+            .await
+            .created();
+        let mut passwordless = Session::from(&started);
+        let options =
+            started["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+        let assertion = phone.sign(ORIGIN, &options).await.unwrap();
+        check(&app, &mut passwordless, assertion).await.ok();
+        let user = app.admin_get(&format!("/v1/users/{}", ola.id)).await.ok();
+        assert_eq!(user["lockout"]["second_factor"]["failures"], 0, "{user}");
+
+        // Locked by five wrong codes: a stale assertion reads as any refusal, a valid one as locked.
+        for _ in 0..5 {
+            app.check_totp(&mut session, "000000").await;
+        }
+        let started = app
+            .request(
+                reqwest::Method::POST,
+                "/v1/sessions",
+                None,
+                Some(json!({"challenges": {"webauthn": {}}})),
+            )
+            .await
+            .created();
+        let mut probe = Session::from(&started);
+        let stale_options =
+            started["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+        let stale = phone.sign(ORIGIN, &stale_options).await.unwrap();
+        // A newer challenge: the older assertion cannot answer it.
+        challenge(&app, &mut probe).await;
+        check(&app, &mut probe, stale)
+            .await
+            .problem("invalid_credentials");
+        let options = challenge(&app, &mut probe).await;
+        let valid = phone.sign(ORIGIN, &options).await.unwrap();
+        check(&app, &mut probe, valid).await.problem("locked");
+    }
+}

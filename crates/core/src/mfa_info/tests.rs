@@ -297,3 +297,41 @@ fn an_app_requirement_adds_to_the_tenants_and_its_factor_list_narrows_the_choice
     );
     assert!(!narrowed.allowed_to_setup.contains(&Factor::OtpEmail));
 }
+
+#[test]
+fn a_passkey_is_enough_for_mfa_but_not_for_a_requirement_that_names_other_factors() {
+    use crate::requirement::Requirement;
+    let settings = LoginSettings {
+        first_factors: vec![Factor::Password, Factor::Passkey],
+        second_factors: vec![Factor::Totp, Factor::Passkey],
+        ..LoginSettings::default()
+    };
+    let active = [Factor::Totp, Factor::Passkey];
+    let user = UserMfa {
+        mfa_enabled: true,
+        required_factors: &[],
+        active_factors: &active,
+    };
+    let mut passed = PassedChecks::new();
+    passed.insert(Factor::Passkey, crate::UnixTime(10));
+    assert!(evaluate(&settings, Some(user), &passed).satisfied);
+
+    let strict = LoginSettings {
+        mfa: crate::settings::MfaPolicy {
+            require: Some(Requirement::Factor(Factor::Totp)),
+            ..settings.mfa.clone()
+        },
+        ..settings.clone()
+    };
+    let info = evaluate(&strict, Some(user), &passed);
+    assert!(!info.satisfied);
+    assert_eq!(info.next, vec![Factor::Totp]);
+
+    let no_passkeys = AppPolicy {
+        requires_mfa: true,
+        require: None,
+        allowed_factors: &[Factor::Totp],
+    };
+    let info = evaluate_for_app(&settings, Some(no_passkeys), Some(user), &passed);
+    assert!(!info.satisfied, "an app that does not accept passkeys");
+}

@@ -5,12 +5,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use twofold_core::authenticator;
+use twofold_core::event::EventType;
 use twofold_core::webauthn::CredentialKind;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::enrolment::{self, Access};
-use crate::flows::webauthn_enrolment;
+use crate::flows::{events, webauthn_enrolment};
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
 use crate::http::present;
@@ -64,6 +65,14 @@ pub async fn finish(
     ApiJson(body): ApiJson<FinishBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
+    // Nothing about another user's authenticators is read for a session that is not theirs.
+    if let Caller::Session(session) = &caller
+        && session.user_id.as_deref() != Some(user_id.as_str())
+    {
+        return Err(Error::Forbidden(
+            "a session may only change its own user".to_owned(),
+        ));
+    }
     // The access asked for is that of the kind being registered.
     let factor = state
         .store
@@ -115,6 +124,16 @@ pub async fn rename(
     {
         return Err(Error::NotFound("authenticator"));
     }
+    let detail =
+        json!({"factor": target.factor, "authenticator_id": authenticator_id, "name": name});
+    events::record(
+        &state,
+        &ctx,
+        EventType::AuthenticatorRenamed,
+        Some(&user.id),
+        detail,
+    )
+    .await?;
     let mut renamed = target.clone();
     renamed.name = name;
     Ok(ok(present::authenticator(&renamed)))

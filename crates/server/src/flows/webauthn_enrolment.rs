@@ -3,6 +3,7 @@
 //! expiry; the authenticator stays pending — unusable — until the browser's answer verifies.
 
 use serde_json::{Value, json};
+use twofold_core::Factor;
 use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::event::EventType;
 use twofold_core::user::User;
@@ -53,7 +54,9 @@ pub async fn start(
     }
     let settings = state.settings(&ctx.tenant_id).await?;
     let factor = kind.factor();
-    if !settings.second_factors.contains(&factor) {
+    let enabled = settings.second_factors.contains(&factor)
+        || (factor == Factor::Passkey && settings.first_factors.contains(&factor));
+    if !enabled {
         return Err(Error::Forbidden(format!(
             "`{factor}` is not enabled for this tenant"
         )));
@@ -71,6 +74,15 @@ pub async fn start(
             .store
             .delete_authenticator(&user.id, &stale.id)
             .await?;
+        let detail = json!({"factor": factor, "authenticator_id": stale.id, "reason": "abandoned"});
+        events::record(
+            state,
+            ctx,
+            EventType::AuthenticatorRemoved,
+            Some(&user.id),
+            detail,
+        )
+        .await?;
     }
     existing.retain(|a| {
         a.is_usable() || a.factor != factor || ctx.now.seconds_since(a.created_at) < timeout
@@ -119,6 +131,8 @@ pub async fn start(
             (options, Registration::Passkey(reg))
         }
     };
+    let mut options = options;
+    options["publicKey"]["timeout"] = json!(timeout * 1000);
     let id = random::new_id(state.random.as_ref())?;
     let pending = Authenticator {
         id: id.clone(),
@@ -254,6 +268,7 @@ pub async fn finish(
     active.state = AuthenticatorState::Active;
     active.name = name;
     active.params = stored;
+    active.last_used_at = Some(ctx.now);
     Ok(active)
 }
 

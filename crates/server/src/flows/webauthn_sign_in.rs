@@ -88,7 +88,8 @@ pub(super) async fn start(
     subject: &mut Subject,
     asked: WebauthnChallenge,
 ) -> Result<WebauthnIssued, Error> {
-    let uv_required = match asked.user_verification.as_deref() {
+    let uv_asked = match asked.user_verification.as_deref() {
+        // The library's security-key ceremony asks for verification as `preferred`.
         None | Some("preferred") | Some("discouraged") => false,
         Some("required") => true,
         Some(_) => {
@@ -124,6 +125,9 @@ pub(super) async fn start(
                 .filter(|f| settings.second_factors.contains(f))
                 .collect();
             let found = credentials(subject.authenticators(state).await?, &factors)?;
+            // Where security keys are not a factor of the tenant, only a verified passkey counts:
+            // ask for verification rather than accept an assertion that would count for nothing.
+            let uv_required = uv_asked || !settings.second_factors.contains(&Factor::Webauthn);
             if found.is_empty() {
                 return Err(Error::InvalidRequest(
                     "`webauthn` is not set up for this user".to_owned(),
@@ -177,6 +181,8 @@ pub(super) async fn start(
             (serde_json::to_value(rcr).map_err(internal)?, sign_in)
         }
     };
+    let mut options = options;
+    options["publicKey"]["timeout"] = json!(settings.webauthn.ceremony_timeout_seconds * 1000);
     let purpose = match sign_in {
         SignIn::Discoverable(_) => CeremonyPurpose::Discover,
         _ => CeremonyPurpose::Authenticate,
@@ -244,15 +250,6 @@ pub(super) async fn check(
             (user, !matches!(sign_in, SignIn::Passwordless(_)))
         }
     };
-    let lock = [user.second_factor, user.password]
-        .into_iter()
-        .map(|c| c.lock)
-        .find(|l| l.is_locked(ctx.now));
-    if let Some(lock) = lock {
-        return Ok(CheckOutcome::Locked {
-            until: lock.until(),
-        });
-    }
     let authenticators = state.store.authenticators_of(&user.id).await?;
     let factors = [Factor::Webauthn, Factor::Passkey];
     let mine = credentials(&authenticators, &factors)?;
@@ -295,6 +292,13 @@ pub(super) async fn check(
             .await;
         }
     };
+    // A lock is told only to someone who proved the credential, so it reveals nothing to a
+    // prober. A passkey is not held back by failed passwords: it is the stronger proof.
+    if user.second_factor.lock.is_locked(ctx.now) {
+        return Ok(CheckOutcome::Locked {
+            until: user.second_factor.lock.until(),
+        });
+    }
     if !save(state, &authenticator, credential, &result, ctx.now).await? {
         return failed(
             state,
@@ -305,6 +309,13 @@ pub(super) async fn check(
             "counter_regression",
         )
         .await;
+    }
+    // A passed check ends a run of second-factor failures, as for every other factor.
+    if user.second_factor.failures > 0 {
+        state
+            .store
+            .clear_failures(&user.id, Budget::SecondFactor)
+            .await?;
     }
     if matches!(sign_in, SignIn::Discoverable(_)) {
         session.identify(&user.id, ctx.now)?;
