@@ -11,6 +11,7 @@ use twofold_core::secrets::{SESSION_TOKEN_PREFIX, SecretString};
 
 use super::{ctx, ok};
 use crate::error::Error;
+use crate::flows::auth_requests;
 use crate::flows::devices::DEVICE_TOKEN_PREFIX;
 use crate::flows::precheck::{self, ContinueInput, Evaluated};
 use crate::http::auth::{self, ClientIp};
@@ -62,7 +63,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
-    let request = precheck::live_request(&state, &ctx, &id).await?;
+    let request = auth_requests::live_request(&state, &ctx, &id).await?;
     let app = state
         .store
         .app(&ctx.tenant_id, &request.request.client_id)
@@ -83,7 +84,8 @@ pub async fn get(
         auth::bearer(&headers).filter(|t| t.expose().starts_with(SESSION_TOKEN_PREFIX));
     let bound = request.session_id.clone();
     if let (Some(token), Some(session_id)) = (session_token, bound) {
-        let session = precheck::session_for(&state, &ctx, &request, &session_id, &token).await?;
+        let session =
+            auth_requests::session_for(&state, &ctx, &request, &session_id, &token).await?;
         let evaluated = precheck::evaluate(
             &state,
             &ctx,

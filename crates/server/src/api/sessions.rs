@@ -13,7 +13,7 @@ use twofold_core::session::Session;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
-use crate::flows::precheck;
+use crate::flows::auth_requests;
 use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
 use crate::flows::tokens;
 use crate::flows::webauthn_sign_in;
@@ -102,7 +102,7 @@ pub async fn create(
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
     // A session started for an auth request is for that request's app, and only it may answer it.
     let request = match &body.auth_request_id {
-        Some(id) => Some(precheck::live_request(&state, &ctx, id).await?),
+        Some(id) => Some(auth_requests::live_request(&state, &ctx, id).await?),
         None => None,
     };
     let client_id = match (&request, body.client_id) {
@@ -121,7 +121,7 @@ pub async fn create(
     };
     let (view, token) = sign_in::create(&state, &ctx, step, client_id).await?;
     if let Some(request) = &request {
-        precheck::bind(&state, &ctx, request, &view.session).await?;
+        auth_requests::bind(&state, &ctx, request, &view.session).await?;
     }
     Ok(created(render(&view, Some(&token))))
 }

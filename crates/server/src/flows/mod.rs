@@ -2,7 +2,9 @@
 //! drift between them. Handlers parse, call one flow, and render.
 
 pub mod apps;
+pub mod auth_requests;
 pub mod checks;
+pub mod client_redirect;
 pub mod codes;
 pub mod contacts;
 pub mod devices;

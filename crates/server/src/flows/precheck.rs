@@ -17,10 +17,10 @@ use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
-use url::Url;
 
+use super::client_redirect::{self, Answer};
 use super::session_view::active_factors_of;
-use super::{Ctx, devices, events, tokens};
+use super::{Ctx, auth_requests, devices, events};
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -41,99 +41,6 @@ pub struct Subject {
 pub struct Evaluated {
     pub subject: Subject,
     pub outcome: Outcome,
-}
-
-/// A live auth request of the tenant; expired or answered ones are told apart for the UI.
-pub async fn live_request(state: &Inner, ctx: &Ctx, id: &str) -> Result<AuthRequest, Error> {
-    let request = match id.len() {
-        1..=64 => state.store.auth_request(id).await?,
-        _ => None,
-    }
-    .filter(|r| r.tenant_id == ctx.tenant_id)
-    .ok_or(Error::NotFound("auth request"))?;
-    if request.consumed_at.is_some() {
-        return Err(Error::Conflict(
-            "this auth request was already answered; start again at /oauth/authorize".to_owned(),
-        ));
-    }
-    if request.is_expired(ctx.now) {
-        return Err(Error::InvalidRequest(
-            "this auth request has expired; start again at /oauth/authorize".to_owned(),
-        ));
-    }
-    Ok(request)
-}
-
-/// Binds the request to the session a login UI started for it.
-pub async fn bind(
-    state: &Inner,
-    ctx: &Ctx,
-    request: &AuthRequest,
-    session: &Session,
-) -> Result<(), Error> {
-    if !state
-        .store
-        .bind_auth_request(&request.id, &session.id, ctx.now)
-        .await?
-    {
-        return Err(Error::Conflict(
-            "this auth request was answered meanwhile; start again at /oauth/authorize".to_owned(),
-        ));
-    }
-    let ctx = Ctx {
-        session_id: Some(session.id.clone()),
-        ..ctx.clone()
-    };
-    let detail = json!({"auth_request_id": request.id, "client_id": request.request.client_id});
-    events::record(
-        state,
-        &ctx,
-        EventType::AuthRequestBound,
-        session.user_id.as_deref(),
-        detail,
-    )
-    .await
-}
-
-/// The session presented for `request`, authenticated by its current token. A session bound to
-/// another request's client, or a request bound to another session, is refused.
-pub async fn session_for(
-    state: &Inner,
-    ctx: &Ctx,
-    request: &AuthRequest,
-    session_id: &str,
-    token: &SecretString,
-) -> Result<Session, Error> {
-    let (session, current) = state
-        .store
-        .session(session_id)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    if !current.matches(&tokens::session_token_hash(state, token))
-        || session.is_expired(ctx.now)
-        || session.tenant_id != ctx.tenant_id
-    {
-        return Err(Error::Unauthorized);
-    }
-    if request
-        .session_id
-        .as_ref()
-        .is_some_and(|bound| bound != &session.id)
-    {
-        return Err(Error::Forbidden(
-            "this auth request belongs to another session".to_owned(),
-        ));
-    }
-    if session
-        .client_id
-        .as_ref()
-        .is_some_and(|c| c != &request.request.client_id)
-    {
-        return Err(Error::Forbidden(
-            "this session was started for another app".to_owned(),
-        ));
-    }
-    Ok(session)
 }
 
 /// Decides, with no side effects, whether the session satisfies the request right now.
@@ -248,8 +155,10 @@ pub async fn continue_request(
     request_id: &str,
     input: ContinueInput<'_>,
 ) -> Result<Continued, Error> {
-    let request = live_request(state, ctx, request_id).await?;
-    let session = session_for(state, ctx, &request, input.session_id, input.session_token).await?;
+    let request = auth_requests::live_request(state, ctx, request_id).await?;
+    let session =
+        auth_requests::session_for(state, ctx, &request, input.session_id, input.session_token)
+            .await?;
     let ctx = Ctx {
         session_id: Some(session.id.clone()),
         ..ctx.clone()
@@ -307,7 +216,13 @@ pub async fn continue_request(
     detail["acr"] = json!(grant.authentication.acr);
     events::record(state, &ctx, EventType::CodeIssued, user_id, detail).await?;
     Ok(Continued {
-        redirect_uri: code_redirect(state, &subject.request, &code)?,
+        redirect_uri: client_redirect::to_client(
+            &subject.request.request.redirect_uri,
+            Answer::Code(code.expose()),
+            subject.request.request.state.as_deref(),
+            &state.issuer(),
+        )?
+        .to_string(),
         device_token: remembered.new_token,
         device_trusted: remembered.trusted,
     })
@@ -345,48 +260,6 @@ fn new_grant(
     Ok((code, grant))
 }
 
-/// The client's redirect URI with `code`, `state` and `iss` (RFC 9207).
-fn code_redirect(
-    state: &Inner,
-    request: &AuthRequest,
-    code: &SecretString,
-) -> Result<String, Error> {
-    let r = &request.request;
-    let mut url = Url::parse(&r.redirect_uri)
-        .map_err(|_| Error::Internal("stored redirect_uri does not parse".to_owned()))?;
-    {
-        let mut query = url.query_pairs_mut();
-        query.append_pair("code", code.expose());
-        if let Some(s) = &r.state {
-            query.append_pair("state", s);
-        }
-        query.append_pair("iss", &state.issuer());
-    }
-    Ok(url.to_string())
-}
-
-/// The client's redirect URI carrying an OAuth error, for a request that cannot be satisfied.
-fn error_redirect(
-    issuer: &str,
-    request: &AuthRequest,
-    error: &str,
-    description: &str,
-) -> Option<String> {
-    let r = &request.request;
-    let mut url = Url::parse(&r.redirect_uri).ok()?;
-    {
-        let mut query = url.query_pairs_mut();
-        query
-            .append_pair("error", error)
-            .append_pair("error_description", description);
-        if let Some(s) = &r.state {
-            query.append_pair("state", s);
-        }
-        query.append_pair("iss", issuer);
-    }
-    Some(url.to_string())
-}
-
 fn refusal(issuer: &str, subject: &Subject, decision: Decision) -> Error {
     match decision {
         Decision::LoginRequired => Error::LoginRequired {
@@ -397,12 +270,17 @@ fn refusal(issuer: &str, subject: &Subject, decision: Decision) -> Error {
         }
         Decision::MfaRequired(info) => Error::MfaRequired { next: info.next },
         Decision::Unsatisfiable(reason) => Error::InsufficientAuthentication {
-            redirect_uri: error_redirect(
+            redirect_uri: client_redirect::to_client(
+                &subject.request.request.redirect_uri,
+                Answer::Error {
+                    error: "insufficient_user_authentication",
+                    description: &reason,
+                },
+                subject.request.request.state.as_deref(),
                 issuer,
-                &subject.request,
-                "insufficient_user_authentication",
-                &reason,
-            ),
+            )
+            .ok()
+            .map(|url| url.to_string()),
             reason,
         },
         Decision::Ready(_) => Error::Internal("a ready decision is not a refusal".to_owned()),

@@ -5,10 +5,15 @@ use serde_json::json;
 use twofold_core::authenticator::Authenticator;
 use twofold_core::user::User;
 use twofold_core::webauthn::CredentialKind;
-use webauthn_rs::prelude::{Credential, Passkey, Uuid};
+use twofold_core::{Factor, UnixTime};
+use webauthn_rs::prelude::{AuthenticationResult, Credential, Passkey, Uuid, WebauthnError};
 
 use crate::error::Error;
 use crate::state::Inner;
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("webauthn: {e}"))
+}
 
 /// The stored public credential of a WebAuthn authenticator (`None` for other factors and for a
 /// pending one that has none yet).
@@ -70,3 +75,46 @@ const GY: [u8; 32] = [
     143, 123, 183, 156, 24, 178, 21, 248, 117, 159, 162, 69, 171, 52, 188, 252, 26, 59, 6, 47, 103,
     92, 19, 58, 117, 103, 249, 0, 219, 8, 95, 196,
 ];
+
+/// The user's active WebAuthn credentials of `factors`, with their authenticators.
+pub(super) fn credentials(
+    authenticators: &[Authenticator],
+    factors: &[Factor],
+) -> Result<Vec<(Authenticator, Credential)>, Error> {
+    let mut found = Vec::new();
+    for a in authenticators
+        .iter()
+        .filter(|a| a.is_usable() && factors.contains(&a.factor))
+    {
+        if let Some(credential) = credential_of(a)? {
+            found.push((a.clone(), credential));
+        }
+    }
+    Ok(found)
+}
+
+/// Why the library refused, in the words the audit log uses.
+pub(super) fn reason(e: WebauthnError) -> String {
+    match e {
+        WebauthnError::CredentialPossibleCompromise => "counter_regression".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Saves the new counter and backup flags; false when another sign-in saved a counter at least as
+/// high meanwhile (a cloned credential, or a replay racing on another node).
+pub(super) async fn save(
+    state: &Inner,
+    authenticator: &Authenticator,
+    credential: Credential,
+    result: &AuthenticationResult,
+    now: UnixTime,
+) -> Result<bool, Error> {
+    let mut passkey = Passkey::from(credential);
+    passkey.update_credential(result);
+    let updated = serde_json::to_value(Credential::from(passkey)).map_err(internal)?;
+    Ok(state
+        .store
+        .update_credential(&authenticator.id, &updated, result.counter(), now)
+        .await?)
+}

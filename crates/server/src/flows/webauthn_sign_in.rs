@@ -7,21 +7,20 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use twofold_core::authenticator::Authenticator;
+use twofold_core::Factor;
 use twofold_core::check::CheckOutcome;
 use twofold_core::lockout::Budget;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::webauthn::{Ceremony, CeremonyPurpose};
-use twofold_core::{Factor, UnixTime};
 use webauthn_rs::prelude::{
-    AuthenticationResult, Credential, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
-    PublicKeyCredential, SecurityKey, SecurityKeyAuthentication, WebauthnError,
+    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PublicKeyCredential, SecurityKey,
+    SecurityKeyAuthentication,
 };
 
 use super::session_view::Subject;
-use super::webauthn_credentials::{credential_of, stand_in};
+use super::webauthn_credentials::{credentials, reason, save, stand_in};
 use super::webauthn_enrolment::refused;
 use super::{Ctx, checks};
 use crate::error::Error;
@@ -61,23 +60,6 @@ enum SignIn {
 
 fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("webauthn: {e}"))
-}
-
-/// The user's active WebAuthn credentials of `factors`, with their authenticators.
-fn credentials(
-    authenticators: &[Authenticator],
-    factors: &[Factor],
-) -> Result<Vec<(Authenticator, Credential)>, Error> {
-    let mut found = Vec::new();
-    for a in authenticators
-        .iter()
-        .filter(|a| a.is_usable() && factors.contains(&a.factor))
-    {
-        if let Some(credential) = credential_of(a)? {
-            found.push((a.clone(), credential));
-        }
-    }
-    Ok(found)
 }
 
 pub(super) async fn start(
@@ -334,32 +316,6 @@ pub(super) async fn check(
         factor,
         at: ctx.now,
     })
-}
-
-/// Why the library refused, in the words the audit log uses.
-fn reason(e: WebauthnError) -> String {
-    match e {
-        WebauthnError::CredentialPossibleCompromise => "counter_regression".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-/// Saves the new counter and backup flags; false when another sign-in saved a counter at least as
-/// high meanwhile (a cloned credential, or a replay racing on another node).
-async fn save(
-    state: &Inner,
-    authenticator: &Authenticator,
-    credential: Credential,
-    result: &AuthenticationResult,
-    now: UnixTime,
-) -> Result<bool, Error> {
-    let mut passkey = Passkey::from(credential);
-    passkey.update_credential(result);
-    let updated = serde_json::to_value(Credential::from(passkey)).map_err(internal)?;
-    Ok(state
-        .store
-        .update_credential(&authenticator.id, &updated, result.counter(), now)
-        .await?)
 }
 
 /// A refused assertion: recorded; after a first factor it spends the second-factor budget like

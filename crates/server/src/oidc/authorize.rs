@@ -10,6 +10,7 @@ use twofold_core::authorize::{self, AuthRequest, AuthorizeParams, Prompt, Refusa
 use url::Url;
 
 use crate::error::Error;
+use crate::flows::client_redirect::{self, Answer};
 use crate::http::json::ApiQuery;
 use crate::random;
 use crate::state::{AppState, DEFAULT_TENANT};
@@ -38,7 +39,7 @@ fn redirect(location: &Url) -> Response {
         .into_response()
 }
 
-/// `redirect_uri` with the error appended to its query (it was checked against the registration).
+/// An error for the client at its redirect URI (checked against the registration).
 fn error_redirect(
     issuer: &str,
     redirect_uri: &str,
@@ -46,19 +47,8 @@ fn error_redirect(
     description: &str,
     state: Option<&str>,
 ) -> Result<Response, Error> {
-    let mut url = Url::parse(redirect_uri)
-        .map_err(|_| Error::InvalidRequest("redirect_uri is not a URL".to_owned()))?;
-    {
-        let mut query = url.query_pairs_mut();
-        query
-            .append_pair("error", error)
-            .append_pair("error_description", description);
-        if let Some(state) = state {
-            query.append_pair("state", state);
-        }
-        // RFC 9207: errors name the issuer too, so a client can tell mix-up attacks apart.
-        query.append_pair("iss", issuer);
-    }
+    let answer = Answer::Error { error, description };
+    let url = client_redirect::to_client(redirect_uri, answer, state, issuer)?;
     Ok(redirect(&url))
 }
 
