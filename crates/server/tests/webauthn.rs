@@ -59,36 +59,33 @@ async fn register(
     .ok()
 }
 
-async fn patch(app: &TestApp, session: &mut Session, body: Value) -> support::Resp {
-    let mut body = body;
-    body["session_token"] = json!(session.token);
-    let resp = app
-        .request(
-            reqwest::Method::PATCH,
-            &format!("/v1/sessions/{}", session.id),
-            None,
-            Some(body),
-        )
-        .await;
-    if resp.status == 200 {
-        session.token = resp.body["session_token"].as_str().unwrap().to_owned();
-    }
-    resp
+/// A session with no user and a WebAuthn challenge: a discoverable (passkey) sign-in, with `extra`
+/// in the body; returns the session and the request options.
+async fn passwordless(app: &TestApp, extra: Value) -> (Session, Value) {
+    let mut body = json!({"challenges": {"webauthn": {}}});
+    support::merge(&mut body, extra);
+    let started = app
+        .request(reqwest::Method::POST, "/v1/sessions", None, Some(body))
+        .await
+        .created();
+    let options =
+        started["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+    (Session::from(&started), options)
 }
 
 /// Starts a WebAuthn challenge in the session and returns its request options.
 async fn challenge(app: &TestApp, session: &mut Session) -> Value {
-    let started = patch(app, session, json!({"challenges": {"webauthn": {}}}))
+    let started = app
+        .patch_session(session, json!({"challenges": {"webauthn": {}}}))
         .await
         .ok();
     started["challenges"]["webauthn"]["public_key_credential_request_options"].clone()
 }
 
 async fn check(app: &TestApp, session: &mut Session, assertion: Value) -> support::Resp {
-    patch(
-        app,
+    app.check(
         session,
-        json!({"checks": {"webauthn": {"credential_assertion": assertion}}}),
+        json!({"webauthn": {"credential_assertion": assertion}}),
     )
     .await
 }
@@ -146,24 +143,13 @@ async fn a_passkey_signs_in_without_a_password_and_counts_as_multi_factor() {
         assert_eq!(active["factor"], "passkey");
 
         // No user named: the request options carry no allow-list, the credential names its user.
-        let created = app
-            .request(
-                reqwest::Method::POST,
-                "/v1/sessions",
-                None,
-                Some(json!({"challenges": {"webauthn": {}}})),
-            )
-            .await
-            .created();
-        let options =
-            created["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+        let (mut session, options) = passwordless(&app, json!({})).await;
         assert_eq!(
             options["publicKey"]["allowCredentials"],
             json!([]),
             "{options}"
         );
         assert_eq!(options["publicKey"]["userVerification"], "required");
-        let mut session = Session::from(&created);
         let assertion = phone.sign(ORIGIN, &options).await.unwrap();
         let passed = check(&app, &mut session, assertion).await.ok();
         assert_eq!(passed["user_id"], bob.id.as_str());
@@ -436,18 +422,7 @@ async fn a_passwordless_sign_in_gets_a_code_from_an_always_mfa_app_and_says_hwk_
         register(&app_, &kai, &mut phone, "passkey", "Phone").await;
         let client = app(&app_, json!({"mode": "always"})).await;
         let request = authorize(&app_, &client, &[("acr_values", "phr")]).await;
-        let created = app_
-            .request(
-                reqwest::Method::POST,
-                "/v1/sessions",
-                None,
-                Some(json!({"auth_request_id": request, "challenges": {"webauthn": {}}})),
-            )
-            .await
-            .created();
-        let options =
-            created["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
-        let mut session = Session::from(&created);
+        let (mut session, options) = passwordless(&app_, json!({"auth_request_id": request})).await;
         let assertion = phone.sign(ORIGIN, &options).await.unwrap();
         check(&app_, &mut session, assertion).await.ok();
         let answered = continue_with(&app_, &request, &session, json!({}))
@@ -576,20 +551,9 @@ async fn a_lock_is_told_only_after_a_proof_and_a_pass_ends_a_run_of_failures() {
                 .await
                 .problem("invalid_code");
         }
-        let started = app
-            .request(
-                reqwest::Method::POST,
-                "/v1/sessions",
-                None,
-                Some(json!({"challenges": {"webauthn": {}}})),
-            )
-            .await
-            .created();
-        let mut passwordless = Session::from(&started);
-        let options =
-            started["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+        let (mut first, options) = passwordless(&app, json!({})).await;
         let assertion = phone.sign(ORIGIN, &options).await.unwrap();
-        check(&app, &mut passwordless, assertion).await.ok();
+        check(&app, &mut first, assertion).await.ok();
         let user = app.admin_get(&format!("/v1/users/{}", ola.id)).await.ok();
         assert_eq!(user["lockout"]["second_factor"]["failures"], 0, "{user}");
 
@@ -597,18 +561,7 @@ async fn a_lock_is_told_only_after_a_proof_and_a_pass_ends_a_run_of_failures() {
         for _ in 0..5 {
             app.check_totp(&mut session, "000000").await;
         }
-        let started = app
-            .request(
-                reqwest::Method::POST,
-                "/v1/sessions",
-                None,
-                Some(json!({"challenges": {"webauthn": {}}})),
-            )
-            .await
-            .created();
-        let mut probe = Session::from(&started);
-        let stale_options =
-            started["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+        let (mut probe, stale_options) = passwordless(&app, json!({})).await;
         let stale = phone.sign(ORIGIN, &stale_options).await.unwrap();
         // A newer challenge: the older assertion cannot answer it.
         challenge(&app, &mut probe).await;

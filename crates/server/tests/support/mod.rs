@@ -311,9 +311,10 @@ impl TestApp {
         Session::from(&body)
     }
 
-    /// PATCHes checks into a session; on success the session's token is the rotated one.
-    pub async fn check(&self, session: &mut Session, checks: Value) -> Resp {
-        let body = json!({"session_token": session.token, "checks": checks});
+    /// PATCHes `body` (checks, challenges) into a session; on success the session's token is the
+    /// rotated one.
+    pub async fn patch_session(&self, session: &mut Session, mut body: Value) -> Resp {
+        body["session_token"] = json!(session.token);
         let resp = self
             .request(
                 reqwest::Method::PATCH,
@@ -326,6 +327,11 @@ impl TestApp {
             session.token = resp.body["session_token"].as_str().unwrap().to_owned();
         }
         resp
+    }
+
+    /// PATCHes checks into a session.
+    pub async fn check(&self, session: &mut Session, checks: Value) -> Resp {
+        self.patch_session(session, json!({"checks": checks})).await
     }
 
     pub async fn check_totp(&self, session: &mut Session, code: &str) -> Resp {
