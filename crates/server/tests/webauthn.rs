@@ -33,13 +33,8 @@ async fn webauthn_apps() -> Vec<TestApp> {
     apps
 }
 
-async fn register(
-    app: &TestApp,
-    user: &TestUser,
-    key: &mut SoftAuthenticator,
-    kind: &str,
-    name: &str,
-) -> Value {
+/// Starts a registration as admin; the answer has the authenticator id and the creation options.
+async fn start_registration(app: &TestApp, user: &TestUser, kind: &str) -> Value {
     let started = app
         .admin_post(
             &format!("/v1/users/{}/webauthn", user.id),
@@ -48,15 +43,37 @@ async fn register(
         .await
         .created();
     assert_eq!(started["state"], "pending");
+    started
+}
+
+/// Finishes a registration as admin with the browser's answer (and `extra`, such as a name).
+async fn finish_registration(
+    app: &TestApp,
+    user: &TestUser,
+    started: &Value,
+    credential: Value,
+    extra: Value,
+) -> support::Resp {
+    let id = started["authenticator_id"].as_str().unwrap();
+    let mut body = json!({"public_key_credential": credential});
+    support::merge(&mut body, extra);
+    app.admin_post(&format!("/v1/users/{}/webauthn/{id}", user.id), body)
+        .await
+}
+
+async fn register(
+    app: &TestApp,
+    user: &TestUser,
+    key: &mut SoftAuthenticator,
+    kind: &str,
+    name: &str,
+) -> Value {
+    let started = start_registration(app, user, kind).await;
     let options = &started["public_key_credential_creation_options"];
     let credential = key.register(ORIGIN, options).await.unwrap();
-    let id = started["authenticator_id"].as_str().unwrap();
-    app.admin_post(
-        &format!("/v1/users/{}/webauthn/{id}", user.id),
-        json!({"public_key_credential": credential, "name": name}),
-    )
-    .await
-    .ok()
+    finish_registration(app, user, &started, credential, json!({"name": name}))
+        .await
+        .ok()
 }
 
 /// A session with no user and a WebAuthn challenge: a discoverable (passkey) sign-in, with `extra`
@@ -225,13 +242,7 @@ async fn wrong_origins_challenges_and_expired_ceremonies_are_refused_and_change_
         let erin = app.user("erin", json!({"mfa_enabled": true})).await;
         let mut key = SoftAuthenticator::new();
         // A registration from a page the server does not serve is refused; the key stays pending.
-        let started = app
-            .admin_post(
-                &format!("/v1/users/{}/webauthn", erin.id),
-                json!({"kind": "security_key"}),
-            )
-            .await
-            .created();
+        let started = start_registration(&app, &erin, "security_key").await;
         let phished = key
             .register(
                 "https://evil.example.com",
@@ -239,13 +250,9 @@ async fn wrong_origins_challenges_and_expired_ceremonies_are_refused_and_change_
             )
             .await
             .unwrap();
-        let id = started["authenticator_id"].as_str().unwrap();
-        app.admin_post(
-            &format!("/v1/users/{}/webauthn/{id}", erin.id),
-            json!({"public_key_credential": phished}),
-        )
-        .await
-        .problem("invalid_request");
+        finish_registration(&app, &erin, &started, phished.clone(), json!({}))
+            .await
+            .problem("invalid_request");
         let listed = app
             .admin_get(&format!("/v1/users/{}/authenticators", erin.id))
             .await
@@ -310,13 +317,7 @@ async fn several_named_keys_exclusions_renames_and_the_last_factor_rule() {
         let mut key = SoftAuthenticator::new();
         let first = register(&app, &hana, &mut key, "security_key", "Office").await;
         // A second registration excludes what the user already has.
-        let started = app
-            .admin_post(
-                &format!("/v1/users/{}/webauthn", hana.id),
-                json!({"kind": "security_key"}),
-            )
-            .await
-            .created();
+        let started = start_registration(&app, &hana, "security_key").await;
         let excluded =
             &started["public_key_credential_creation_options"]["publicKey"]["excludeCredentials"];
         assert_eq!(excluded.as_array().unwrap().len(), 1, "{excluded}");
@@ -326,15 +327,21 @@ async fn several_named_keys_exclusions_renames_and_the_last_factor_rule() {
             .await
             .unwrap();
         let id = started["authenticator_id"].as_str().unwrap();
-        app.admin_post(
-            &format!("/v1/users/{}/webauthn/{id}", hana.id),
-            json!({"public_key_credential": credential, "name": "Office"}),
+        finish_registration(
+            &app,
+            &hana,
+            &started,
+            credential.clone(),
+            json!({"name": "Office"}),
         )
         .await
         .problem("invalid_request");
-        app.admin_post(
-            &format!("/v1/users/{}/webauthn/{id}", hana.id),
-            json!({"public_key_credential": credential, "name": "Spare"}),
+        finish_registration(
+            &app,
+            &hana,
+            &started,
+            credential.clone(),
+            json!({"name": "Spare"}),
         )
         .await
         .ok();
@@ -365,24 +372,14 @@ async fn attestation_lists_keep_authenticator_models_out() {
         .await;
         let ivan = app.user("ivan", json!({})).await;
         let mut key = SoftAuthenticator::new();
-        let started = app
-            .admin_post(
-                &format!("/v1/users/{}/webauthn", ivan.id),
-                json!({"kind": "passkey"}),
-            )
-            .await
-            .created();
+        let started = start_registration(&app, &ivan, "passkey").await;
         let credential = key
             .register(ORIGIN, &started["public_key_credential_creation_options"])
             .await
             .unwrap();
-        let id = started["authenticator_id"].as_str().unwrap();
-        app.admin_post(
-            &format!("/v1/users/{}/webauthn/{id}", ivan.id),
-            json!({"public_key_credential": credential}),
-        )
-        .await
-        .problem("forbidden");
+        finish_registration(&app, &ivan, &started, credential.clone(), json!({}))
+            .await
+            .problem("forbidden");
     }
 }
 
@@ -497,13 +494,7 @@ async fn a_user_who_must_set_up_mfa_registers_a_key_in_her_own_session_and_uses_
 async fn an_abandoned_registration_expires_and_is_forgotten() {
     for app in webauthn_apps().await {
         let nia = app.user("nia", json!({})).await;
-        let started = app
-            .admin_post(
-                &format!("/v1/users/{}/webauthn", nia.id),
-                json!({"kind": "passkey"}),
-            )
-            .await
-            .created();
+        let started = start_registration(&app, &nia, "passkey").await;
         let mut phone = SoftAuthenticator::new();
         let late = phone
             .register(ORIGIN, &started["public_key_credential_creation_options"])
@@ -511,12 +502,9 @@ async fn an_abandoned_registration_expires_and_is_forgotten() {
             .unwrap();
         app.advance(300);
         let id = started["authenticator_id"].as_str().unwrap();
-        app.admin_post(
-            &format!("/v1/users/{}/webauthn/{id}", nia.id),
-            json!({"public_key_credential": late}),
-        )
-        .await
-        .problem("code_expired");
+        finish_registration(&app, &nia, &started, late.clone(), json!({}))
+            .await
+            .problem("code_expired");
         // The next start forgets the dead one; the list shows only the new attempt.
         app.admin_post(
             &format!("/v1/users/{}/webauthn", nia.id),
