@@ -9,7 +9,7 @@ use crate::{DomainError, Factor, UnixTime};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
-    /// A security key as a second factor: not discoverable, user verification preferred.
+    /// A security key as a second factor: not discoverable, user verification discouraged.
     SecurityKey,
     /// A discoverable credential with user verification: a passwordless first factor.
     Passkey,

@@ -84,7 +84,10 @@ fn build(
     }
     let mut builder = WebauthnBuilder::new(&rp_id, first)
         .map_err(|e| format!("relying party `{rp_id}` for `{first}`: {e}"))?
-        .rp_name("Twofold");
+        .rp_name("Twofold")
+        // Security keys are a second factor beside a password: presence is what they add, so
+        // user verification is discouraged for them (passkeys always require it).
+        .danger_set_user_presence_only_security_keys(true);
     for url in &parsed[1..] {
         builder = builder.append_allowed_origin(url);
     }

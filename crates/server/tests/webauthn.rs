@@ -123,6 +123,8 @@ async fn a_security_key_is_a_second_factor_with_a_counter_that_only_moves_forwar
         let options = challenge(&app, &mut session).await;
         let allowed = options["publicKey"]["allowCredentials"].as_array().unwrap();
         assert_eq!(allowed.len(), 1, "{options}");
+        // A security key adds possession to the password: it is not asked to verify the user.
+        assert_eq!(options["publicKey"]["userVerification"], "discouraged");
         let before = key.keyring.snapshot();
         let assertion = key.sign(ORIGIN, &options).await.unwrap();
         let passed = check(&app, &mut session, assertion.clone()).await.ok();

@@ -71,7 +71,6 @@ pub(super) async fn start(
     asked: WebauthnChallenge,
 ) -> Result<WebauthnIssued, Error> {
     let uv_asked = match asked.user_verification.as_deref() {
-        // The library's security-key ceremony asks for verification as `preferred`.
         None | Some("preferred") | Some("discouraged") => false,
         Some("required") => true,
         Some(_) => {
@@ -165,6 +164,14 @@ pub(super) async fn start(
     };
     let mut options = options;
     options["publicKey"]["timeout"] = json!(settings.webauthn.ceremony_timeout_seconds * 1000);
+    // Security keys are asked without user verification; `preferred` lets the authenticator
+    // verify if it can. Either way the assertion counts as a security key, so the ceremony's own
+    // (discouraged) policy still holds.
+    if matches!(sign_in, SignIn::SecondFactor(_))
+        && asked.user_verification.as_deref() == Some("preferred")
+    {
+        options["publicKey"]["userVerification"] = json!("preferred");
+    }
     let purpose = match sign_in {
         SignIn::Discoverable(_) => CeremonyPurpose::Discover,
         _ => CeremonyPurpose::Authenticate,
