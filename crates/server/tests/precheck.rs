@@ -680,15 +680,20 @@ async fn the_first_session_keeps_its_request_and_nothing_is_told_before_a_passwo
         assert_eq!(told["validation_type"], "login_required");
         assert_eq!(told["mfa"]["configured_methods"], json!([]));
         assert!(told.get("risk").is_none());
-        // Someone else who learns the request id cannot take it over.
+        // Someone else who learns the request id cannot take it over, and leaves no session behind.
+        let sessions_before = app.events("type=session.created").await.len();
         app.request(
             reqwest::Method::POST,
             "/v1/sessions",
             None,
-            Some(json!({"auth_request_id": request})),
+            Some(json!({"auth_request_id": request, "checks": {"user": {"login_name": "kim"}, "password": {"password": PASSWORD}}})),
         )
         .await
         .problem("conflict");
+        assert_eq!(
+            app.events("type=session.created").await.len(),
+            sessions_before
+        );
         // Deleting the session releases the request for a new one.
         app.request(
             reqwest::Method::DELETE,

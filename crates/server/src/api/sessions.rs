@@ -102,7 +102,11 @@ pub async fn create(
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
     // A session started for an auth request is for that request's app, and only it may answer it.
     let request = match &body.auth_request_id {
-        Some(id) => Some(auth_requests::live_request(&state, &ctx, id).await?),
+        Some(id) => {
+            let request = auth_requests::live_request(&state, &ctx, id).await?;
+            auth_requests::ensure_unbound(&state, &request).await?;
+            Some(request)
+        }
         None => None,
     };
     let client_id = match (&request, body.client_id) {

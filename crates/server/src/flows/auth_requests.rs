@@ -32,7 +32,21 @@ pub async fn live_request(state: &Inner, ctx: &Ctx, id: &str) -> Result<AuthRequ
     Ok(request)
 }
 
-/// Binds the request to the session a login UI started for it.
+const TAKEN: &str = "this auth request belongs to another session; delete that session to start \
+     over with a new one";
+
+/// Refuses a request bound to a session that still exists, before a new session is made for it.
+pub async fn ensure_unbound(state: &Inner, request: &AuthRequest) -> Result<(), Error> {
+    match &request.session_id {
+        Some(bound) if state.store.session(bound).await?.is_some() => {
+            Err(Error::Conflict(TAKEN.to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Binds the request to the session a login UI started for it. Should another session have
+/// taken it meanwhile, the new session is deleted again: nobody would ever hold its token.
 pub async fn bind(
     state: &Inner,
     ctx: &Ctx,
@@ -44,9 +58,8 @@ pub async fn bind(
         .bind_auth_request(&request.id, &session.id, ctx.now)
         .await?
     {
-        return Err(Error::Conflict(
-            "this auth request was answered meanwhile; start again at /oauth/authorize".to_owned(),
-        ));
+        state.store.delete_session(&session.id).await?;
+        return Err(Error::Conflict(TAKEN.to_owned()));
     }
     let ctx = Ctx {
         session_id: Some(session.id.clone()),
