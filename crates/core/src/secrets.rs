@@ -187,6 +187,15 @@ pub fn format_token(prefix: &str, random: &[u8; 32]) -> SecretString {
 pub const ADMIN_TOKEN_PREFIX: &str = "tfa_";
 pub const SESSION_TOKEN_PREFIX: &str = "tfs_";
 pub const CLIENT_SECRET_PREFIX: &str = "tfc_";
+pub const AUTHORIZATION_CODE_PREFIX: &str = "tfo_";
+pub const REFRESH_TOKEN_PREFIX: &str = "tfr_";
+pub const DEVICE_TOKEN_PREFIX: &str = "tfd_";
+
+/// Whether `value` could be a token made by [`format_token`] with `prefix`: anything else is
+/// refused before a hash is computed or a row looked up.
+pub fn has_token_shape(value: &str, prefix: &str) -> bool {
+    value.starts_with(prefix) && value.len() <= 128
+}
 
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut out = [0u8; 32];
@@ -254,5 +263,13 @@ mod tests {
             key()
         );
         assert!(!shown.contains("abc") && !shown.contains("hunter2") && !shown.contains('7'));
+    }
+
+    #[test]
+    fn only_prefixed_tokens_of_a_sane_length_have_the_shape() {
+        let token = format_token(REFRESH_TOKEN_PREFIX, &[9; 32]);
+        assert!(has_token_shape(token.expose(), REFRESH_TOKEN_PREFIX));
+        assert!(!has_token_shape(token.expose(), AUTHORIZATION_CODE_PREFIX));
+        assert!(!has_token_shape(&format!("tfr_{}", "a".repeat(200)), REFRESH_TOKEN_PREFIX));
     }
 }

@@ -7,12 +7,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use twofold_core::precheck::Decision;
-use twofold_core::secrets::{SESSION_TOKEN_PREFIX, SecretString};
+use twofold_core::secrets::{DEVICE_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, SecretString};
 
 use super::{ctx, ok};
 use crate::error::Error;
 use crate::flows::auth_requests;
-use crate::flows::devices::DEVICE_TOKEN_PREFIX;
 use crate::flows::precheck::{self, ContinueInput, Evaluated};
 use crate::http::auth::{self, ClientIp};
 use crate::http::json::ApiJson;

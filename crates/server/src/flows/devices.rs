@@ -6,7 +6,7 @@ use serde_json::json;
 use twofold_core::device::{self, Device};
 use twofold_core::event::EventType;
 use twofold_core::precheck;
-use twofold_core::secrets::{self, SecretString, TokenHash};
+use twofold_core::secrets::{self, DEVICE_TOKEN_PREFIX, SecretString, TokenHash};
 use twofold_core::user::User;
 
 use super::precheck::Subject;
@@ -16,7 +16,6 @@ use crate::http::present::rfc3339;
 use crate::random;
 use crate::state::Inner;
 
-pub const DEVICE_TOKEN_PREFIX: &str = "tfd_";
 const DEVICE: &str = "device-token";
 
 fn hash(state: &Inner, token: &SecretString) -> TokenHash {
@@ -29,7 +28,7 @@ pub async fn of_token(
     user: &User,
     token: &SecretString,
 ) -> Result<Option<Device>, Error> {
-    if !token.expose().starts_with(DEVICE_TOKEN_PREFIX) || token.expose().len() > 128 {
+    if !secrets::has_token_shape(token.expose(), DEVICE_TOKEN_PREFIX) {
         return Ok(None);
     }
     let found = state.store.device_by_token(&hash(state, token)).await?;

@@ -7,7 +7,9 @@ use twofold_core::app::App;
 use twofold_core::claims;
 use twofold_core::event::EventType;
 use twofold_core::grant::{self, Grant, Redemption, Rotation};
-use twofold_core::secrets::{self, SecretString, TokenHash};
+use twofold_core::secrets::{
+    self, AUTHORIZATION_CODE_PREFIX, REFRESH_TOKEN_PREFIX, SecretString, TokenHash,
+};
 use twofold_core::user::User;
 
 use super::{Ctx, apps, events, precheck};
@@ -17,8 +19,6 @@ use crate::random;
 use crate::state::Inner;
 
 const REFRESH: &str = "refresh-token";
-const REFRESH_TOKEN_PREFIX: &str = "tfr_";
-const CODE_PREFIX: &str = "tfo_";
 
 /// How the client identified itself.
 #[derive(Default)]
@@ -109,7 +109,7 @@ async fn exchange_code(
     verifier: Option<SecretString>,
 ) -> Result<Tokens, Error> {
     let invalid = |why: &str| oauth(OAuthError::InvalidGrant, why);
-    if !code.expose().starts_with(CODE_PREFIX) || code.expose().len() > 128 {
+    if !secrets::has_token_shape(code.expose(), AUTHORIZATION_CODE_PREFIX) {
         return Err(invalid("the code is unknown, expired or already used"));
     }
     let grant = match state
@@ -164,7 +164,7 @@ async fn refresh(
     token: &SecretString,
 ) -> Result<Tokens, Error> {
     let invalid = |why: &str| oauth(OAuthError::InvalidGrant, why);
-    if !token.expose().starts_with(REFRESH_TOKEN_PREFIX) || token.expose().len() > 128 {
+    if !secrets::has_token_shape(token.expose(), REFRESH_TOKEN_PREFIX) {
         return Err(invalid("the refresh token is unknown, expired or revoked"));
     }
     let grant_id = match state

@@ -12,7 +12,7 @@ use twofold_core::mfa_info::{MfaInfo, UserMfa};
 use twofold_core::precheck::{self, Authentication, Decision, Outcome, Precheck};
 use twofold_core::quota::Scope;
 use twofold_core::risk::{self, Signals};
-use twofold_core::secrets::SecretString;
+use twofold_core::secrets::{self, AUTHORIZATION_CODE_PREFIX, SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
@@ -207,7 +207,7 @@ pub async fn continue_request(
     let (code, grant) = new_grant(state, &ctx, &subject, user, authentication)?;
     state
         .store
-        .insert_grant(&grant, &state.hashing.hash(CODE, code.expose()))
+        .insert_grant(&grant, &code_hash(state, code.expose()))
         .await?;
     let remembered = devices::after_sign_in(state, &ctx, &subject, input.trust_device).await?;
     let mut detail = detail;
@@ -229,7 +229,7 @@ pub async fn continue_request(
 }
 
 /// The hash under which an authorization code is stored.
-pub fn code_hash(state: &Inner, code: &str) -> twofold_core::secrets::TokenHash {
+pub fn code_hash(state: &Inner, code: &str) -> TokenHash {
     state.hashing.hash(CODE, code)
 }
 
@@ -240,7 +240,10 @@ fn new_grant(
     user: &User,
     authentication: Authentication,
 ) -> Result<(SecretString, Grant), Error> {
-    let code = twofold_core::secrets::format_token("tfo_", &random::bytes(state.random.as_ref())?);
+    let code = secrets::format_token(
+        AUTHORIZATION_CODE_PREFIX,
+        &random::bytes(state.random.as_ref())?,
+    );
     let r = &subject.request.request;
     let grant = Grant {
         id: random::new_id(state.random.as_ref())?,
