@@ -270,6 +270,9 @@ mod tests {
         let token = format_token(REFRESH_TOKEN_PREFIX, &[9; 32]);
         assert!(has_token_shape(token.expose(), REFRESH_TOKEN_PREFIX));
         assert!(!has_token_shape(token.expose(), AUTHORIZATION_CODE_PREFIX));
-        assert!(!has_token_shape(&format!("tfr_{}", "a".repeat(200)), REFRESH_TOKEN_PREFIX));
+        assert!(!has_token_shape(
+            &format!("tfr_{}", "a".repeat(200)),
+            REFRESH_TOKEN_PREFIX
+        ));
     }
 }

@@ -1,6 +1,6 @@
 //! Users: login names, contact points, the MFA flags that policy reads, and lockout counters.
 
-use crate::lockout::{Budget, Counter};
+use crate::lockout::{Budget, Counter, LockState};
 use crate::{DomainError, Factor, UnixTime};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,15 @@ impl User {
             Budget::Password => self.password,
             Budget::SecondFactor => self.second_factor,
         }
+    }
+
+    /// The lock that holds now on either budget, if any (second factor first: the likelier one).
+    /// A user locked either way gets no code and no tokens.
+    pub fn lock_at(&self, now: UnixTime) -> Option<LockState> {
+        [self.second_factor, self.password]
+            .into_iter()
+            .map(|c| c.lock)
+            .find(|lock| lock.is_locked(now))
     }
 }
 
@@ -123,5 +132,38 @@ mod tests {
         for bad in ["0791234567", "+0791234567", "+41abc", "+123"] {
             assert!(normalise_phone(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_lock_on_either_budget_holds_until_it_ends() {
+        let mut user = User {
+            id: "u".into(),
+            tenant_id: "t".into(),
+            username: "alice".into(),
+            email: None,
+            email_verified: false,
+            phone: None,
+            phone_verified: false,
+            language: None,
+            password_hash: None,
+            mfa_enabled: false,
+            required_factors: vec![],
+            second_factor: Counter::default(),
+            password: Counter::default(),
+            created_at: UnixTime(0),
+            updated_at: UnixTime(0),
+        };
+        assert_eq!(user.lock_at(UnixTime(10)), None);
+        user.password.lock = LockState::Until(UnixTime(20));
+        assert_eq!(
+            user.lock_at(UnixTime(19)),
+            Some(LockState::Until(UnixTime(20)))
+        );
+        assert_eq!(user.lock_at(UnixTime(20)), None);
+        user.second_factor.lock = LockState::Until(UnixTime(30));
+        assert_eq!(
+            user.lock_at(UnixTime(19)),
+            Some(LockState::Until(UnixTime(30)))
+        );
     }
 }

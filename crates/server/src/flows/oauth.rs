@@ -202,7 +202,7 @@ async fn live_user(state: &Inner, ctx: &Ctx, grant: &Grant) -> Result<User, Erro
         .user(&grant.tenant_id, &grant.user_id)
         .await?
         .ok_or_else(|| oauth(OAuthError::InvalidGrant, "the user no longer exists"))?;
-    if user.second_factor.lock.is_locked(ctx.now) || user.password.lock.is_locked(ctx.now) {
+    if user.lock_at(ctx.now).is_some() {
         return Err(oauth(OAuthError::InvalidGrant, "the user is locked out"));
     }
     Ok(user)

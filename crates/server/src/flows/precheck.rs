@@ -7,7 +7,6 @@ use twofold_core::authorize::AuthRequest;
 use twofold_core::device::{self, Device};
 use twofold_core::event::EventType;
 use twofold_core::grant::Grant;
-use twofold_core::lockout::LockState;
 use twofold_core::mfa_info::{MfaInfo, UserMfa};
 use twofold_core::precheck::{self, Authentication, Decision, Outcome, Precheck};
 use twofold_core::quota::Scope;
@@ -189,7 +188,7 @@ pub async fn continue_request(
     let Some(user) = &subject.user else {
         return Err(Error::Unauthorized);
     };
-    if let Some(lock) = lock_of(user, ctx.now) {
+    if let Some(lock) = user.lock_at(ctx.now) {
         return Err(Error::Locked {
             until: lock.until(),
         });
@@ -297,7 +296,7 @@ pub fn validation_type(evaluated: &Evaluated, now: UnixTime) -> &'static str {
         .subject
         .user
         .as_ref()
-        .is_some_and(|u| lock_of(u, now).is_some());
+        .is_some_and(|u| u.lock_at(now).is_some());
     match &evaluated.outcome.decision {
         Decision::LoginRequired => "login_required",
         _ if locked => "locked",
@@ -306,14 +305,6 @@ pub fn validation_type(evaluated: &Evaluated, now: UnixTime) -> &'static str {
         Decision::MfaRequired(_) => "mfa_required",
         Decision::Unsatisfiable(_) => "insufficient_user_authentication",
     }
-}
-
-/// The user's lock that holds now, if any (second factor first: it is the likelier one).
-fn lock_of(user: &User, now: UnixTime) -> Option<LockState> {
-    [user.second_factor, user.password]
-        .into_iter()
-        .map(|c| c.lock)
-        .find(|lock| lock.is_locked(now))
 }
 
 /// The MFA info behind a decision, for `configured_methods` and `next`.
