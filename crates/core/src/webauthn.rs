@@ -23,6 +23,15 @@ impl CredentialKind {
         }
     }
 
+    /// The factor an assertion counts as: a passkey only with user verification (two factors in
+    /// one); a security key, or a passkey that did not verify the user, is possession alone.
+    pub fn counts_as(self, user_verified: bool) -> Factor {
+        match (self, user_verified) {
+            (CredentialKind::Passkey, true) => Factor::Passkey,
+            _ => Factor::Webauthn,
+        }
+    }
+
     pub fn of_factor(factor: Factor) -> Option<CredentialKind> {
         match factor {
             Factor::Webauthn => Some(CredentialKind::SecurityKey),
@@ -122,6 +131,16 @@ impl WebauthnPolicy {
         Ok(())
     }
 
+    /// When a ceremony started at `now` stops being answerable.
+    pub fn ceremony_expires_at(&self, now: UnixTime) -> UnixTime {
+        now.plus_seconds(self.ceremony_timeout_seconds)
+    }
+
+    /// Whether a pending registration started at `created_at` can no longer finish.
+    pub fn is_abandoned(&self, created_at: UnixTime, now: UnixTime) -> bool {
+        now.seconds_since(created_at) >= self.ceremony_timeout_seconds
+    }
+
     /// Whether an authenticator model may register. Without attestation the AAGUID is the
     /// authenticator's own claim: the lists keep honest models out, not forged ones.
     pub fn allows(&self, aaguid: &str) -> bool {
@@ -154,6 +173,24 @@ pub fn format_aaguid(bytes: &[u8; 16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_verified_passkey_is_two_factors_in_one() {
+        assert_eq!(CredentialKind::Passkey.counts_as(true), Factor::Passkey);
+        assert_eq!(CredentialKind::Passkey.counts_as(false), Factor::Webauthn);
+        assert_eq!(
+            CredentialKind::SecurityKey.counts_as(true),
+            Factor::Webauthn
+        );
+    }
+
+    #[test]
+    fn a_ceremony_ends_at_its_timeout() {
+        let policy = WebauthnPolicy::default();
+        assert_eq!(policy.ceremony_expires_at(UnixTime(100)), UnixTime(400));
+        assert!(!policy.is_abandoned(UnixTime(100), UnixTime(399)));
+        assert!(policy.is_abandoned(UnixTime(100), UnixTime(400)));
+    }
 
     #[test]
     fn aaguid_lists_allow_and_deny_models() {

@@ -61,15 +61,18 @@ pub async fn start(
             "`{factor}` is not enabled for this tenant"
         )));
     }
-    let mut existing = state.store.authenticators_of(&user.id).await?;
+    let policy = &settings.webauthn;
     // A registration abandoned past its ceremony's timeout can never finish: forget it, so
     // abandoned attempts cannot fill the user's allowance.
-    let timeout = settings.webauthn.ceremony_timeout_seconds;
-    for stale in existing
-        .iter()
-        .filter(|a| a.factor == factor && !a.is_usable())
-        .filter(|a| ctx.now.seconds_since(a.created_at) >= timeout)
-    {
+    let (stale, existing): (Vec<Authenticator>, Vec<Authenticator>) = state
+        .store
+        .authenticators_of(&user.id)
+        .await?
+        .into_iter()
+        .partition(|a| {
+            a.factor == factor && !a.is_usable() && policy.is_abandoned(a.created_at, ctx.now)
+        });
+    for stale in &stale {
         state
             .store
             .delete_authenticator(&user.id, &stale.id)
@@ -84,9 +87,6 @@ pub async fn start(
         )
         .await?;
     }
-    existing.retain(|a| {
-        a.is_usable() || a.factor != factor || ctx.now.seconds_since(a.created_at) < timeout
-    });
     if existing.len() >= MAX_AUTHENTICATORS {
         return Err(Error::Conflict(format!(
             "a user may have at most {MAX_AUTHENTICATORS} authenticators"
@@ -132,7 +132,7 @@ pub async fn start(
         }
     };
     let mut options = options;
-    options["publicKey"]["timeout"] = json!(timeout * 1000);
+    options["publicKey"]["timeout"] = json!(policy.ceremony_timeout_seconds * 1000);
     let id = random::new_id(state.random.as_ref())?;
     let pending = Authenticator {
         id: id.clone(),
@@ -156,9 +156,7 @@ pub async fn start(
         authenticator_id: Some(id.clone()),
         state: serde_json::to_string(&registration).map_err(internal)?,
         created_at: ctx.now,
-        expires_at: ctx
-            .now
-            .plus_seconds(settings.webauthn.ceremony_timeout_seconds),
+        expires_at: policy.ceremony_expires_at(ctx.now),
     };
     state.store.replace_ceremony(&ceremony).await?;
     let detail = json!({"factor": factor, "authenticator_id": id, "state": "pending"});

@@ -13,7 +13,7 @@ use twofold_core::lockout::Budget;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
-use twofold_core::webauthn::{Ceremony, CeremonyPurpose};
+use twofold_core::webauthn::{Ceremony, CeremonyPurpose, CredentialKind};
 use webauthn_rs::prelude::{
     DiscoverableAuthentication, Passkey, PasskeyAuthentication, PublicKeyCredential, SecurityKey,
     SecurityKeyAuthentication,
@@ -185,9 +185,7 @@ pub(super) async fn start(
         authenticator_id: None,
         state: serde_json::to_string(&sign_in).map_err(internal)?,
         created_at: ctx.now,
-        expires_at: ctx
-            .now
-            .plus_seconds(settings.webauthn.ceremony_timeout_seconds),
+        expires_at: settings.webauthn.ceremony_expires_at(ctx.now),
     };
     state.store.replace_ceremony(&ceremony).await?;
     Ok(WebauthnIssued {
@@ -315,10 +313,9 @@ pub(super) async fn check(
     } else {
         subject.authenticators = None;
     }
-    let factor = match authenticator.factor == Factor::Passkey && result.user_verified() {
-        true => Factor::Passkey,
-        false => Factor::Webauthn,
-    };
+    let kind = CredentialKind::of_factor(authenticator.factor)
+        .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
+    let factor = kind.counts_as(result.user_verified());
     Ok(CheckOutcome::Passed {
         factor,
         at: ctx.now,
