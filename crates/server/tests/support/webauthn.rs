@@ -17,8 +17,10 @@ use passkey::types::ctap2::{Aaguid, Ctap2Error, StatusCode};
 use passkey::types::webauthn::{
     CredentialCreationOptions, CredentialRequestOptions, PublicKeyCredentialDescriptor,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
+
+use super::{Resp, Session, TestApp, TestUser, config, databases, merge};
 
 pub const ORIGIN: &str = "https://login.example.com";
 pub const RP_ID: &str = "example.com";
@@ -167,4 +169,102 @@ impl SoftAuthenticator {
             .map_err(|e| format!("{e:?}"))?;
         Ok(serde_json::to_value(signed).unwrap())
     }
+}
+
+/// A server per backend with WebAuthn for `example.com`, used from `https://login.example.com`,
+/// and both WebAuthn factors on.
+pub async fn webauthn_apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for database in databases() {
+        let backend = if database.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let mut config = config(database);
+        config.webauthn_rp_id = Some(RP_ID.to_owned());
+        config.webauthn_origins = vec![ORIGIN.to_owned()];
+        let app = TestApp::spawn_with(backend, config).await;
+        app.settings(json!({
+            "first_factors": ["password", "passkey"],
+            "second_factors": ["totp", "backup-code", "webauthn", "passkey"],
+        }))
+        .await;
+        apps.push(app);
+    }
+    apps
+}
+
+/// Starts a registration as admin; the answer has the authenticator id and the creation options.
+pub async fn start_registration(app: &TestApp, user: &TestUser, kind: &str) -> Value {
+    let started = app
+        .admin_post(
+            &format!("/v1/users/{}/webauthn", user.id),
+            json!({"kind": kind}),
+        )
+        .await
+        .created();
+    assert_eq!(started["state"], "pending");
+    started
+}
+
+/// Finishes a registration as admin with the browser's answer (and `extra`, such as a name).
+pub async fn finish_registration(
+    app: &TestApp,
+    user: &TestUser,
+    started: &Value,
+    credential: Value,
+    extra: Value,
+) -> Resp {
+    let id = started["authenticator_id"].as_str().unwrap();
+    let mut body = json!({"public_key_credential": credential});
+    merge(&mut body, extra);
+    app.admin_post(&format!("/v1/users/{}/webauthn/{id}", user.id), body)
+        .await
+}
+
+pub async fn register(
+    app: &TestApp,
+    user: &TestUser,
+    key: &mut SoftAuthenticator,
+    kind: &str,
+    name: &str,
+) -> Value {
+    let started = start_registration(app, user, kind).await;
+    let options = &started["public_key_credential_creation_options"];
+    let credential = key.register(ORIGIN, options).await.unwrap();
+    finish_registration(app, user, &started, credential, json!({"name": name}))
+        .await
+        .ok()
+}
+
+/// A session with no user and a WebAuthn challenge: a discoverable (passkey) sign-in, with `extra`
+/// in the body; returns the session and the request options.
+pub async fn passwordless(app: &TestApp, extra: Value) -> (Session, Value) {
+    let mut body = json!({"challenges": {"webauthn": {}}});
+    merge(&mut body, extra);
+    let started = app
+        .request(reqwest::Method::POST, "/v1/sessions", None, Some(body))
+        .await
+        .created();
+    let options =
+        started["challenges"]["webauthn"]["public_key_credential_request_options"].clone();
+    (Session::from(&started), options)
+}
+
+/// Starts a WebAuthn challenge in the session and returns its request options.
+pub async fn challenge(app: &TestApp, session: &mut Session) -> Value {
+    let started = app
+        .patch_session(session, json!({"challenges": {"webauthn": {}}}))
+        .await
+        .ok();
+    started["challenges"]["webauthn"]["public_key_credential_request_options"].clone()
+}
+
+pub async fn check(app: &TestApp, session: &mut Session, assertion: Value) -> Resp {
+    app.check(
+        session,
+        json!({"webauthn": {"credential_assertion": assertion}}),
+    )
+    .await
 }
