@@ -4,6 +4,8 @@
 use std::net::IpAddr;
 
 use crate::UnixTime;
+use crate::app::AppMfa;
+use crate::settings::OidcPolicy;
 
 /// A browser that completed a satisfied sign-in, known by an opaque cookie whose hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,14 @@ impl Device {
     }
 }
 
+/// How long a device may be trusted in sign-ins to this app, or `None` where trust is off (the
+/// tenant's lifetime is 0) or the app forbids it. Where it is `None`, a trusted device also counts
+/// as unknown.
+pub fn trust_lifetime(policy: &OidcPolicy, app: &AppMfa) -> Option<u64> {
+    (policy.trusted_device_lifetime > 0 && !app.forbid_trusted_devices)
+        .then_some(policy.trusted_device_lifetime)
+}
+
 /// The network an address belongs to for "new network" risk: its /24 (IPv4) or /48 (IPv6), so a
 /// home router's changing address is still the same place.
 pub fn network_of(ip: &str) -> Option<String> {
@@ -74,6 +84,26 @@ mod tests {
             Some("2001:db8:abcd::/48")
         );
         assert_eq!(network_of("not an address"), None);
+    }
+
+    #[test]
+    fn trust_is_off_where_the_tenant_or_the_app_says_so() {
+        let policy = OidcPolicy::default();
+        let app = AppMfa::default();
+        assert_eq!(
+            trust_lifetime(&policy, &app),
+            Some(policy.trusted_device_lifetime)
+        );
+        let forbidding = AppMfa {
+            forbid_trusted_devices: true,
+            ..AppMfa::default()
+        };
+        assert_eq!(trust_lifetime(&policy, &forbidding), None);
+        let off = OidcPolicy {
+            trusted_device_lifetime: 0,
+            ..OidcPolicy::default()
+        };
+        assert_eq!(trust_lifetime(&off, &app), None);
     }
 
     #[test]

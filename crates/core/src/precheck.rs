@@ -8,6 +8,7 @@
 use crate::acr::{ACR_MFA, ACR_PASSWORD, AcrLevel};
 use crate::app::App;
 use crate::authorize::{AuthRequest, Prompt};
+use crate::device;
 use crate::mfa_info::{AppPolicy, MfaInfo, UserMfa, evaluate_for_app};
 use crate::requirement::{PassedChecks, Requirement};
 use crate::risk::{self, RiskScore, Signals};
@@ -74,14 +75,13 @@ pub fn decide(p: &Precheck<'_>) -> Outcome {
     }
 }
 
-/// The signals as this app may read them: a trusted device means nothing to an app that forbids
-/// them or once the tenant turned trust off, and a second factor passed in this very session is the latest one.
+/// The signals as this app may read them: a trusted device means nothing where trust is off for
+/// the app, and a second factor passed in this very session is the latest one.
 fn effective_signals(p: &Precheck<'_>, passed: &PassedChecks) -> Signals {
     let in_session = latest_second_factor(passed);
     Signals {
         known_device: p.signals.known_device
-            && !p.app.mfa.forbid_trusted_devices
-            && p.settings.oidc.trusted_device_lifetime > 0,
+            && device::trust_lifetime(&p.settings.oidc, &p.app.mfa).is_some(),
         last_second_factor_at: p.signals.last_second_factor_at.max(in_session),
         ..p.signals
     }

@@ -38,8 +38,7 @@ pub async fn of_token(
 /// Refuses a request to trust the device where the tenant or the app does not allow it; checked
 /// before anything is issued, so the refusal changes nothing.
 pub fn refuse_forbidden_trust(subject: &Subject, trust: bool) -> Result<(), Error> {
-    let off = subject.settings.oidc.trusted_device_lifetime == 0;
-    if trust && (off || subject.app.mfa.forbid_trusted_devices) {
+    if trust && device::trust_lifetime(&subject.settings.oidc, &subject.app.mfa).is_none() {
         return Err(Error::Forbidden(
             "trusted devices are not allowed for this app".to_owned(),
         ));
@@ -66,11 +65,11 @@ pub async fn after_sign_in(
             trusted: false,
         });
     };
-    refuse_forbidden_trust(subject, trust)?;
-    let lifetime = subject.settings.oidc.trusted_device_lifetime;
     let passed = subject.session.valid_checks(&subject.settings, ctx.now);
     let second_factor_at = precheck::latest_second_factor(&passed);
-    let trust_for = trust.then_some(lifetime);
+    // The caller refused a request for trust the app does not allow (before anything was issued).
+    let trust_for =
+        device::trust_lifetime(&subject.settings.oidc, &subject.app.mfa).filter(|_| trust);
     let mut new_token = None;
     let device = match subject.device.clone() {
         Some(mut device) => {
