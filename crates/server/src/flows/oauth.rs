@@ -279,16 +279,10 @@ async fn issue(
             grant.created_at.plus_seconds(policy.refresh_token_lifetime),
         )
         .await?;
+    let signer = jwt::Signer::active(state, &ctx.tenant_id, ctx.now).await?;
     let tokens = Tokens {
-        access_token: jwt::sign(
-            state,
-            &ctx.tenant_id,
-            jwt::ACCESS_TOKEN_TYP,
-            &access,
-            ctx.now,
-        )
-        .await?,
-        id_token: jwt::sign(state, &ctx.tenant_id, "JWT", &id, ctx.now).await?,
+        access_token: signer.sign(jwt::ACCESS_TOKEN_TYP, &access)?,
+        id_token: signer.sign("JWT", &id)?,
         refresh_token,
         expires_in: policy.access_token_lifetime,
         scope,

@@ -2,7 +2,9 @@
 //! access tokens presented back are verified against every key still published.
 
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use serde_json::{Map, Value};
 use twofold_core::UnixTime;
 
@@ -13,19 +15,28 @@ use crate::state::Inner;
 /// RFC 9068's media type for JWT access tokens, so one can never pass for an ID token.
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
-pub async fn sign(
-    state: &Inner,
-    tenant_id: &str,
-    typ: &str,
-    claims: &Map<String, Value>,
-    now: UnixTime,
-) -> Result<String, Error> {
-    let key = keys::active(state, tenant_id, now).await?;
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some(key.kid.clone());
-    header.typ = Some(typ.to_owned());
-    encode(&header, claims, &keys::encoding_key(state, &key)?)
-        .map_err(|e| Error::Internal(format!("signing failed: {e}")))
+/// The tenant's active key, opened once for the tokens of one answer.
+pub struct Signer {
+    kid: String,
+    key: EncodingKey,
+}
+
+impl Signer {
+    pub async fn active(state: &Inner, tenant_id: &str, now: UnixTime) -> Result<Signer, Error> {
+        let key = keys::active(state, tenant_id, now).await?;
+        Ok(Signer {
+            key: keys::encoding_key(state, &key)?,
+            kid: key.kid,
+        })
+    }
+
+    pub fn sign(&self, typ: &str, claims: &Map<String, Value>) -> Result<String, Error> {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        header.typ = Some(typ.to_owned());
+        encode(&header, claims, &self.key)
+            .map_err(|e| Error::Internal(format!("signing failed: {e}")))
+    }
 }
 
 /// The claims of an access token this server issued and that has not expired; `None` for
