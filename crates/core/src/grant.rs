@@ -6,6 +6,7 @@ use subtle::ConstantTimeEq;
 
 use crate::UnixTime;
 use crate::precheck::Authentication;
+use crate::settings::OidcPolicy;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
@@ -31,6 +32,12 @@ impl Grant {
 
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scope.iter().any(|s| s == scope)
+    }
+
+    /// When every refresh token of the grant ends: a fixed time after the sign-in, so rotation
+    /// never extends a grant.
+    pub fn refresh_tokens_end(&self, policy: &OidcPolicy) -> UnixTime {
+        self.created_at.plus_seconds(policy.refresh_token_lifetime)
     }
 }
 

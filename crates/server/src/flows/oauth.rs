@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 use twofold_core::app::App;
-use twofold_core::claims;
+use twofold_core::claims::{self, Issued};
 use twofold_core::event::EventType;
 use twofold_core::grant::{self, Grant, Redemption, Rotation};
 use twofold_core::secrets::{
@@ -238,34 +238,15 @@ async fn issue(
 ) -> Result<Tokens, Error> {
     let settings = state.settings(&ctx.tenant_id).await?;
     let policy = &settings.oidc;
-    let issuer = state.issuer();
     let auth = &grant.authentication;
-    let scope = grant.scope.join(" ");
-    let exp = |lifetime: u64| ctx.now.plus_seconds(lifetime).0;
-
-    let mut access = Map::new();
-    access.insert("iss".into(), json!(issuer));
-    access.insert("sub".into(), json!(user.id));
-    access.insert("aud".into(), json!(app.client_id));
-    access.insert("client_id".into(), json!(app.client_id));
-    access.insert("iat".into(), json!(ctx.now.0));
-    access.insert("exp".into(), json!(exp(policy.access_token_lifetime)));
-    access.insert("jti".into(), json!(random::new_id(state.random.as_ref())?));
-    access.insert("scope".into(), json!(scope));
-    access.insert("gid".into(), json!(grant.id));
-    insert_authentication(&mut access, grant);
-
-    let mut id = claims::user_claims(user, &grant.scope);
-    id.insert("iss".into(), json!(issuer));
-    id.insert("aud".into(), json!(app.client_id));
-    id.insert("azp".into(), json!(app.client_id));
-    id.insert("iat".into(), json!(ctx.now.0));
-    id.insert("exp".into(), json!(exp(policy.id_token_lifetime)));
-    id.insert("sid".into(), json!(grant.session_id));
-    if let Some(nonce) = &grant.nonce {
-        id.insert("nonce".into(), json!(nonce));
-    }
-    insert_authentication(&mut id, grant);
+    let issued = Issued {
+        issuer: &state.issuer(),
+        now: ctx.now,
+        policy,
+    };
+    let jti = random::new_id(state.random.as_ref())?;
+    let access = claims::access_token(&issued, grant, &jti);
+    let id = claims::id_token(&issued, grant, user);
 
     let refresh_token =
         secrets::format_token(REFRESH_TOKEN_PREFIX, &random::bytes(state.random.as_ref())?);
@@ -275,8 +256,7 @@ async fn issue(
             &refresh_hash(state, &refresh_token),
             &grant.id,
             ctx.now,
-            // Rotation does not extend a grant: its refresh tokens end a fixed time after sign-in.
-            grant.created_at.plus_seconds(policy.refresh_token_lifetime),
+            grant.refresh_tokens_end(policy),
         )
         .await?;
     let signer = jwt::Signer::active(state, &ctx.tenant_id, ctx.now).await?;
@@ -285,7 +265,7 @@ async fn issue(
         id_token: signer.sign("JWT", &id)?,
         refresh_token,
         expires_in: policy.access_token_lifetime,
-        scope,
+        scope: grant.scope.join(" "),
     };
     let detail = json!({
         "grant_id": grant.id,
@@ -296,13 +276,6 @@ async fn issue(
     });
     events::record(state, ctx, EventType::TokensIssued, Some(&user.id), detail).await?;
     Ok(tokens)
-}
-
-fn insert_authentication(claims: &mut Map<String, Value>, grant: &Grant) {
-    let auth = &grant.authentication;
-    claims.insert("auth_time".into(), json!(auth.auth_time.0));
-    claims.insert("amr".into(), json!(auth.amr));
-    claims.insert("acr".into(), json!(auth.acr));
 }
 
 /// The userinfo answer for an access token: only while its grant is live and its user exists.
