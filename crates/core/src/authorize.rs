@@ -6,6 +6,7 @@
 
 use crate::UnixTime;
 use crate::app::App;
+use crate::session::Session;
 
 /// The query of `GET /oauth/authorize`, as received.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -203,6 +204,26 @@ impl AuthRequest {
     pub fn is_expired(&self, now: UnixTime) -> bool {
         now >= self.expires_at
     }
+
+    /// Why `session` may not answer this request, if it may not: the request is bound to another
+    /// session, or the session was started for another app.
+    pub fn refusal_for(&self, session: &Session) -> Option<&'static str> {
+        if self
+            .session_id
+            .as_ref()
+            .is_some_and(|bound| bound != &session.id)
+        {
+            return Some("this auth request belongs to another session");
+        }
+        if session
+            .client_id
+            .as_ref()
+            .is_some_and(|c| c != &self.request.client_id)
+        {
+            return Some("this session was started for another app");
+        }
+        None
+    }
 }
 
 impl Prompt {
@@ -394,5 +415,32 @@ mod tests {
             ..params()
         };
         assert!(validate(&confidential_without_pkce, Some(&app(false))).is_ok());
+    }
+
+    #[test]
+    fn only_the_bound_session_of_the_requests_app_may_answer_it() {
+        let settings = crate::settings::LoginSettings::default();
+        let valid = validate(&params(), Some(&app(true))).unwrap();
+        let mut request = AuthRequest {
+            id: "r".into(),
+            tenant_id: "t".into(),
+            request: valid,
+            created_at: UnixTime(0),
+            expires_at: UnixTime(600),
+            session_id: None,
+            consumed_at: None,
+        };
+        let mut session = Session::new("s1".into(), "t".into(), UnixTime(0), &settings);
+        assert_eq!(request.refusal_for(&session), None, "unbound: any session");
+        session.client_id = Some("other".into());
+        assert!(
+            request.refusal_for(&session).is_some(),
+            "another app's session"
+        );
+        session.client_id = Some("c1".into());
+        request.session_id = Some("s2".into());
+        assert!(request.refusal_for(&session).is_some(), "bound to another");
+        request.session_id = Some("s1".into());
+        assert_eq!(request.refusal_for(&session), None);
     }
 }

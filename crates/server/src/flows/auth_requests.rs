@@ -96,23 +96,8 @@ pub async fn session_for(
     {
         return Err(Error::Unauthorized);
     }
-    if request
-        .session_id
-        .as_ref()
-        .is_some_and(|bound| bound != &session.id)
-    {
-        return Err(Error::Forbidden(
-            "this auth request belongs to another session".to_owned(),
-        ));
-    }
-    if session
-        .client_id
-        .as_ref()
-        .is_some_and(|c| c != &request.request.client_id)
-    {
-        return Err(Error::Forbidden(
-            "this session was started for another app".to_owned(),
-        ));
+    if let Some(why) = request.refusal_for(&session) {
+        return Err(Error::Forbidden(why.to_owned()));
     }
     Ok(session)
 }
