@@ -96,14 +96,20 @@ pub fn latest_second_factor(passed: &PassedChecks) -> Option<UnixTime> {
         .max()
 }
 
+/// Seconds a check may be older than `max_age` and still count. Checks are timed in whole
+/// seconds, and the step from passing a check to asking for the code takes a moment; without
+/// this, `max_age=0` would refuse a password typed just now whenever a second boundary fell in
+/// between. Relying parties check `auth_time` with a clock leeway of their own.
+pub const MAX_AGE_LEEWAY_SECONDS: u64 = 5;
+
 /// The session's checks that count for this request.
 fn counting_checks(p: &Precheck<'_>) -> PassedChecks {
     let mut passed = p.session.valid_checks(p.settings, p.now);
     let not_before = [
-        p.request
-            .request
-            .max_age
-            .map(|max_age| p.now.minus_seconds(max_age)),
+        p.request.request.max_age.map(|max_age| {
+            p.now
+                .minus_seconds(max_age.saturating_add(MAX_AGE_LEEWAY_SECONDS))
+        }),
         (p.request.request.prompt == Some(Prompt::Login)).then_some(p.request.created_at),
     ]
     .into_iter()

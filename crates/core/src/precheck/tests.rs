@@ -152,9 +152,13 @@ fn an_expired_second_factor_no_longer_counts() {
 #[test]
 fn max_age_and_prompt_login_need_a_fresh_first_factor() {
     let mut w = world().passed(Factor::Password, 100);
-    w.request.request.max_age = Some(99);
+    w.request.request.max_age = Some(100 - MAX_AGE_LEEWAY_SECONDS - 1);
     assert_eq!(w.decide().decision, Decision::LoginRequired);
-    w.request.request.max_age = Some(100);
+    w.request.request.max_age = Some(100 - MAX_AGE_LEEWAY_SECONDS);
+    ready(&w.decide());
+    // max_age=0 means "just now", not "within the same clock second".
+    let mut w = world().passed(Factor::Password, 1);
+    w.request.request.max_age = Some(0);
     ready(&w.decide());
 
     let mut w = world().passed(Factor::Password, 121);
