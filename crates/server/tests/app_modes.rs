@@ -23,15 +23,7 @@ async fn smart_mode_asks_on_a_strange_device_and_trusts_a_familiar_one() {
             .await
             .problem("mfa_required");
         assert_eq!(refused["next"], json!(["totp"]));
-        let seen = app
-            .request(
-                reqwest::Method::GET,
-                &format!("/v1/sessions/{}", session.id),
-                Some(&session.token),
-                None,
-            )
-            .await
-            .ok();
+        let seen = app.get_session(&session).await.ok();
         assert!(
             seen["risk"]["score"].as_u64().unwrap() >= 50,
             "the score is on the session"

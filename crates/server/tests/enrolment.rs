@@ -151,14 +151,7 @@ async fn a_user_who_must_set_up_mfa_may_enrol_only_what_is_next_from_the_session
             .await
             .ok();
         assert_eq!(mfa["satisfied"], true);
-        app.request(
-            reqwest::Method::GET,
-            &format!("/v1/sessions/{}", session.id),
-            Some(&session.token),
-            None,
-        )
-        .await
-        .problem("unauthorized");
+        app.get_session(&session).await.problem("unauthorized");
         // Satisfied, dave may now add backup codes himself.
         app.request(
             reqwest::Method::POST,

@@ -70,15 +70,7 @@ async fn five_wrong_codes_lock_for_fifteen_minutes_until_an_admin_unlocks() {
             .await
             .problem("locked");
         assert_eq!(session.token, token_before);
-        let view = app
-            .request(
-                reqwest::Method::GET,
-                &format!("/v1/sessions/{}", session.id),
-                Some(&session.token),
-                None,
-            )
-            .await
-            .ok();
+        let view = app.get_session(&session).await.ok();
         assert!(view["checks"].get("totp").is_none());
         assert_eq!(
             app.events(&format!("user_id={}&type=user.locked", alice.id))

@@ -4,9 +4,7 @@
 mod support;
 
 use serde_json::json;
-use support::oidc::{
-    authorize, claims_of, code_of, continue_with, exchange, metadata, register, sign_in_for,
-};
+use support::oidc::{authorize, continue_with, id_claims_from, metadata, register, sign_in_for};
 use support::{PASSWORD, apps};
 
 #[tokio::test]
@@ -23,12 +21,7 @@ async fn a_password_is_enough_for_an_app_that_asks_no_more_and_the_token_says_so
             metadata(&app, &request, Some(&session)).await["validation_type"],
             "ready"
         );
-        let answered = continue_with(&app, &request, &session, json!({}))
-            .await
-            .ok();
-        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
-        let tokens = exchange(&app, &client, &code).await.ok();
-        let id = claims_of(tokens["id_token"].as_str().unwrap());
+        let id = id_claims_from(&app, &client, &request, &session).await;
         assert_eq!(id["amr"], json!(["pwd"]));
         assert_eq!(id["acr"], "urn:twofold:acr:pwd");
         assert_eq!(id["nonce"], "n-1");
@@ -196,12 +189,7 @@ async fn a_tenant_defined_acr_level_is_honoured_and_named_in_the_token() {
             .problem("mfa_required");
         assert_eq!(refused["next"], json!(["totp"]));
         app.check_totp(&mut session, &jo.totp_now()).await.ok();
-        let answered = continue_with(&app, &request, &session, json!({}))
-            .await
-            .ok();
-        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
-        let tokens = exchange(&app, &client, &code).await.ok();
-        let id = claims_of(tokens["id_token"].as_str().unwrap());
+        let id = id_claims_from(&app, &client, &request, &session).await;
         assert_eq!(id["acr"], "urn:example:gold");
         let discovery = app
             .request(

@@ -7,7 +7,7 @@ mod support;
 use serde_json::json;
 use support::apps;
 use support::oidc::{
-    authorize, code_for, code_of, continue_with, exchange, register, sign_in_for, token,
+    authorize, code_for, code_from, continue_with, exchange, register, sign_in_for, token,
 };
 
 #[tokio::test]
@@ -17,10 +17,7 @@ async fn a_replayed_code_revokes_the_tokens_the_first_use_issued() {
         let client = register(&app, json!({})).await;
         let request = authorize(&app, &client, &[]).await;
         let session = sign_in_for(&app, &bob, &request).await;
-        let answered = continue_with(&app, &request, &session, json!({}))
-            .await
-            .ok();
-        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
+        let code = code_from(&app, &request, &session).await;
         let first = exchange(&app, &client, &code).await.ok();
         let access = first["access_token"].as_str().unwrap();
         support::oidc::userinfo(&app, access).await.ok();
@@ -128,10 +125,7 @@ async fn a_public_client_uses_pkce_alone_and_signing_out_ends_its_tokens() {
         };
         let request = authorize(&app, &spa, &[]).await;
         let session = sign_in_for(&app, &gina, &request).await;
-        let answered = continue_with(&app, &request, &session, json!({}))
-            .await
-            .ok();
-        let code = code_of(&app, answered["redirect_uri"].as_str().unwrap());
+        let code = code_from(&app, &request, &session).await;
         // A secret a public client does not have is refused, and so is a missing verifier.
         let pretending = support::oidc::Client {
             client_id: spa.client_id.clone(),

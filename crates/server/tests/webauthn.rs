@@ -183,15 +183,7 @@ async fn wrong_origins_challenges_and_expired_ceremonies_are_refused_and_change_
         check(&app, &mut session, late)
             .await
             .problem("code_expired");
-        let view = app
-            .request(
-                reqwest::Method::GET,
-                &format!("/v1/sessions/{}", session.id),
-                Some(&session.token),
-                None,
-            )
-            .await
-            .ok();
+        let view = app.get_session(&session).await.ok();
         assert_eq!(view["mfa"]["satisfied"], false);
     }
 }
@@ -218,7 +210,7 @@ async fn another_users_credential_does_not_answer_a_challenge() {
 
 #[tokio::test]
 async fn a_passwordless_sign_in_gets_a_code_from_an_always_mfa_app_and_says_hwk_user_mfa() {
-    use support::oidc::{authorize, claims_of, code_of, continue_with, exchange, register as app};
+    use support::oidc::{authorize, id_claims_from, register as app};
     for app_ in webauthn_apps().await {
         let kai = app_.user("kai", json!({})).await;
         let mut phone = SoftAuthenticator::new();
@@ -228,12 +220,7 @@ async fn a_passwordless_sign_in_gets_a_code_from_an_always_mfa_app_and_says_hwk_
         let (mut session, options) = passwordless(&app_, json!({"auth_request_id": request})).await;
         let assertion = phone.sign(ORIGIN, &options).await.unwrap();
         check(&app_, &mut session, assertion).await.ok();
-        let answered = continue_with(&app_, &request, &session, json!({}))
-            .await
-            .ok();
-        let code = code_of(&app_, answered["redirect_uri"].as_str().unwrap());
-        let tokens = exchange(&app_, &client, &code).await.ok();
-        let id = claims_of(tokens["id_token"].as_str().unwrap());
+        let id = id_claims_from(&app_, &client, &request, &session).await;
         assert_eq!(id["amr"], json!(["hwk", "user", "mfa"]));
         assert_eq!(id["acr"], "phr");
         assert_eq!(id["sub"], kai.id.as_str());

@@ -115,15 +115,7 @@ async fn a_user_who_must_set_up_mfa_registers_a_key_in_her_own_session_and_uses_
     for app in webauthn_apps().await {
         let lea = app.user("lea", json!({"mfa_enabled": true})).await;
         let mut session = app.sign_in_with_password(&lea).await;
-        let view = app
-            .request(
-                reqwest::Method::GET,
-                &format!("/v1/sessions/{}", session.id),
-                Some(&session.token),
-                None,
-            )
-            .await
-            .ok();
+        let view = app.get_session(&session).await.ok();
         assert_eq!(view["mfa"]["setup_required"], true, "{view}");
         let started = app
             .request(

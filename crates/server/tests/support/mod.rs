@@ -6,6 +6,8 @@ pub mod codes;
 pub mod oidc;
 pub mod outbox;
 pub mod proxy;
+mod resp;
+mod totp;
 pub mod webauthn;
 
 use std::path::PathBuf;
@@ -13,12 +15,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use twofold_core::UnixTime;
 use twofold_server::clock::{Clock, SystemClock};
 use twofold_server::{Config, app};
+
+pub use resp::Resp;
+pub use totp::{Generator, wait_out_step_end};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -33,21 +37,6 @@ pub fn unique(prefix: &str) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-/// Sleeps into the next 30-second step when the current one is about to end.
-pub async fn wait_out_step_end() {
-    let into_step = std::time::SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-        % 30_000;
-    if into_step >= 27_000 {
-        tokio::time::sleep(std::time::Duration::from_millis(
-            (30_000 - into_step + 50) as u64,
-        ))
-        .await;
-    }
 }
 
 pub fn now() -> u64 {
@@ -216,6 +205,17 @@ impl TestApp {
         Resp::from(request.send().await.unwrap()).await
     }
 
+    /// `GET /v1/sessions/{id}` with the session's own token.
+    pub async fn get_session(&self, session: &Session) -> Resp {
+        self.request(
+            reqwest::Method::GET,
+            &format!("/v1/sessions/{}", session.id),
+            Some(&session.token),
+            None,
+        )
+        .await
+    }
+
     pub async fn admin_get(&self, path: &str) -> Resp {
         self.request(reqwest::Method::GET, path, Some(&self.admin), None)
             .await
@@ -359,29 +359,6 @@ pub fn merge(target: &mut Value, change: Value) {
     }
 }
 
-/// TOTP codes from an independent implementation (totp-rs), configured from the server's
-/// provisioning URI: it also proves the URI is one authenticator apps accept.
-pub struct Generator(totp_rs::Totp);
-
-impl Generator {
-    pub fn from_uri(uri: &str) -> Generator {
-        Generator(totp_rs::Totp::from_url(uri).expect("the otpauth URI parses"))
-    }
-
-    pub fn code_at(&self, unix: u64) -> String {
-        self.0.generate(unix).to_string()
-    }
-
-    pub fn now(&self) -> String {
-        self.code_at(now())
-    }
-
-    /// The code of the step after the current one (accepted through one step of skew).
-    pub fn next(&self) -> String {
-        self.code_at(now() + 30)
-    }
-}
-
 pub struct TestUser {
     pub id: String,
     pub username: String,
@@ -406,58 +383,5 @@ impl Session {
             id: body["session_id"].as_str().unwrap().to_owned(),
             token: body["session_token"].as_str().unwrap().to_owned(),
         }
-    }
-}
-
-#[derive(Debug)]
-pub struct Resp {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Value,
-}
-
-impl Resp {
-    pub async fn from(response: reqwest::Response) -> Resp {
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Resp {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    pub fn ok(self) -> Value {
-        assert_eq!(self.status, 200, "{:?}", self.body);
-        self.body
-    }
-
-    pub fn created(self) -> Value {
-        assert_eq!(self.status, 201, "{:?}", self.body);
-        self.body
-    }
-
-    /// Asserts an RFC 9457 problem with this stable code; returns the body.
-    pub fn problem(self, code: &str) -> Value {
-        assert_eq!(
-            self.body["code"], code,
-            "status {} body {:?}",
-            self.status, self.body
-        );
-        assert_eq!(self.headers["content-type"], "application/problem+json");
-        assert_eq!(self.body["status"], self.status);
-        assert!(self.status >= 400 && self.status != 500, "{self:?}");
-        assert!(
-            self.body["detail"].is_string()
-                && self.body["type"].is_string()
-                && self.body["title"].is_string()
-        );
-        self.body
     }
 }

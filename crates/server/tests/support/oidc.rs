@@ -172,10 +172,29 @@ pub fn claims_of(jwt: &str) -> Value {
     serde_json::from_slice(&BASE64URL_NOPAD.decode(payload.as_bytes()).unwrap()).unwrap()
 }
 
+/// The code `continue` answers for a session whose sign-in satisfies the request.
+pub async fn code_from(app: &TestApp, request_id: &str, session: &Session) -> String {
+    let answered = continue_with(app, request_id, session, json!({}))
+        .await
+        .ok();
+    code_of(app, answered["redirect_uri"].as_str().unwrap())
+}
+
+/// The ID token's claims once `continue` answered a code and the client exchanged it.
+pub async fn id_claims_from(
+    app: &TestApp,
+    client: &Client,
+    request_id: &str,
+    session: &Session,
+) -> Value {
+    let code = code_from(app, request_id, session).await;
+    let tokens = exchange(app, client, &code).await.ok();
+    claims_of(tokens["id_token"].as_str().unwrap())
+}
+
 /// A code for `user` from a complete password sign-in through the precheck.
 pub async fn code_for(app: &TestApp, client: &Client, user: &TestUser) -> String {
     let request = authorize(app, client, &[]).await;
     let session = sign_in_for(app, user, &request).await;
-    let answered = continue_with(app, &request, &session, json!({})).await.ok();
-    code_of(app, answered["redirect_uri"].as_str().unwrap())
+    code_from(app, &request, &session).await
 }
