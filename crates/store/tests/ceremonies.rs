@@ -111,6 +111,15 @@ async fn a_credential_is_activated_once_and_its_counter_only_moves_forward() {
                 .await
                 .unwrap()
         );
+        // A key without a counter says zero every time, and every time saves.
+        for at in [6, 7] {
+            assert!(
+                store
+                    .update_credential("k1", &credential, 0, UnixTime(at))
+                    .await
+                    .unwrap()
+            );
+        }
         assert!(
             store
                 .update_credential("k1", &json!({"counter": 3}), 3, UnixTime(7))
@@ -126,6 +135,13 @@ async fn a_credential_is_activated_once_and_its_counter_only_moves_forward() {
         assert!(
             !store
                 .update_credential("k1", &json!({"counter": 2}), 2, UnixTime(8))
+                .await
+                .unwrap()
+        );
+        // A zero after a count is not "a key without a counter": it would reset the counter.
+        assert!(
+            !store
+                .update_credential("k1", &json!({"counter": 0}), 0, UnixTime(8))
                 .await
                 .unwrap()
         );

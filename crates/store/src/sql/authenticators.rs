@@ -149,7 +149,8 @@ impl SqlStore {
     }
 
     /// Saves a credential after a sign-in. Its signature counter only moves forward: of two
-    /// nodes verifying the same counter, one saves (a zero counter is a credential without one).
+    /// nodes verifying the same counter, one saves. Zero is a credential without a counter, and
+    /// saves only while the stored counter is zero too — a zero after a count is a clone's.
     pub(super) async fn update_credential_row(
         &self,
         id: &str,
@@ -160,7 +161,8 @@ impl SqlStore {
         let counter = i64::from(counter);
         let done = sqlx::query(
             "UPDATE authenticators SET params = $1, last_step = $2, last_used_at = $3 \
-             WHERE id = $4 AND state = 'active' AND ($5 = 0 OR last_step IS NULL OR last_step < $6)",
+             WHERE id = $4 AND state = 'active' \
+             AND (last_step IS NULL OR last_step < $5 OR ($6 = 0 AND last_step = 0))",
         )
         .bind(credential.to_string())
         .bind(counter)
