@@ -42,6 +42,45 @@ async fn a_replayed_code_revokes_the_tokens_the_first_use_issued() {
 }
 
 #[tokio::test]
+async fn a_locked_user_gets_no_refresh_and_no_userinfo() {
+    for app in apps().await {
+        let lu = app.user("lu", json!({})).await;
+        let client = register(&app, json!({})).await;
+        let code = code_for(&app, &client, &lu).await;
+        let tokens = exchange(&app, &client, &code).await.ok();
+        let access = tokens["access_token"].as_str().unwrap();
+        support::oidc::userinfo(&app, access).await.ok();
+        for _ in 0..10 {
+            app.start_session(
+                json!({"user": {"login_name": "lu"}, "password": {"password": "wrong horse battery"}}),
+            )
+            .await;
+        }
+        let refused = token(
+            &app,
+            &client,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (refused.status, refused.body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
+        support::oidc::userinfo(&app, access)
+            .await
+            .problem("invalid_token");
+        // Unlocked, the same tokens work again: a lock suspends, it does not revoke.
+        app.admin_post(&format!("/v1/users/{}/unlock", lu.id), json!({}))
+            .await
+            .ok();
+        support::oidc::userinfo(&app, access).await.ok();
+    }
+}
+
+#[tokio::test]
 async fn the_token_endpoint_wants_the_right_client_verifier_and_redirect_uri() {
     for app in apps().await {
         let bob = app.user("bob", json!({})).await;

@@ -195,17 +195,26 @@ async fn refresh(
     issue(state, ctx, app, &grant, &user, "refresh_token").await
 }
 
-/// The grant's user, if they still exist and are not locked out.
+/// The grant's user for a refresh: `invalid_grant` unless they still exist and are not locked.
 async fn live_user(state: &Inner, ctx: &Ctx, grant: &Grant) -> Result<User, Error> {
-    let user = state
-        .store
-        .user(&grant.tenant_id, &grant.user_id)
+    grant_user(state, ctx, grant)
         .await?
-        .ok_or_else(|| oauth(OAuthError::InvalidGrant, "the user no longer exists"))?;
-    if user.lock_at(ctx.now).is_some() {
-        return Err(oauth(OAuthError::InvalidGrant, "the user is locked out"));
-    }
-    Ok(user)
+        .map_err(|why| oauth(OAuthError::InvalidGrant, why))
+}
+
+/// The grant's user, or why their tokens no longer count: gone, or locked out.
+async fn grant_user(
+    state: &Inner,
+    ctx: &Ctx,
+    grant: &Grant,
+) -> Result<Result<User, &'static str>, Error> {
+    Ok(
+        match state.store.user(&grant.tenant_id, &grant.user_id).await? {
+            None => Err("the user no longer exists"),
+            Some(user) if user.lock_at(ctx.now).is_some() => Err("the user is locked out"),
+            Some(user) => Ok(user),
+        },
+    )
 }
 
 async fn revoke(state: &Inner, ctx: &Ctx, grant_id: &str, reason: &str) -> Result<(), Error> {
@@ -297,10 +306,8 @@ pub async fn userinfo(
         .await?
         .filter(|g| !g.is_revoked())
         .ok_or(Error::InvalidToken)?;
-    let user = state
-        .store
-        .user(&grant.tenant_id, &grant.user_id)
+    let user = grant_user(state, ctx, &grant)
         .await?
-        .ok_or(Error::InvalidToken)?;
+        .map_err(|_| Error::InvalidToken)?;
     Ok(claims::user_claims(&user, &grant.scope))
 }
