@@ -25,6 +25,8 @@ CREATE TABLE grants (
 );
 CREATE UNIQUE INDEX grants_by_code ON grants (code_hash);
 CREATE INDEX grants_by_user ON grants (user_id);
+-- Signing out revokes the session's grants.
+CREATE INDEX grants_by_session ON grants (session_id);
 
 CREATE TABLE refresh_tokens (
     token_hash BYTEA PRIMARY KEY,

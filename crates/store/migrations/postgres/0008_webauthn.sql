@@ -13,3 +13,5 @@ CREATE TABLE webauthn_ceremonies (
 );
 CREATE INDEX webauthn_ceremonies_by_session ON webauthn_ceremonies (session_id);
 CREATE INDEX webauthn_ceremonies_by_authenticator ON webauthn_ceremonies (authenticator_id);
+-- Every new ceremony sweeps out the expired ones.
+CREATE INDEX webauthn_ceremonies_by_expiry ON webauthn_ceremonies (expires_at);

@@ -34,8 +34,8 @@ impl SqlStore {
     pub(super) async fn replace_ceremony_rows(&self, c: &Ceremony) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "DELETE FROM webauthn_ceremonies WHERE (session_id IS NOT NULL AND session_id = $1) \
-             OR (authenticator_id IS NOT NULL AND authenticator_id = $2) OR expires_at <= $3",
+            "DELETE FROM webauthn_ceremonies WHERE session_id = $1 OR authenticator_id = $2 \
+             OR expires_at <= $3",
         )
         .bind(&c.session_id)
         .bind(&c.authenticator_id)
