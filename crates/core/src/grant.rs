@@ -30,10 +30,6 @@ impl Grant {
         self.revoked_at.is_some()
     }
 
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope.iter().any(|s| s == scope)
-    }
-
     /// When every refresh token of the grant ends: a fixed time after the sign-in, so rotation
     /// never extends a grant.
     pub fn refresh_tokens_end(&self, policy: &OidcPolicy) -> UnixTime {

@@ -5,7 +5,7 @@ use twofold_core::app::App;
 use twofold_core::secrets::TokenHash;
 
 use super::SqlStore;
-use super::rows::flag;
+use super::rows::{flag, json};
 use crate::StoreError;
 
 const COLUMNS: &str = "client_id, tenant_id, name, public, secret_hash, redirect_uris, login_url, mfa, created_at, updated_at";
@@ -32,10 +32,6 @@ fn app(row: &AnyRow) -> Result<App, StoreError> {
         created_at: UnixTime(row.try_get("created_at")?),
         updated_at: UnixTime(row.try_get("updated_at")?),
     })
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 impl SqlStore {

@@ -4,6 +4,7 @@ use twofold_core::UnixTime;
 use twofold_core::authorize::{AuthRequest, Prompt, ValidRequest};
 
 use super::SqlStore;
+use super::rows::json;
 use crate::StoreError;
 
 fn corrupt(what: &str) -> StoreError {
@@ -43,9 +44,6 @@ fn auth_request(row: &AnyRow) -> Result<AuthRequest, StoreError> {
 impl SqlStore {
     pub(super) async fn insert_auth_request_row(&self, a: &AuthRequest) -> Result<(), StoreError> {
         let r = &a.request;
-        let json = |v: &Vec<String>| {
-            serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-        };
         sqlx::query(
             "INSERT INTO auth_requests (id, tenant_id, client_id, redirect_uri, scope, state, nonce, code_challenge, \
              acr_values, max_age, prompt, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",

@@ -9,6 +9,7 @@ use twofold_core::precheck::Authentication;
 use twofold_core::secrets::TokenHash;
 
 use super::SqlStore;
+use super::rows::json;
 use crate::StoreError;
 
 const COLUMNS: &str = "id, tenant_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, \
@@ -40,10 +41,6 @@ fn grant(row: &AnyRow) -> Result<Grant, StoreError> {
         code_expires_at: UnixTime(row.try_get("code_expires_at")?),
         revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(UnixTime),
     })
-}
-
-fn json(value: &[String]) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 impl SqlStore {

@@ -30,6 +30,11 @@ fn lock_from_column(value: Option<i64>) -> LockState {
     }
 }
 
+/// A value for a JSON text column.
+pub(super) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 pub(super) fn flag(value: bool) -> i64 {
     i64::from(value)
 }

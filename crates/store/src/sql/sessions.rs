@@ -5,18 +5,6 @@ use super::SqlStore;
 use super::rows;
 use crate::StoreError;
 
-fn checks_json(session: &Session) -> Result<String, StoreError> {
-    serde_json::to_string(&session.checks).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn risk_json(session: &Session) -> Result<Option<String>, StoreError> {
-    session
-        .risk
-        .as_ref()
-        .map(|risk| serde_json::to_string(risk).map_err(|e| StoreError::Corrupt(e.to_string())))
-        .transpose()
-}
-
 impl SqlStore {
     pub(super) async fn insert_session_row(
         &self,
@@ -32,12 +20,12 @@ impl SqlStore {
         .bind(&s.user_id)
         .bind(token.0.to_vec())
         .bind(s.user_checked_at.map(|t| t.0))
-        .bind(checks_json(s)?)
+        .bind(rows::json(&s.checks)?)
         .bind(&s.client_id)
         .bind(s.created_at.0)
         .bind(s.updated_at.0)
         .bind(s.expires_at.0)
-        .bind(risk_json(s)?)
+        .bind(s.risk.as_ref().map(rows::json).transpose()?)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -88,11 +76,11 @@ impl SqlStore {
         .bind(next.0.to_vec())
         .bind(&s.user_id)
         .bind(s.user_checked_at.map(|t| t.0))
-        .bind(checks_json(s)?)
+        .bind(rows::json(&s.checks)?)
         .bind(&s.client_id)
         .bind(s.updated_at.0)
         .bind(s.expires_at.0)
-        .bind(risk_json(s)?)
+        .bind(s.risk.as_ref().map(rows::json).transpose()?)
         .bind(&s.id)
         .bind(expected.0.to_vec())
         .execute(&self.pool)
@@ -102,7 +90,7 @@ impl SqlStore {
 
     pub(super) async fn set_session_risk_row(&self, s: &Session) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE sessions SET risk = $1 WHERE id = $2")
-            .bind(risk_json(s)?)
+            .bind(s.risk.as_ref().map(rows::json).transpose()?)
             .bind(&s.id)
             .execute(&self.pool)
             .await?;

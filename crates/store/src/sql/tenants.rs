@@ -4,11 +4,8 @@ use twofold_core::secrets::TokenHash;
 use twofold_core::settings::LoginSettings;
 
 use super::SqlStore;
+use super::rows::json;
 use crate::StoreError;
-
-fn settings_json(settings: &LoginSettings) -> Result<String, StoreError> {
-    serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
 
 impl SqlStore {
     pub(super) async fn ensure_tenant_row(
@@ -23,7 +20,7 @@ impl SqlStore {
         )
         .bind(id)
         .bind(name)
-        .bind(settings_json(settings)?)
+        .bind(json(settings)?)
         .bind(now.0)
         .execute(&self.pool)
         .await?;
@@ -52,7 +49,7 @@ impl SqlStore {
         settings: &LoginSettings,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE tenants SET settings = $1 WHERE id = $2")
-            .bind(settings_json(settings)?)
+            .bind(json(settings)?)
             .bind(tenant_id)
             .execute(&self.pool)
             .await?;

@@ -7,10 +7,6 @@ use crate::StoreError;
 const USER_COLUMNS: &str = "id, tenant_id, username, email, email_verified, phone, phone_verified, language, password_hash, \
      mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at";
 
-fn factors_json(user: &User) -> Result<String, StoreError> {
-    serde_json::to_string(&user.required_factors).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 impl SqlStore {
     pub(super) async fn insert_user_row(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
@@ -27,7 +23,7 @@ impl SqlStore {
         .bind(flag(user.phone_verified))
         .bind(&user.password_hash)
         .bind(flag(user.mfa_enabled))
-        .bind(factors_json(user)?)
+        .bind(rows::json(&user.required_factors)?)
         .bind(i64::from(user.second_factor.failures))
         .bind(lock_to_column(user.second_factor.lock))
         .bind(i64::from(user.password.failures))
@@ -84,7 +80,7 @@ impl SqlStore {
         .bind(flag(user.phone_verified))
         .bind(&user.password_hash)
         .bind(flag(user.mfa_enabled))
-        .bind(factors_json(user)?)
+        .bind(rows::json(&user.required_factors)?)
         .bind(user.updated_at.0)
         .bind(&user.language)
         .bind(&user.tenant_id)
