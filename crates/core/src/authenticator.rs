@@ -59,6 +59,20 @@ pub fn code_factor_state(contact_verified: bool) -> AuthenticatorState {
     }
 }
 
+/// At most this many authenticators per user, of every kind together: enough for every device a
+/// person owns, and a bound on what one user can make the server store.
+pub const MAX_PER_USER: usize = 20;
+
+/// Whether a user with these authenticators may start another.
+pub fn ensure_room(existing: &[Authenticator]) -> Result<(), DomainError> {
+    if existing.len() >= MAX_PER_USER {
+        return Err(DomainError::Limit(format!(
+            "a user may have at most {MAX_PER_USER} authenticators"
+        )));
+    }
+    Ok(())
+}
+
 /// Authenticator names are shown in lists and must tell devices apart.
 pub fn normalise_name(
     raw: Option<&str>,
@@ -91,5 +105,36 @@ fn default_name(factor: Factor, existing: &[Authenticator]) -> String {
     match taken {
         0 => factor.as_str().to_owned(),
         n => format!("{} {}", factor.as_str(), n + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: usize) -> Authenticator {
+        Authenticator {
+            id: format!("a{i}"),
+            user_id: "u".into(),
+            factor: Factor::Webauthn,
+            name: format!("Key {i}"),
+            state: AuthenticatorState::Pending,
+            sealed_secret: None,
+            params: serde_json::Value::Null,
+            last_step: None,
+            created_at: UnixTime(0),
+            last_used_at: None,
+        }
+    }
+
+    #[test]
+    fn a_user_has_room_for_twenty_authenticators_pending_ones_included() {
+        let mut existing: Vec<Authenticator> = (0..MAX_PER_USER - 1).map(key).collect();
+        assert_eq!(ensure_room(&existing), Ok(()));
+        existing.push(key(MAX_PER_USER));
+        assert!(matches!(
+            ensure_room(&existing),
+            Err(DomainError::Limit(m)) if m.contains("at most 20")
+        ));
     }
 }

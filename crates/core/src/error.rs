@@ -7,6 +7,9 @@ pub enum DomainError {
     Invalid(String),
     #[error("password rejected: {0}")]
     WeakPassword(String),
+    /// An allowance is used up (the request is valid, the state refuses it).
+    #[error("{0}")]
+    Limit(String),
 }
 
 impl DomainError {

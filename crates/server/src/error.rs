@@ -106,6 +106,9 @@ impl From<DeliveryError> for Error {
 
 impl From<DomainError> for Error {
     fn from(err: DomainError) -> Self {
-        Error::InvalidRequest(err.to_string())
+        match err {
+            DomainError::Limit(message) => Error::Conflict(message),
+            other => Error::InvalidRequest(other.to_string()),
+        }
     }
 }

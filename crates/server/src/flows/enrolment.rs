@@ -24,8 +24,6 @@ use crate::state::Inner;
 
 /// A pending TOTP authenticator must be proven within this time.
 const PENDING_TTL_SECONDS: u64 = 600;
-/// Enough for every device a person owns; a bound on what one user can make the server store.
-const MAX_AUTHENTICATORS: usize = 20;
 
 pub struct TotpEnrolment {
     pub authenticator: Authenticator,
@@ -103,11 +101,7 @@ pub async fn start_totp(
         ));
     }
     let existing = state.store.authenticators_of(&user.id).await?;
-    if existing.len() >= MAX_AUTHENTICATORS {
-        return Err(Error::Conflict(format!(
-            "a user may have at most {MAX_AUTHENTICATORS} authenticators"
-        )));
-    }
+    authenticator::ensure_room(&existing)?;
     let name = authenticator::normalise_name(name, Factor::Totp, &existing)?;
     let id = random::new_id(state.random.as_ref())?;
     // 160 bits, as RFC 4226 recommends for HMAC-SHA-1.

@@ -18,9 +18,6 @@ use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
 
-/// At most this many authenticators per user, of every kind together.
-const MAX_AUTHENTICATORS: usize = 20;
-
 pub struct Started {
     pub authenticator_id: String,
     pub options: Value,
@@ -87,11 +84,7 @@ pub async fn start(
         )
         .await?;
     }
-    if existing.len() >= MAX_AUTHENTICATORS {
-        return Err(Error::Conflict(format!(
-            "a user may have at most {MAX_AUTHENTICATORS} authenticators"
-        )));
-    }
+    authenticator::ensure_room(&existing)?;
     // The browser refuses to register a credential it already holds for this user.
     let exclude = existing
         .iter()
