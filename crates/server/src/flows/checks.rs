@@ -251,7 +251,8 @@ pub async fn one_time_code(
     }
 }
 
-async fn passed(
+/// A passed check: ends the budget's run of failures.
+pub(super) async fn passed(
     state: &Inner,
     user: &User,
     budget: Budget,

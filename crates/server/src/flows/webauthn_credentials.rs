@@ -3,15 +3,18 @@
 
 use serde_json::json;
 use twofold_core::authenticator::Authenticator;
+use twofold_core::event::EventType;
 use twofold_core::user::User;
 use twofold_core::webauthn::CredentialKind;
 use twofold_core::{Factor, UnixTime};
 use webauthn_rs::prelude::{AuthenticationResult, Credential, Passkey, Uuid, WebauthnError};
 
+use super::{Ctx, events};
 use crate::error::Error;
 use crate::state::Inner;
 
-fn internal(e: impl std::fmt::Display) -> Error {
+/// A failure of the library or of stored state, never of the caller's input.
+pub(super) fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("webauthn: {e}"))
 }
 
@@ -117,4 +120,23 @@ pub(super) async fn save(
         .store
         .update_credential(&authenticator.id, &updated, result.counter(), now)
         .await?)
+}
+
+/// A refused registration or assertion, in the audit log with the stage and the reason.
+pub(super) async fn refused(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    stage: &str,
+    reason: &str,
+) -> Result<(), Error> {
+    let detail = json!({"stage": stage, "reason": reason});
+    events::record(
+        state,
+        ctx,
+        EventType::WebauthnRefused,
+        Some(&user.id),
+        detail,
+    )
+    .await
 }

@@ -12,7 +12,7 @@ use webauthn_rs::prelude::{
     Credential, PasskeyRegistration, RegisterPublicKeyCredential, SecurityKeyRegistration,
 };
 
-use super::webauthn_credentials::{credential_of, user_handle};
+use super::webauthn_credentials::{credential_of, internal, refused, user_handle};
 use super::{Ctx, events};
 use crate::error::Error;
 use crate::random;
@@ -29,10 +29,6 @@ pub struct Started {
 enum Registration {
     SecurityKey(SecurityKeyRegistration),
     Passkey(PasskeyRegistration),
-}
-
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("webauthn: {e}"))
 }
 
 pub async fn start(
@@ -261,24 +257,6 @@ pub async fn finish(
     active.params = stored;
     active.last_used_at = Some(ctx.now);
     Ok(active)
-}
-
-pub(super) async fn refused(
-    state: &Inner,
-    ctx: &Ctx,
-    user: &User,
-    stage: &str,
-    reason: &str,
-) -> Result<(), Error> {
-    let detail = json!({"stage": stage, "reason": reason});
-    events::record(
-        state,
-        ctx,
-        EventType::WebauthnRefused,
-        Some(&user.id),
-        detail,
-    )
-    .await
 }
 
 /// The authenticator model a registration claims: the AAGUID in the attested credential data of

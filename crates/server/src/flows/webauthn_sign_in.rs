@@ -20,8 +20,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::session_view::Subject;
-use super::webauthn_credentials::{credentials, reason, save, stand_in};
-use super::webauthn_enrolment::refused;
+use super::webauthn_credentials::{credentials, internal, reason, refused, save, stand_in};
 use super::{Ctx, checks};
 use crate::error::Error;
 use crate::random;
@@ -56,10 +55,6 @@ enum SignIn {
     /// A stand-in allow-list: no assertion answers it.
     StandIn,
     Discoverable(DiscoverableAuthentication),
-}
-
-fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("webauthn: {e}"))
 }
 
 pub(super) async fn start(
@@ -237,7 +232,11 @@ pub(super) async fn check(
             (user, !matches!(sign_in, SignIn::Passwordless(_)))
         }
     };
-    let authenticators = state.store.authenticators_of(&user.id).await?;
+    let authenticators = if matches!(sign_in, SignIn::Discoverable(_)) {
+        state.store.authenticators_of(&user.id).await?
+    } else {
+        subject.authenticators(state).await?.to_vec()
+    };
     let factors = [Factor::Webauthn, Factor::Passkey];
     let mine = credentials(&authenticators, &factors)?;
     let used = mine
@@ -297,13 +296,19 @@ pub(super) async fn check(
         )
         .await;
     }
+    let kind = CredentialKind::of_factor(authenticator.factor)
+        .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
     // A passed check ends a run of second-factor failures, as for every other factor.
-    if user.second_factor.failures > 0 {
-        state
-            .store
-            .clear_failures(&user.id, Budget::SecondFactor)
-            .await?;
-    }
+    let passed = checks::passed(
+        state,
+        &user,
+        Budget::SecondFactor,
+        kind.counts_as(result.user_verified()),
+        ctx,
+    )
+    .await?;
+    // The saved counter makes the credentials loaded above stale: whatever comes next in this
+    // request (a new challenge) reads them again.
     if matches!(sign_in, SignIn::Discoverable(_)) {
         session.identify(&user.id, ctx.now)?;
         *subject = Subject {
@@ -313,13 +318,7 @@ pub(super) async fn check(
     } else {
         subject.authenticators = None;
     }
-    let kind = CredentialKind::of_factor(authenticator.factor)
-        .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
-    let factor = kind.counts_as(result.user_verified());
-    Ok(CheckOutcome::Passed {
-        factor,
-        at: ctx.now,
-    })
+    Ok(passed)
 }
 
 /// A refused assertion: recorded; after a first factor it spends the second-factor budget like
