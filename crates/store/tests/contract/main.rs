@@ -1,0 +1,11 @@
+//! One contract, every backend: SQLite always, PostgreSQL when TWOFOLD_TEST_DATABASE_URL is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod authenticators;
+mod events;
+mod sessions;
+mod tenant;
+mod users;

@@ -1,0 +1,79 @@
+//! What a tenant configures: login settings, admin tokens, apps.
+
+use twofold_core::secrets::TokenHash;
+use twofold_core::settings::LoginSettings;
+use twofold_core::{Factor, UnixTime};
+
+use crate::support::{TENANT, stores};
+
+#[tokio::test]
+async fn settings_and_admin_tokens_round_trip() {
+    for store in stores().await {
+        assert!(
+            !store
+                .ensure_tenant(TENANT, "Again", &LoginSettings::default(), UnixTime(0))
+                .await
+                .unwrap()
+        );
+        let mut settings = LoginSettings::default();
+        settings.lockout.max_attempts = 3;
+        settings.second_factors = vec![Factor::Totp];
+        store.save_tenant_settings(TENANT, &settings).await.unwrap();
+        assert_eq!(store.tenant_settings(TENANT).await.unwrap(), Some(settings));
+        assert_eq!(store.tenant_settings("nope").await.unwrap(), None);
+
+        store
+            .insert_admin_token(TENANT, &TokenHash([7; 32]), UnixTime(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .admin_token_tenant(&TokenHash([7; 32]))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(TENANT)
+        );
+        assert_eq!(
+            store.admin_token_tenant(&TokenHash([8; 32])).await.unwrap(),
+            None
+        );
+        store.ping().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn apps_round_trip_and_belong_to_their_tenant() {
+    use twofold_core::app::{App, AppMfa, AppMfaMode};
+    for store in stores().await {
+        let app = App {
+            client_id: "c1".into(),
+            tenant_id: TENANT.into(),
+            name: "Portal".into(),
+            public: false,
+            secret_hash: Some(TokenHash([4; 32])),
+            redirect_uris: vec!["https://portal.example.com/cb".into()],
+            login_url: Some("https://portal.example.com/login".into()),
+            mfa: AppMfa {
+                mode: AppMfaMode::TimeBased,
+                period_seconds: Some(3600),
+                ..AppMfa::default()
+            },
+            created_at: UnixTime(1),
+            updated_at: UnixTime(1),
+        };
+        store.insert_app(&app).await.unwrap();
+        assert_eq!(store.app(TENANT, "c1").await.unwrap(), Some(app.clone()));
+        assert_eq!(store.app("other", "c1").await.unwrap(), None);
+        let changed = App {
+            name: "Portal 2".into(),
+            secret_hash: None,
+            updated_at: UnixTime(2),
+            ..app
+        };
+        assert!(store.update_app(&changed).await.unwrap());
+        assert_eq!(store.apps(TENANT).await.unwrap(), vec![changed]);
+        assert!(store.delete_app(TENANT, "c1").await.unwrap());
+        assert!(!store.delete_app(TENANT, "c1").await.unwrap());
+    }
+}
