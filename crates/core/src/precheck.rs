@@ -9,6 +9,7 @@ use crate::acr::{ACR_MFA, ACR_PASSWORD, AcrLevel};
 use crate::app::App;
 use crate::authorize::{AuthRequest, Prompt};
 use crate::device;
+use crate::lockout::LockState;
 use crate::mfa_info::{AppPolicy, MfaInfo, UserMfa, evaluate_for_app};
 use crate::requirement::{PassedChecks, Requirement};
 use crate::risk::{self, RiskScore, Signals};
@@ -22,6 +23,8 @@ pub struct Precheck<'a> {
     pub request: &'a AuthRequest,
     pub session: &'a Session,
     pub user: UserMfa<'a>,
+    /// The user's lock now, on either budget (`User::lock_at`).
+    pub lock: Option<LockState>,
     pub signals: Signals,
     pub now: UnixTime,
 }
@@ -47,6 +50,9 @@ pub enum Decision {
     /// No requested acr level can be reached by this user (RFC 9470
     /// `insufficient_user_authentication`).
     Unsatisfiable(String),
+    /// The user is locked out. Told only once a first factor counts, so it reveals nothing to
+    /// someone who only knows the name.
+    Locked(LockState),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,10 +69,12 @@ pub fn decide(p: &Precheck<'_>) -> Outcome {
     let risk = risk::score(&signals, p.now);
     let app_requires_mfa =
         risk::app_requires_mfa(&p.app.mfa, &risk, signals.last_second_factor_at, p.now);
-    let decision = if p.settings.first_factor_passed(&passed) {
-        decide_level(p, &passed, app_requires_mfa)
-    } else {
+    let decision = if !p.settings.first_factor_passed(&passed) {
         Decision::LoginRequired
+    } else if let Some(lock) = p.lock {
+        Decision::Locked(lock)
+    } else {
+        decide_level(p, &passed, app_requires_mfa)
     };
     Outcome {
         decision,

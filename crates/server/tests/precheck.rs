@@ -133,6 +133,26 @@ async fn an_expired_second_factor_no_longer_counts_and_max_age_wants_a_fresh_pas
     }
 }
 
+#[tokio::test]
+async fn a_locked_user_is_told_locked_by_both_the_metadata_and_continue() {
+    for app in apps().await {
+        let lin = app.user_with_totp("lin").await;
+        let client = register(&app, json!({"mode": "always"})).await;
+        let request = authorize(&app, &client, &[]).await;
+        let mut session = sign_in_for(&app, &lin, &request).await;
+        for _ in 0..5 {
+            app.check_totp(&mut session, "000000").await;
+        }
+        assert_eq!(
+            metadata(&app, &request, Some(&session)).await["validation_type"],
+            "locked"
+        );
+        continue_with(&app, &request, &session, json!({}))
+            .await
+            .problem("locked");
+    }
+}
+
 async fn client_off(app: &support::TestApp) -> support::oidc::Client {
     register(app, json!({"mode": "off"})).await
 }

@@ -2,6 +2,7 @@ use super::*;
 use crate::acr::ACR_PHISHING_RESISTANT;
 use crate::app::{AppMfa, AppMfaMode};
 use crate::authorize::ValidRequest;
+use crate::lockout::LockState;
 
 const NOW: UnixTime = UnixTime(1_000_000);
 
@@ -11,6 +12,7 @@ struct World {
     request: AuthRequest,
     session: Session,
     active: Vec<Factor>,
+    lock: Option<LockState>,
     signals: Signals,
 }
 
@@ -52,6 +54,7 @@ fn world() -> World {
         settings,
         session,
         active: vec![Factor::Totp],
+        lock: None,
         signals: Signals::default(),
     }
 }
@@ -84,6 +87,7 @@ impl World {
                 required_factors: &[],
                 active_factors: &self.active,
             },
+            lock: self.lock,
             signals: self.signals,
             now: NOW,
         })
@@ -166,6 +170,18 @@ fn max_age_and_prompt_login_need_a_fresh_first_factor() {
     assert_eq!(w.decide().decision, Decision::LoginRequired);
     let w = w.passed(Factor::Password, 1);
     ready(&w.decide());
+}
+
+#[test]
+fn a_locked_user_is_told_so_only_after_a_first_factor_and_gets_no_code_even_when_all_else_holds() {
+    let mut w = world();
+    w.lock = Some(LockState::Until(NOW.plus_seconds(600)));
+    assert_eq!(w.decide().decision, Decision::LoginRequired);
+    let w = w.passed(Factor::Password, 10);
+    let locked = Decision::Locked(LockState::Until(NOW.plus_seconds(600)));
+    assert_eq!(w.decide().decision, locked, "password alone would do");
+    let strict = w.mode(always());
+    assert_eq!(strict.decide().decision, locked, "not mfa_required first");
 }
 
 #[test]

@@ -94,7 +94,7 @@ pub async fn get(
         )
         .await?;
         body["session_id"] = json!(evaluated.subject.session.id);
-        body["validation_type"] = json!(precheck::validation_type(&evaluated, ctx.now));
+        body["validation_type"] = json!(precheck::validation_type(&evaluated));
         let Evaluated { subject, outcome } = evaluated;
         // Nothing about the user's factors or risk is told before a first factor has passed:
         // until then the answer is the same for every login name, known or not.

@@ -2,6 +2,7 @@
 //! and `continue`, which hands out an authorization code only when the whole requirement holds.
 
 use serde_json::json;
+use twofold_core::Factor;
 use twofold_core::app::App;
 use twofold_core::authorize::AuthRequest;
 use twofold_core::device::{self, Device};
@@ -15,7 +16,6 @@ use twofold_core::secrets::{self, AUTHORIZATION_CODE_PREFIX, SecretString, Token
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
-use twofold_core::{Factor, UnixTime};
 
 use super::client_redirect::{self, Answer};
 use super::session_view::active_factors_of;
@@ -92,6 +92,7 @@ pub async fn evaluate(
                 required_factors: &user.required_factors,
                 active_factors: &subject.active,
             },
+            lock: user.lock_at(ctx.now),
             signals,
             now: ctx.now,
         }),
@@ -188,11 +189,6 @@ pub async fn continue_request(
     let Some(user) = &subject.user else {
         return Err(Error::Unauthorized);
     };
-    if let Some(lock) = user.lock_at(ctx.now) {
-        return Err(Error::Locked {
-            until: lock.until(),
-        });
-    }
     devices::refuse_forbidden_trust(&subject, input.trust_device)?;
     if !state
         .store
@@ -271,6 +267,9 @@ fn refusal(issuer: &str, subject: &Subject, decision: Decision) -> Error {
             Error::SetupRequired { next: info.next }
         }
         Decision::MfaRequired(info) => Error::MfaRequired { next: info.next },
+        Decision::Locked(lock) => Error::Locked {
+            until: lock.until(),
+        },
         Decision::Unsatisfiable(reason) => Error::InsufficientAuthentication {
             redirect_uri: client_redirect::to_client(
                 &subject.request.request.redirect_uri,
@@ -289,17 +288,11 @@ fn refusal(issuer: &str, subject: &Subject, decision: Decision) -> Error {
     }
 }
 
-/// The prelogin answer's `validation_type`. A lock is told only once a first factor passed, as
-/// `continue` would tell it.
-pub fn validation_type(evaluated: &Evaluated, now: UnixTime) -> &'static str {
-    let locked = evaluated
-        .subject
-        .user
-        .as_ref()
-        .is_some_and(|u| u.lock_at(now).is_some());
+/// The prelogin answer's `validation_type`: the decision `continue` would act on.
+pub fn validation_type(evaluated: &Evaluated) -> &'static str {
     match &evaluated.outcome.decision {
         Decision::LoginRequired => "login_required",
-        _ if locked => "locked",
+        Decision::Locked(_) => "locked",
         Decision::Ready(_) => "ready",
         Decision::MfaRequired(info) if info.setup_required => "mfa_setup_required",
         Decision::MfaRequired(_) => "mfa_required",
