@@ -55,6 +55,25 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameBody {
+    name: String,
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    Path((user_id, authenticator_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RenameBody>,
+) -> Result<Response, Error> {
+    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let renamed = enrolment::rename(&state, &ctx, &user, &authenticator_id, &body.name).await?;
+    Ok(ok(present::authenticator(&renamed)))
+}
+
 pub async fn start_totp(
     State(state): State<AppState>,
     caller: Caller,

@@ -4,14 +4,12 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use twofold_core::authenticator;
-use twofold_core::event::EventType;
 use twofold_core::webauthn::CredentialKind;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::enrolment::{self, Access};
-use crate::flows::{events, webauthn_enrolment};
+use crate::flows::webauthn_enrolment;
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
 use crate::http::present;
@@ -30,12 +28,6 @@ pub struct StartBody {
 pub struct FinishBody {
     public_key_credential: Value,
     name: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RenameBody {
-    name: String,
 }
 
 pub async fn start(
@@ -95,46 +87,4 @@ pub async fn finish(
     )
     .await?;
     Ok(ok(present::authenticator(&active)))
-}
-
-pub async fn rename(
-    State(state): State<AppState>,
-    caller: Caller,
-    ip: ClientIp,
-    Path((user_id, authenticator_id)): Path<(String, String)>,
-    ApiJson(body): ApiJson<RenameBody>,
-) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
-    let existing = state.store.authenticators_of(&user.id).await?;
-    let target = existing
-        .iter()
-        .find(|a| a.id == authenticator_id)
-        .ok_or(Error::NotFound("authenticator"))?;
-    let others: Vec<_> = existing
-        .iter()
-        .filter(|a| a.id != authenticator_id)
-        .cloned()
-        .collect();
-    let name = authenticator::normalise_name(Some(&body.name), target.factor, &others)?;
-    if !state
-        .store
-        .rename_authenticator(&user.id, &authenticator_id, &name)
-        .await?
-    {
-        return Err(Error::NotFound("authenticator"));
-    }
-    let detail =
-        json!({"factor": target.factor, "authenticator_id": authenticator_id, "name": name});
-    events::record(
-        &state,
-        &ctx,
-        EventType::AuthenticatorRenamed,
-        Some(&user.id),
-        detail,
-    )
-    .await?;
-    let mut renamed = target.clone();
-    renamed.name = name;
-    Ok(ok(present::authenticator(&renamed)))
 }

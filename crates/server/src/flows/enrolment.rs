@@ -309,3 +309,37 @@ pub async fn remove(
     )
     .await
 }
+
+/// Renames an authenticator; the name must still tell it apart from the user's others.
+pub async fn rename(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    authenticator_id: &str,
+    name: &str,
+) -> Result<Authenticator, Error> {
+    let existing = state.store.authenticators_of(&user.id).await?;
+    let (mut target, others): (Vec<Authenticator>, Vec<Authenticator>) =
+        existing.into_iter().partition(|a| a.id == authenticator_id);
+    let mut target = target.pop().ok_or(Error::NotFound("authenticator"))?;
+    let name = authenticator::normalise_name(Some(name), target.factor, &others)?;
+    if !state
+        .store
+        .rename_authenticator(&user.id, authenticator_id, &name)
+        .await?
+    {
+        return Err(Error::NotFound("authenticator"));
+    }
+    let detail =
+        json!({"factor": target.factor, "authenticator_id": authenticator_id, "name": name});
+    events::record(
+        state,
+        ctx,
+        EventType::AuthenticatorRenamed,
+        Some(&user.id),
+        detail,
+    )
+    .await?;
+    target.name = name;
+    Ok(target)
+}

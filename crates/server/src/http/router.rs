@@ -77,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{id}/authenticators", get(authenticators::list))
         .route(
             "/v1/users/{id}/authenticators/{authenticator_id}",
-            axum::routing::delete(authenticators::remove).patch(webauthn::rename),
+            axum::routing::delete(authenticators::remove).patch(authenticators::rename),
         )
         .route("/v1/users/{id}/webauthn", post(webauthn::start))
         .route(
