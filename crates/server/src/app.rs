@@ -155,7 +155,7 @@ pub async fn serve(
             let url = state.issuer();
             let _ = state
                 .relying_party
-                .set(relying_party::from_config(None, &[], Some(&url))?);
+                .set(relying_party::from_config(None, &[], Some(url))?);
         }
     }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -58,11 +58,10 @@ impl Inner {
     }
 
     /// The OIDC issuer, without a trailing slash.
-    pub fn issuer(&self) -> String {
+    pub fn issuer(&self) -> &str {
         self.public_url
             .get()
-            .cloned()
-            .unwrap_or_else(|| "http://localhost".to_owned())
+            .map_or("http://localhost", String::as_str)
     }
 
     /// The tenant's login settings, read at most once a second per node: every request needs

@@ -63,11 +63,7 @@ pub async fn get(
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
     let request = auth_requests::live_request(&state, &ctx, &id).await?;
-    let app = state
-        .store
-        .app(&ctx.tenant_id, &request.request.client_id)
-        .await?
-        .ok_or(Error::NotFound("app"))?;
+    let app = auth_requests::app_of(&state, &ctx, &request).await?;
     let mut body = json!({
         "auth_request_id": request.id,
         "client_id": request.request.client_id,
@@ -89,6 +85,7 @@ pub async fn get(
             &state,
             &ctx,
             request,
+            app,
             session,
             device_token(&headers, None).as_ref(),
         )

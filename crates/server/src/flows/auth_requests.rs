@@ -2,6 +2,7 @@
 //! and the session that may answer one.
 
 use serde_json::json;
+use twofold_core::app::App;
 use twofold_core::authorize::AuthRequest;
 use twofold_core::event::EventType;
 use twofold_core::secrets::SecretString;
@@ -30,6 +31,15 @@ pub async fn live_request(state: &Inner, ctx: &Ctx, id: &str) -> Result<AuthRequ
         ));
     }
     Ok(request)
+}
+
+/// The app a request is for.
+pub async fn app_of(state: &Inner, ctx: &Ctx, request: &AuthRequest) -> Result<App, Error> {
+    state
+        .store
+        .app(&ctx.tenant_id, &request.request.client_id)
+        .await?
+        .ok_or(Error::NotFound("app"))
 }
 
 const TAKEN: &str = "this auth request belongs to another session; delete that session to start \

@@ -249,7 +249,7 @@ async fn issue(
     let policy = &settings.oidc;
     let auth = &grant.authentication;
     let issued = Issued {
-        issuer: &state.issuer(),
+        issuer: state.issuer(),
         now: ctx.now,
         policy,
     };

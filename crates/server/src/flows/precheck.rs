@@ -47,15 +47,11 @@ pub async fn evaluate(
     state: &Inner,
     ctx: &Ctx,
     request: AuthRequest,
+    app: App,
     session: Session,
     device_token: Option<&SecretString>,
 ) -> Result<Evaluated, Error> {
     let settings = state.settings(&ctx.tenant_id).await?;
-    let app = state
-        .store
-        .app(&ctx.tenant_id, &request.request.client_id)
-        .await?
-        .ok_or(Error::NotFound("app"))?;
     let user = match &session.user_id {
         Some(id) => state.store.user(&ctx.tenant_id, id).await?,
         None => None,
@@ -163,8 +159,9 @@ pub async fn continue_request(
         session_id: Some(session.id.clone()),
         ..ctx.clone()
     };
+    let app = auth_requests::app_of(state, &ctx, &request).await?;
     let Evaluated { subject, outcome } =
-        evaluate(state, &ctx, request, session, input.device_token).await?;
+        evaluate(state, &ctx, request, app, session, input.device_token).await?;
     let mut session = subject.session.clone();
     session.risk = Some(outcome.risk.clone());
     state.store.set_session_risk(&session).await?;
@@ -179,7 +176,7 @@ pub async fn continue_request(
     let authentication = match outcome.decision {
         Decision::Ready(authentication) => authentication,
         refused => {
-            let error = refusal(&state.issuer(), &subject, refused);
+            let error = refusal(state.issuer(), &subject, refused);
             let mut detail = detail;
             detail["refused"] = json!(error.to_string());
             events::record(state, &ctx, EventType::PrecheckRefused, user_id, detail).await?;
@@ -215,7 +212,7 @@ pub async fn continue_request(
             &subject.request.request.redirect_uri,
             Answer::Code(code.expose()),
             subject.request.request.state.as_deref(),
-            &state.issuer(),
+            state.issuer(),
         )?
         .to_string(),
         device_token: remembered.new_token,

@@ -85,19 +85,13 @@ pub async fn authorize(
             description,
             state,
         }) => {
-            return error_redirect(
-                &issuer,
-                &redirect_uri,
-                error,
-                &description,
-                state.as_deref(),
-            );
+            return error_redirect(issuer, &redirect_uri, error, &description, state.as_deref());
         }
     };
     if valid.prompt == Some(Prompt::None) {
         // No sign-in can be recognised at this point without the hosted UI's session cookie.
         return error_redirect(
-            &issuer,
+            issuer,
             &valid.redirect_uri,
             "login_required",
             "no signed-in session",
