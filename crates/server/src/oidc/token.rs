@@ -53,13 +53,14 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, SecretString
         .map_err(|_| bad())?;
     let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    // Both halves are form-urlencoded (RFC 6749 §2.3.1); a literal `=` or `&` stays what it is.
     let unescape = |s: &str| {
-        url::form_urlencoded::parse(s.as_bytes())
-            .next()
-            .map(|(k, _)| k.into_owned())
-            .unwrap_or_default()
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| bad())
     };
-    Ok(Some((unescape(id), SecretString::new(unescape(secret)))))
+    Ok(Some((unescape(id)?, SecretString::new(unescape(secret)?))))
 }
 
 fn credentials(headers: &HeaderMap, form: &mut TokenForm) -> Result<ClientCredentials, Error> {
@@ -127,4 +128,28 @@ pub async fn token(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(pair: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = format!("Basic {}", BASE64.encode(pair.as_bytes()));
+        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn basic_credentials_are_form_urldecoded_whole() {
+        let (id, secret) = basic_credentials(&basic("a%3Ab=c:s&t=u+v%2B"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(id, "a:b=c");
+        assert_eq!(secret.expose(), "s&t=u v+");
+        assert!(basic_credentials(&basic("no-colon")).is_err());
+        assert!(basic_credentials(&basic("id:%FF")).is_err(), "not UTF-8");
+        assert!(basic_credentials(&HeaderMap::new()).unwrap().is_none());
+    }
 }
