@@ -138,7 +138,7 @@ impl WebauthnPolicy {
 
     /// Whether a pending registration started at `created_at` can no longer finish.
     pub fn is_abandoned(&self, created_at: UnixTime, now: UnixTime) -> bool {
-        now.seconds_since(created_at) >= self.ceremony_timeout_seconds
+        now >= self.ceremony_expires_at(created_at)
     }
 
     /// Whether an authenticator model may register. Without attestation the AAGUID is the
@@ -159,7 +159,7 @@ fn is_aaguid(value: &str) -> bool {
 
 /// The hyphenated form of 16 AAGUID bytes.
 pub fn format_aaguid(bytes: &[u8; 16]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = data_encoding::HEXLOWER.encode(bytes);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],
@@ -197,6 +197,11 @@ mod tests {
         let yubikey = "cb69481e-8ff7-4039-93ec-0a2729a154a8";
         let other = format_aaguid(&[0; 16]);
         assert_eq!(other, "00000000-0000-0000-0000-000000000000");
+        let bytes = [
+            0xcb, 0x69, 0x48, 0x1e, 0x8f, 0xf7, 0x40, 0x39, 0x93, 0xec, 0x0a, 0x27, 0x29, 0xa1,
+            0x54, 0xa8,
+        ];
+        assert_eq!(format_aaguid(&bytes), yubikey);
         let open = WebauthnPolicy::default();
         assert!(open.allows(yubikey) && open.allows(&other));
         let only = WebauthnPolicy {
