@@ -10,6 +10,9 @@ pub enum DomainError {
     /// An allowance is used up (the request is valid, the state refuses it).
     #[error("{0}")]
     Limit(String),
+    /// A factor the request is valid for, but this server cannot run (nothing to deliver it).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl DomainError {

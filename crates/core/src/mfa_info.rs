@@ -1,12 +1,14 @@
 //! The one function that decides what a sign-in still needs: the MFA info.
 //!
-//! Inputs are the tenant settings, the user's MFA flags and active factors, and the session's
-//! checks that still count. The answer says whether the sign-in is satisfied, what may be done
-//! next, what is set up and what may be set up.
+//! Inputs are the tenant settings, what this server can run, the user's MFA flags and active
+//! factors, and the session's checks that still count. The answer says whether the sign-in is
+//! satisfied, what may be done next, what is set up and what may be set up. A factor the server
+//! cannot run (no SMS transport, no WebAuthn relying party) is never offered: it could only fail.
 
 use serde::Serialize;
 
 use crate::Factor;
+use crate::capabilities::Capabilities;
 use crate::requirement::{PassedChecks, Requirement};
 use crate::settings::{LoginSettings, TenantMfaMode};
 
@@ -50,27 +52,35 @@ impl AppPolicy<'_> {
 
 pub fn evaluate(
     settings: &LoginSettings,
+    server: Capabilities,
     user: Option<UserMfa<'_>>,
     passed: &PassedChecks,
 ) -> MfaInfo {
-    evaluate_for_app(settings, None, user, passed)
+    evaluate_for_app(settings, server, None, user, passed)
 }
 
 /// As [`evaluate`], for a sign-in on behalf of an app whose policy adds to the tenant's.
 pub fn evaluate_for_app(
     settings: &LoginSettings,
+    server: Capabilities,
     app: Option<AppPolicy<'_>>,
     user: Option<UserMfa<'_>>,
     passed: &PassedChecks,
 ) -> MfaInfo {
     let accepted = |f: &Factor| app.is_none_or(|app| app.accepts(*f));
+    let first_factors: Vec<Factor> = settings
+        .first_factors
+        .iter()
+        .copied()
+        .filter(|f| server.runs(*f))
+        .collect();
     let Some(user) = user else {
         return MfaInfo {
             satisfied: false,
             first_factor_passed: false,
             mfa_required: false,
             setup_required: false,
-            next: settings.first_factors.clone(),
+            next: first_factors,
             already_setup: Vec::new(),
             allowed_to_setup: Vec::new(),
         };
@@ -80,13 +90,14 @@ pub fn evaluate_for_app(
         .iter()
         .copied()
         .filter(|f| user.active_factors.contains(f))
+        .filter(|f| server.runs(*f))
         .filter(accepted)
         .collect();
     let allowed_to_setup: Vec<Factor> = settings
         .second_factors
         .iter()
         .copied()
-        .filter(|f| f.is_available())
+        .filter(|f| server.runs(*f))
         .filter(accepted)
         .filter(|f| f.allows_several() || *f == Factor::BackupCode || !already_setup.contains(f))
         .collect();
@@ -112,7 +123,7 @@ pub fn evaluate_for_app(
     if !first_factor_passed {
         // Nothing about the user's factors is told before the first factor: the answer is the
         // same for every user, known or not.
-        info.next = settings.first_factors.clone();
+        info.next = first_factors;
         info.mfa_required = false;
         info.already_setup.clear();
         info.allowed_to_setup.clear();
@@ -133,6 +144,9 @@ pub fn evaluate_for_app(
         Some(requirement) if satisfied_with_recovery(&requirement, passed) => info.satisfied = true,
         Some(requirement) => {
             info.next = requirement.next(passed);
+            // Named by an explicit requirement, but undeliverable here: not offered. With
+            // nothing left, nothing can satisfy the requirement on this server.
+            info.next.retain(|f| server.runs(*f));
             info.setup_required = !info.next.iter().any(|f| info.already_setup.contains(f));
         }
         // MFA is required but nothing can satisfy it: the tenant allows no usable second factor.
@@ -141,11 +155,27 @@ pub fn evaluate_for_app(
     info
 }
 
-/// Whether MFA applies to this user at all.
+/// Whether MFA applies to this user at all: asked of them, or chosen by them.
 pub fn mfa_required(settings: &LoginSettings, user: &UserMfa<'_>) -> bool {
+    mfa_forced(settings, user) || opted_in(settings, user)
+}
+
+/// Whether MFA is asked of the user by someone else: the tenant's mode, an administrator's
+/// `mfa_enabled` or required factors. Only then must a second factor stay set up.
+pub fn mfa_forced(settings: &LoginSettings, user: &UserMfa<'_>) -> bool {
     settings.mfa.mode == TenantMfaMode::Always
         || user.mfa_enabled
         || !user.required_factors.is_empty()
+}
+
+/// Whether the person opted in by setting up a second factor the tenant allows. Backup codes are
+/// a fallback for a lost factor, not an opt-in. A factor the server cannot deliver right now
+/// still counts: the person's choice stands, and only what is offered changes.
+pub fn opted_in(settings: &LoginSettings, user: &UserMfa<'_>) -> bool {
+    settings.mfa.enrolled_factors_required
+        && user.active_factors.iter().any(|f| {
+            *f != Factor::BackupCode && f.is_second_factor() && settings.second_factors.contains(f)
+        })
 }
 
 /// The second-factor requirement: the tenant's expression, the user's required factors (any one),
@@ -216,9 +246,10 @@ pub fn may_set_up_in_session(info: &MfaInfo, factor: Factor) -> bool {
 }
 
 /// Whether removing an authenticator leaving `remaining` active factors keeps the user able to
-/// meet their MFA requirement. Backup codes alone do not count as a second factor.
+/// meet their MFA requirement. Backup codes alone do not count as a second factor. A person who
+/// only opted in may remove their last factor (in a session that passed it): that is opting out.
 pub fn may_remove(settings: &LoginSettings, user: &UserMfa<'_>, remaining: &[Factor]) -> bool {
-    if !mfa_required(settings, user) {
+    if !mfa_forced(settings, user) {
         return true;
     }
     remaining

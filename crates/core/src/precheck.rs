@@ -8,6 +8,7 @@
 use crate::acr::{ACR_MFA, ACR_PASSWORD, AcrLevel};
 use crate::app::App;
 use crate::authorize::{AuthRequest, Prompt};
+use crate::capabilities::Capabilities;
 use crate::device;
 use crate::lockout::LockState;
 use crate::mfa_info::{AppPolicy, MfaInfo, UserMfa, evaluate_for_app};
@@ -19,6 +20,8 @@ use crate::{Factor, UnixTime};
 
 pub struct Precheck<'a> {
     pub settings: &'a LoginSettings,
+    /// What this server can run: nothing else is offered.
+    pub server: Capabilities,
     pub app: &'a App,
     pub request: &'a AuthRequest,
     pub session: &'a Session,
@@ -179,7 +182,7 @@ fn evaluate(
         require: require.as_ref(),
         allowed_factors: &p.app.mfa.allowed_factors,
     };
-    evaluate_for_app(p.settings, Some(policy), Some(p.user), passed)
+    evaluate_for_app(p.settings, p.server, Some(policy), Some(p.user), passed)
 }
 
 /// Whether some factor the evaluation asks for is set up or may be set up.

@@ -9,6 +9,9 @@ use crate::requirement::{PassedChecks, Requirement};
 use crate::webauthn::WebauthnPolicy;
 use crate::{DomainError, Factor};
 
+mod patch;
+pub use patch::merge_patch;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoginSettings {
@@ -34,7 +37,17 @@ impl Default for LoginSettings {
     fn default() -> Self {
         LoginSettings {
             first_factors: vec![Factor::Password],
-            second_factors: vec![Factor::Totp, Factor::BackupCode],
+            // Every factor this version runs: a server offers those it can deliver (see
+            // `Capabilities`), so security keys and passkeys are on wherever a relying party is
+            // known, and codes by SMS or email wherever a transport is configured.
+            second_factors: vec![
+                Factor::Totp,
+                Factor::Webauthn,
+                Factor::Passkey,
+                Factor::OtpEmail,
+                Factor::OtpSms,
+                Factor::BackupCode,
+            ],
             mfa: MfaPolicy::default(),
             password_check_lifetime: 864_000,
             second_factor_check_lifetime: 64_800,
@@ -119,13 +132,27 @@ pub enum TenantMfaMode {
     Always,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MfaPolicy {
     pub mode: TenantMfaMode,
     /// What must hold whenever MFA applies; by default any one of the user's second factors.
     #[serde(skip_serializing_if = "Option::is_none", with = "requirement_json")]
     pub require: Option<Requirement>,
+    /// A second factor a person set up is their opt-in: it is asked at every sign-in, as if
+    /// `mfa_enabled` were set (Keycloak's "user configured", ZITADEL's login). Backup codes are a
+    /// fallback, not an opt-in. `false` leaves MFA to the mode, `mfa_enabled` and required factors.
+    pub enrolled_factors_required: bool,
+}
+
+impl Default for MfaPolicy {
+    fn default() -> Self {
+        MfaPolicy {
+            mode: TenantMfaMode::default(),
+            require: None,
+            enrolled_factors_required: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,7 +307,7 @@ mod tests {
         let bad_require = json!({"mfa": {"require": {"oneOf": ["sms"]}}});
         assert!(serde_json::from_value::<LoginSettings>(bad_require).is_err());
         let not_enabled: LoginSettings =
-            serde_json::from_value(json!({"mfa": {"require": "otp-sms"}})).unwrap();
+            serde_json::from_value(json!({"mfa": {"require": "push"}})).unwrap();
         assert!(not_enabled.validate().is_err());
         let zero = LoginSettings {
             password_check_lifetime: 0,

@@ -107,7 +107,9 @@ impl From<DeliveryError> for Error {
 impl From<DomainError> for Error {
     fn from(err: DomainError) -> Self {
         match err {
-            DomainError::Limit(message) => Error::Conflict(message),
+            DomainError::Limit(message) | DomainError::Unsupported(message) => {
+                Error::Conflict(message)
+            }
             other => Error::InvalidRequest(other.to_string()),
         }
     }

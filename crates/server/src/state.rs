@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use twofold_core::capabilities::Capabilities;
 use twofold_core::secrets::{HashingKey, SealingKey};
 use twofold_core::settings::LoginSettings;
 use twofold_store::Store;
@@ -55,6 +56,17 @@ impl Inner {
             .get()
             .and_then(Option::as_ref)
             .ok_or_else(|| Error::NotConfigured(relying_party::HOW_TO_CONFIGURE.to_owned()))
+    }
+
+    /// What this server can run: the transports configured, and whether WebAuthn has a relying
+    /// party. The domain offers and enables only these.
+    pub fn capabilities(&self) -> Capabilities {
+        let (email, sms) = self.senders.describe();
+        Capabilities {
+            sms,
+            email,
+            webauthn: self.relying_party().is_ok(),
+        }
     }
 
     /// The OIDC issuer, without a trailing slash.

@@ -89,7 +89,7 @@ async fn settings_round_trip_and_tenant_always_forces_mfa() {
         let saved = app.admin_get("/v1/settings/login").await.ok();
         assert_eq!(
             saved["mfa"],
-            json!({"mode": "always", "require": {"oneOf": ["totp", "backup-code"]}})
+            json!({"mode": "always", "require": {"oneOf": ["totp", "backup-code"]}, "enrolled_factors_required": true})
         );
 
         let mut erin = app.user("erin", json!({})).await;

@@ -13,6 +13,9 @@ use support::oidc::{
 #[tokio::test]
 async fn smart_mode_asks_on_a_strange_device_and_trusts_a_familiar_one() {
     for app in apps().await {
+        // App modes decide for people MFA is not otherwise asked of.
+        app.settings(json!({"mfa": {"enrolled_factors_required": false}}))
+            .await;
         let mut dana = app.user("dana", json!({})).await;
         app.enrol_totp(&mut dana, None).await;
         let client = register(&app, json!({"mode": "smart", "risk_threshold": 50})).await;
@@ -122,6 +125,8 @@ async fn an_app_may_forbid_trusted_devices() {
 #[tokio::test]
 async fn time_based_mode_asks_again_once_the_period_has_passed_on_that_device() {
     for app in apps().await {
+        app.settings(json!({"mfa": {"enrolled_factors_required": false}}))
+            .await;
         let mut finn = app.user("finn", json!({})).await;
         app.enrol_totp(&mut finn, None).await;
         let client = register(&app, json!({"mode": "time_based", "period_seconds": 3600})).await;

@@ -90,7 +90,7 @@ async fn bad_registrations_are_refused_and_store_nothing() {
             json!({"name": "", "redirect_uris": ["https://app.example.com/cb"]}),
             json!({"name": "x", "redirect_uris": ["https://app.example.com/cb"], "login_url": "http://evil.example.com"}),
             json!({"name": "x", "redirect_uris": ["https://app.example.com/cb"], "mfa": {"mode": "smart"}}),
-            json!({"name": "x", "redirect_uris": ["https://app.example.com/cb"], "mfa": {"allowed_factors": ["otp-sms"]}}),
+            json!({"name": "x", "redirect_uris": ["https://app.example.com/cb"], "mfa": {"allowed_factors": ["push"]}}),
             json!({"name": "x", "redirect_uris": ["https://app.example.com/cb"], "grant_types": ["implicit"]}),
         ];
         for body in cases {

@@ -77,7 +77,10 @@ async fn what_satisfied_a_weaker_app_does_not_satisfy_a_stronger_one() {
     for app in apps().await {
         let lenient = register(&app, json!({"mode": "off"})).await;
         let strict = register(&app, json!({"mode": "always"})).await;
-        // Carol has TOTP but no MFA of her own: the lenient app takes her password alone.
+        // Carol has TOTP but no MFA of her own, and the tenant does not ask for set-up factors:
+        // the lenient app takes her password alone.
+        app.settings(json!({"mfa": {"enrolled_factors_required": false}}))
+            .await;
         let mut carol_totp = app.user("carol", json!({})).await;
         app.enrol_totp(&mut carol_totp, None).await;
         let weak = authorize(&app, &lenient, &[]).await;

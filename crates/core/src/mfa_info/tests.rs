@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::*;
 use crate::UnixTime;
+use crate::capabilities::Capabilities;
 
 fn passed(items: &[Factor]) -> PassedChecks {
     items
@@ -24,17 +25,51 @@ fn user<'a>(mfa_enabled: bool, required: &'a [Factor], active: &'a [Factor]) -> 
 
 #[test]
 fn without_a_user_only_a_first_factor_is_next() {
-    let info = evaluate(&LoginSettings::default(), None, &passed(&[]));
+    let info = evaluate(
+        &LoginSettings::default(),
+        Capabilities::ALL,
+        None,
+        &passed(&[]),
+    );
     assert!(!info.satisfied);
     assert_eq!(info.next, vec![Factor::Password]);
 }
 
 #[test]
-fn a_user_without_mfa_is_done_after_the_password() {
+fn a_user_without_mfa_or_a_second_factor_is_done_after_the_password() {
     let settings = LoginSettings::default();
     let info = evaluate(
         &settings,
-        Some(user(false, &[], &[Factor::Totp])),
+        Capabilities::ALL,
+        Some(user(false, &[], &[Factor::BackupCode])),
+        &passed(&[Factor::Password]),
+    );
+    assert!(
+        info.satisfied && !info.mfa_required,
+        "backup codes are no opt-in"
+    );
+}
+
+#[test]
+fn a_second_factor_the_person_set_up_is_asked_at_every_sign_in_unless_the_tenant_says_not() {
+    let mut settings = LoginSettings::default();
+    let carol = user(false, &[], &[Factor::Totp]);
+    let info = evaluate(
+        &settings,
+        Capabilities::ALL,
+        Some(carol),
+        &passed(&[Factor::Password]),
+    );
+    assert!(!info.satisfied && info.mfa_required && !info.setup_required);
+    assert_eq!(info.next, vec![Factor::Totp]);
+    let with_totp = passed(&[Factor::Password, Factor::Totp]);
+    assert!(evaluate(&settings, Capabilities::ALL, Some(carol), &with_totp).satisfied);
+
+    settings.mfa.enrolled_factors_required = false;
+    let info = evaluate(
+        &settings,
+        Capabilities::ALL,
+        Some(carol),
         &passed(&[Factor::Password]),
     );
     assert!(info.satisfied && !info.mfa_required);
@@ -42,14 +77,81 @@ fn a_user_without_mfa_is_done_after_the_password() {
 }
 
 #[test]
+fn what_the_server_cannot_deliver_is_never_offered() {
+    let settings = LoginSettings {
+        mfa: crate::settings::MfaPolicy {
+            mode: TenantMfaMode::Always,
+            ..Default::default()
+        },
+        ..LoginSettings::default()
+    };
+    let bare = Capabilities {
+        sms: false,
+        email: false,
+        webauthn: false,
+    };
+    let nothing_yet = evaluate(
+        &settings,
+        bare,
+        Some(user(false, &[], &[])),
+        &passed(&[Factor::Password]),
+    );
+    assert_eq!(nothing_yet.next, vec![Factor::Totp]);
+    assert_eq!(
+        nothing_yet.allowed_to_setup,
+        vec![Factor::Totp, Factor::BackupCode]
+    );
+    // A phone enrolled while SMS worked: still the person's opt-in, but no longer offered.
+    let sms_only = evaluate(
+        &settings,
+        bare,
+        Some(user(false, &[], &[Factor::OtpSms])),
+        &passed(&[Factor::Password]),
+    );
+    assert!(sms_only.already_setup.is_empty() && sms_only.setup_required);
+    assert_eq!(sms_only.next, vec![Factor::Totp]);
+    let mut named = settings.clone();
+    named.mfa.require = Some(Requirement::parse(&json!({"oneOf": ["otp-sms", "totp"]})).unwrap());
+    let info = evaluate(
+        &named,
+        bare,
+        Some(user(false, &[], &[Factor::Totp, Factor::OtpSms])),
+        &passed(&[Factor::Password]),
+    );
+    assert_eq!(info.next, vec![Factor::Totp]);
+    let all = evaluate(
+        &settings,
+        Capabilities::ALL,
+        Some(user(false, &[], &[])),
+        &passed(&[Factor::Password]),
+    );
+    assert_eq!(
+        all.next,
+        vec![
+            Factor::Totp,
+            Factor::Webauthn,
+            Factor::Passkey,
+            Factor::OtpEmail,
+            Factor::OtpSms
+        ]
+    );
+}
+
+#[test]
 fn mfa_enabled_needs_any_one_active_second_factor() {
     let settings = LoginSettings::default();
     let alice = user(true, &[], &[Factor::Totp, Factor::BackupCode]);
-    let info = evaluate(&settings, Some(alice), &passed(&[Factor::Password]));
+    let info = evaluate(
+        &settings,
+        Capabilities::ALL,
+        Some(alice),
+        &passed(&[Factor::Password]),
+    );
     assert!(!info.satisfied && !info.setup_required);
     assert_eq!(info.next, vec![Factor::Totp, Factor::BackupCode]);
     let info = evaluate(
         &settings,
+        Capabilities::ALL,
         Some(alice),
         &passed(&[Factor::Password, Factor::Totp]),
     );
@@ -61,12 +163,18 @@ fn tenant_always_with_nothing_set_up_requires_setup_first() {
     let settings = LoginSettings {
         mfa: crate::settings::MfaPolicy {
             mode: TenantMfaMode::Always,
-            require: None,
+            ..Default::default()
         },
         ..LoginSettings::default()
     };
+    let totp_only = Capabilities {
+        sms: false,
+        email: false,
+        webauthn: false,
+    };
     let info = evaluate(
         &settings,
+        totp_only,
         Some(user(false, &[], &[])),
         &passed(&[Factor::Password]),
     );
@@ -81,6 +189,7 @@ fn with_a_factor_set_up_nothing_else_may_be_enrolled_before_using_it() {
     let settings = LoginSettings::default();
     let info = evaluate(
         &settings,
+        Capabilities::ALL,
         Some(user(true, &[], &[Factor::Totp])),
         &passed(&[Factor::Password]),
     );
@@ -89,6 +198,7 @@ fn with_a_factor_set_up_nothing_else_may_be_enrolled_before_using_it() {
     assert!(!may_set_up_in_session(&info, Factor::BackupCode));
     let done = evaluate(
         &settings,
+        Capabilities::ALL,
         Some(user(true, &[], &[Factor::Totp])),
         &passed(&[Factor::Password, Factor::Totp]),
     );
@@ -98,7 +208,12 @@ fn with_a_factor_set_up_nothing_else_may_be_enrolled_before_using_it() {
 #[test]
 fn before_the_first_factor_nothing_may_be_enrolled() {
     let settings = LoginSettings::default();
-    let info = evaluate(&settings, Some(user(true, &[], &[])), &passed(&[]));
+    let info = evaluate(
+        &settings,
+        Capabilities::ALL,
+        Some(user(true, &[], &[])),
+        &passed(&[]),
+    );
     assert!(!info.satisfied);
     assert!(!may_set_up_in_session(&info, Factor::Totp));
 }
@@ -114,6 +229,7 @@ fn a_tenant_expression_and_user_required_factors_must_both_hold() {
     let bob = user(false, &[Factor::OtpEmail], &active);
     let only_totp = evaluate(
         &settings,
+        Capabilities::ALL,
         Some(bob),
         &passed(&[Factor::Password, Factor::Totp]),
     );
@@ -121,6 +237,7 @@ fn a_tenant_expression_and_user_required_factors_must_both_hold() {
     assert_eq!(only_totp.next, vec![Factor::OtpEmail]);
     let both = evaluate(
         &settings,
+        Capabilities::ALL,
         Some(bob),
         &passed(&[Factor::Password, Factor::Totp, Factor::OtpEmail]),
     );
@@ -136,6 +253,7 @@ fn a_backup_code_stands_in_for_exactly_one_factor() {
     assert!(
         evaluate(
             &settings,
+            Capabilities::ALL,
             Some(one),
             &passed(&[Factor::Password, Factor::BackupCode])
         )
@@ -146,13 +264,14 @@ fn a_backup_code_stands_in_for_exactly_one_factor() {
     assert!(
         !evaluate(
             &settings,
+            Capabilities::ALL,
             Some(two),
             &passed(&[Factor::Password, Factor::BackupCode])
         )
         .satisfied
     );
     let with_key = passed(&[Factor::Password, Factor::Webauthn, Factor::BackupCode]);
-    assert!(evaluate(&settings, Some(two), &with_key).satisfied);
+    assert!(evaluate(&settings, Capabilities::ALL, Some(two), &with_key).satisfied);
 }
 
 #[test]
@@ -163,6 +282,7 @@ fn factors_the_tenant_disallows_do_not_count_as_set_up() {
     };
     let info = evaluate(
         &settings,
+        Capabilities::ALL,
         Some(user(true, &[], &[Factor::Totp])),
         &passed(&[Factor::Password]),
     );
@@ -203,14 +323,14 @@ proptest! {
         let u = user(mfa_enabled, &required, &active);
         let mut checks = passed(&checked);
         checks.insert(Factor::Password, UnixTime(-1));
-        let info = evaluate(&settings, Some(u), &checks);
+        let info = evaluate(&settings, Capabilities::ALL, Some(u), &checks);
         if !info.satisfied && !info.setup_required {
             prop_assert!(!info.next.is_empty());
             let mut all = checks.clone();
             for (i, f) in Factor::ALL.iter().enumerate() {
                 all.insert(*f, UnixTime(100 + i as i64));
             }
-            prop_assert!(evaluate(&settings, Some(u), &all).satisfied);
+            prop_assert!(evaluate(&settings, Capabilities::ALL, Some(u), &all).satisfied);
         }
         if info.satisfied {
             prop_assert!(info.next.is_empty());
@@ -223,10 +343,16 @@ fn before_the_first_factor_a_known_user_looks_like_anyone() {
     let settings = LoginSettings::default();
     let known = evaluate(
         &settings,
+        Capabilities::ALL,
         Some(user(true, &[Factor::Totp], &[Factor::Totp])),
         &passed(&[]),
     );
-    let unknown = evaluate(&settings, Some(user(false, &[], &[])), &passed(&[]));
+    let unknown = evaluate(
+        &settings,
+        Capabilities::ALL,
+        Some(user(false, &[], &[])),
+        &passed(&[]),
+    );
     assert_eq!(known, unknown);
 }
 
@@ -244,12 +370,14 @@ fn app<'a>(
 
 #[test]
 fn an_app_that_requires_mfa_requires_it_of_users_who_did_not_opt_in() {
-    let settings = LoginSettings::default();
+    let mut settings = LoginSettings::default();
+    settings.mfa.enrolled_factors_required = false;
     let carol = user(false, &[], &[Factor::Totp]);
     let signed_in = passed(&[Factor::Password]);
-    assert!(evaluate(&settings, Some(carol), &signed_in).satisfied);
+    assert!(evaluate(&settings, Capabilities::ALL, Some(carol), &signed_in).satisfied);
     let strict = evaluate_for_app(
         &settings,
+        Capabilities::ALL,
         Some(app(true, None, &[])),
         Some(carol),
         &signed_in,
@@ -258,6 +386,7 @@ fn an_app_that_requires_mfa_requires_it_of_users_who_did_not_opt_in() {
     assert_eq!(strict.next, vec![Factor::Totp]);
     let relaxed = evaluate_for_app(
         &settings,
+        Capabilities::ALL,
         Some(app(false, None, &[])),
         Some(carol),
         &signed_in,
@@ -273,9 +402,10 @@ fn an_app_requirement_adds_to_the_tenants_and_its_factor_list_narrows_the_choice
     let dave = user(true, &[], &active);
     let totp_only = Requirement::Factor(Factor::Totp);
     let with_email = passed(&[Factor::Password, Factor::OtpEmail]);
-    assert!(evaluate(&settings, Some(dave), &with_email).satisfied);
+    assert!(evaluate(&settings, Capabilities::ALL, Some(dave), &with_email).satisfied);
     let info = evaluate_for_app(
         &settings,
+        Capabilities::ALL,
         Some(app(true, Some(&totp_only), &[])),
         Some(dave),
         &with_email,
@@ -285,6 +415,7 @@ fn an_app_requirement_adds_to_the_tenants_and_its_factor_list_narrows_the_choice
 
     let narrowed = evaluate_for_app(
         &settings,
+        Capabilities::ALL,
         Some(app(true, None, &[Factor::Totp])),
         Some(dave),
         &passed(&[Factor::Password]),
@@ -314,7 +445,7 @@ fn a_passkey_is_enough_for_mfa_but_not_for_a_requirement_that_names_other_factor
     };
     let mut passed = PassedChecks::new();
     passed.insert(Factor::Passkey, crate::UnixTime(10));
-    assert!(evaluate(&settings, Some(user), &passed).satisfied);
+    assert!(evaluate(&settings, Capabilities::ALL, Some(user), &passed).satisfied);
 
     let strict = LoginSettings {
         mfa: crate::settings::MfaPolicy {
@@ -323,7 +454,7 @@ fn a_passkey_is_enough_for_mfa_but_not_for_a_requirement_that_names_other_factor
         },
         ..settings.clone()
     };
-    let info = evaluate(&strict, Some(user), &passed);
+    let info = evaluate(&strict, Capabilities::ALL, Some(user), &passed);
     assert!(!info.satisfied);
     assert_eq!(info.next, vec![Factor::Totp]);
 
@@ -332,6 +463,12 @@ fn a_passkey_is_enough_for_mfa_but_not_for_a_requirement_that_names_other_factor
         require: None,
         allowed_factors: &[Factor::Totp],
     };
-    let info = evaluate_for_app(&settings, Some(no_passkeys), Some(user), &passed);
+    let info = evaluate_for_app(
+        &settings,
+        Capabilities::ALL,
+        Some(no_passkeys),
+        Some(user),
+        &passed,
+    );
     assert!(!info.satisfied, "an app that does not accept passkeys");
 }

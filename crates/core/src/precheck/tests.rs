@@ -2,6 +2,7 @@ use super::*;
 use crate::acr::ACR_PHISHING_RESISTANT;
 use crate::app::{AppMfa, AppMfaMode};
 use crate::authorize::ValidRequest;
+use crate::capabilities::Capabilities;
 use crate::lockout::LockState;
 
 const NOW: UnixTime = UnixTime(1_000_000);
@@ -14,10 +15,14 @@ struct World {
     active: Vec<Factor>,
     lock: Option<LockState>,
     signals: Signals,
+    server: Capabilities,
 }
 
 fn world() -> World {
-    let settings = LoginSettings::default();
+    let mut settings = LoginSettings::default();
+    // App modes are about sign-ins MFA is not otherwise asked of; a second factor the user set
+    // up is their opt-in and would be asked every time.
+    settings.mfa.enrolled_factors_required = false;
     let session = Session::new("s".into(), "t".into(), NOW.minus_seconds(60), &settings);
     World {
         app: App {
@@ -56,6 +61,12 @@ fn world() -> World {
         active: vec![Factor::Totp],
         lock: None,
         signals: Signals::default(),
+        // A server with neither WebAuthn nor a code transport: TOTP is the second factor here.
+        server: Capabilities {
+            sms: false,
+            email: false,
+            webauthn: false,
+        },
     }
 }
 
@@ -79,6 +90,7 @@ impl World {
     fn decide(&self) -> Outcome {
         decide(&Precheck {
             settings: &self.settings,
+            server: self.server,
             app: &self.app,
             request: &self.request,
             session: &self.session,

@@ -6,11 +6,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use twofold_core::Factor;
+use twofold_core::factor_change::FactorChange;
 use twofold_core::secrets::SecretString;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
-use crate::flows::enrolment::{self, Access};
+use crate::flows::enrolment;
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
 use crate::http::present;
@@ -36,7 +37,8 @@ pub async fn list(
     Path(user_id): Path<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     let found = state.store.authenticators_of(&user.id).await?;
     Ok(ok(json!(
         found.iter().map(present::authenticator).collect::<Vec<_>>()
@@ -50,7 +52,8 @@ pub async fn remove(
     Path((user_id, authenticator_id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     enrolment::remove(&state, &ctx, &user, &authenticator_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -69,7 +72,8 @@ pub async fn rename(
     ApiJson(body): ApiJson<RenameBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     let renamed = enrolment::rename(&state, &ctx, &user, &authenticator_id, &body.name).await?;
     Ok(ok(present::authenticator(&renamed)))
 }
@@ -82,8 +86,14 @@ pub async fn start_totp(
     ApiJson(body): ApiJson<TotpStartBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) =
-        enrolment::authorize(&state, &ctx, &caller, &user_id, Access::SetUp(Factor::Totp)).await?;
+    let (user, _) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        FactorChange::SetUp(Factor::Totp),
+    )
+    .await?;
     let started = enrolment::start_totp(&state, &ctx, &user, body.name.as_deref()).await?;
     Ok(created(json!({
         "authenticator_id": started.authenticator.id,
@@ -103,8 +113,14 @@ pub async fn verify_totp(
     ApiJson(body): ApiJson<TotpVerifyBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, session) =
-        enrolment::authorize(&state, &ctx, &caller, &user_id, Access::SetUp(Factor::Totp)).await?;
+    let (user, session) = enrolment::authorize(
+        &state,
+        &ctx,
+        &caller,
+        &user_id,
+        FactorChange::SetUp(Factor::Totp),
+    )
+    .await?;
     let (authenticator, token) = enrolment::verify_totp(
         &state,
         &ctx,
@@ -133,7 +149,7 @@ pub async fn new_backup_codes(
         &ctx,
         &caller,
         &user_id,
-        Access::SetUp(Factor::BackupCode),
+        FactorChange::SetUp(Factor::BackupCode),
     )
     .await?;
     let codes = enrolment::new_backup_codes(&state, &ctx, &user).await?;

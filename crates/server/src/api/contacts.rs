@@ -5,12 +5,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use twofold_core::challenge::Channel;
+use twofold_core::factor_change::FactorChange;
 use twofold_core::secrets::SecretString;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::contacts::{self, ContactOutcome, Proof};
-use crate::flows::enrolment::{self, Access};
+use crate::flows::enrolment;
 use crate::flows::{Ctx, codes};
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
@@ -78,7 +79,7 @@ async fn set(
         &ctx,
         &caller,
         &user_id,
-        Access::Contact(channel.factor()),
+        FactorChange::Contact(channel.factor()),
     )
     .await?;
     if proof == Proof::Verified && !admin {
@@ -129,7 +130,7 @@ async fn verify(
         &ctx,
         &caller,
         &user_id,
-        Access::Contact(channel.factor()),
+        FactorChange::Contact(channel.factor()),
     )
     .await?;
     let user = contacts::verify(&state, &ctx, user, channel, code.expose()).await?;
@@ -155,7 +156,7 @@ async fn enable(
         &ctx,
         &caller,
         &user_id,
-        Access::SetUp(channel.factor()),
+        FactorChange::SetUp(channel.factor()),
     )
     .await?;
     let authenticator = contacts::enable_factor(&state, &ctx, &user.id, channel).await?;

@@ -4,11 +4,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use twofold_core::factor_change::FactorChange;
 
 use super::{ctx, ok};
 use crate::error::Error;
 use crate::flows::devices;
-use crate::flows::enrolment::{self, Access};
+use crate::flows::enrolment;
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::present;
 use crate::state::AppState;
@@ -20,7 +21,8 @@ pub async fn list(
     Path(user_id): Path<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     let found = devices::list(&state, &user).await?;
     let rendered: Vec<_> = found
         .iter()
@@ -45,7 +47,8 @@ pub async fn revoke(
     Path((user_id, device_id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, Access::Manage).await?;
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     devices::revoke(&state, &ctx, &user, &device_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,5 +1,6 @@
 use axum::extract::State;
 use axum::response::Response;
+use serde_json::Value;
 use twofold_core::settings::LoginSettings;
 
 use super::{ctx, ok};
@@ -19,13 +20,36 @@ pub async fn get_login(State(state): State<AppState>, admin: Admin) -> Result<Re
     render(&state.settings(&admin.tenant_id).await?)
 }
 
-/// Replaces the settings; fields left out take their defaults.
+/// Replaces the settings as a whole. A body that leaves fields out is refused, naming them:
+/// nothing is reset by omission (PATCH changes only what it names).
 pub async fn put_login(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
-    ApiJson(body): ApiJson<LoginSettings>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, Error> {
+    let whole: LoginSettings = serde_json::from_value(body.clone())
+        .map_err(|e| Error::InvalidRequest(format!("invalid request body: {e}")))?;
+    let missing = LoginSettings::missing_from(&body);
+    if !missing.is_empty() {
+        return Err(Error::InvalidRequest(format!(
+            "PUT replaces the login settings as a whole, and these are missing: {}; \
+             use PATCH to change only some",
+            missing.join(", ")
+        )));
+    }
+    let ctx = ctx(&state, &admin.tenant_id, ip);
+    render(&settings::replace(&state, &ctx, whole).await?)
+}
+
+/// Changes the settings the body names: a JSON merge patch (RFC 7396), where `null` resets a
+/// field to its default. The result is checked as a whole.
+pub async fn patch_login(
+    State(state): State<AppState>,
+    admin: Admin,
+    ip: ClientIp,
+    ApiJson(patch): ApiJson<Value>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, &admin.tenant_id, ip);
-    render(&settings::replace(&state, &ctx, body).await?)
+    render(&settings::patch(&state, &ctx, &patch).await?)
 }

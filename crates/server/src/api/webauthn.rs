@@ -4,11 +4,12 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use twofold_core::factor_change::FactorChange;
 use twofold_core::webauthn::CredentialKind;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
-use crate::flows::enrolment::{self, Access};
+use crate::flows::enrolment;
 use crate::flows::webauthn_enrolment;
 use crate::http::auth::{Caller, ClientIp};
 use crate::http::json::ApiJson;
@@ -38,8 +39,8 @@ pub async fn start(
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
-    let access = Access::SetUp(body.kind.factor());
-    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, access).await?;
+    let change = FactorChange::SetUp(body.kind.factor());
+    let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, change).await?;
     let started =
         webauthn_enrolment::start(&state, &ctx, &user, body.kind, body.domain.as_deref()).await?;
     Ok(created(json!({
@@ -76,7 +77,7 @@ pub async fn finish(
         .filter(|f| CredentialKind::of_factor(*f).is_some())
         .ok_or(Error::NotFound("webauthn authenticator"))?;
     let (user, _) =
-        enrolment::authorize(&state, &ctx, &caller, &user_id, Access::SetUp(factor)).await?;
+        enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::SetUp(factor)).await?;
     let active = webauthn_enrolment::finish(
         &state,
         &ctx,

@@ -227,6 +227,8 @@ pub async fn enable_factor(
             "`{factor}` is not enabled for this tenant"
         )));
     }
+    // A factor with no transport behind it could only fail at sign-in (and be offered in vain).
+    state.capabilities().ensure_runs(factor)?;
     let user = users::get(state, &ctx.tenant_id, user_id).await?;
     let (Some(destination), true) = contact(&user, channel) else {
         return Err(DomainError::invalid(format!(

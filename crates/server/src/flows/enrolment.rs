@@ -1,13 +1,15 @@
 //! Enrolling and removing authenticators, and who may do it.
 //!
-//! The admin token may always. A user's own session may once satisfied, and before that only to
-//! set up a factor that is next while nothing next is set up — the SuperTokens rule that keeps a
-//! half-signed-in user from dodging the factor that is due.
+//! The admin token may always. A user's own session asks the domain's one rule
+//! ([`factor_change::may_change`]): once satisfied, anything allowed; before that only setting up
+//! a factor that is next while nothing next is set up — the SuperTokens rule that keeps a
+//! half-signed-in user from dodging, removing or replacing the factor that is due.
 
 use serde_json::json;
 use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
+use twofold_core::factor_change::{self, FactorChange, Refusal};
 use twofold_core::lockout::Budget;
 use twofold_core::mfa_info::{self, UserMfa};
 use twofold_core::otp::{TotpOutcome, TotpParams, totp};
@@ -32,23 +34,13 @@ pub struct TotpEnrolment {
     pub qr_svg: String,
 }
 
-/// What a caller may do to a user's authenticators.
-pub enum Access {
-    SetUp(Factor),
-    /// Listing or removing: needs a satisfied session.
-    Manage,
-    /// Setting or proving the phone or email a code factor uses: as for setting the factor up,
-    /// or any time in a satisfied session (a person changing their own number).
-    Contact(Factor),
-}
-
 /// Resolves the user the caller acts on, refusing callers without the right.
 pub async fn authorize(
     state: &Inner,
     ctx: &Ctx,
     caller: &Caller,
     user_id: &str,
-    access: Access,
+    change: FactorChange,
 ) -> Result<(User, Option<Session>), Error> {
     let session = match caller {
         Caller::Admin { .. } => None,
@@ -66,25 +58,14 @@ pub async fn authorize(
         return Ok((user, None));
     };
     let view = sign_in::view(state, session, ctx.now).await?;
-    let allowed = match access {
-        Access::SetUp(factor) => mfa_info::may_set_up_in_session(&view.info, factor),
-        Access::Manage => view.info.satisfied,
-        Access::Contact(factor) => {
-            view.info.satisfied || mfa_info::may_set_up_in_session(&view.info, factor)
+    match factor_change::may_change(&view.info, change) {
+        Ok(()) => Ok((user, Some(view.session))),
+        Err(Refusal::SignInFirst) => Err(Error::Forbidden("sign in first".to_owned())),
+        Err(Refusal::MfaRequired { next }) => Err(Error::MfaRequired { next }),
+        Err(Refusal::SetupRequired { next }) => Err(Error::SetupRequired { next }),
+        Err(Refusal::NotOffered) => {
+            Err(Error::Forbidden("this factor cannot be set up".to_owned()))
         }
-    };
-    match allowed {
-        true => Ok((user, Some(view.session))),
-        false if !view.info.first_factor_passed => {
-            Err(Error::Forbidden("sign in first".to_owned()))
-        }
-        false if !view.info.satisfied && !view.info.setup_required => Err(Error::MfaRequired {
-            next: view.info.next,
-        }),
-        false if !view.info.satisfied => Err(Error::SetupRequired {
-            next: view.info.next,
-        }),
-        false => Err(Error::Forbidden("this factor cannot be set up".to_owned())),
     }
 }
 

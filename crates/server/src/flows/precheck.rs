@@ -80,6 +80,7 @@ pub async fn evaluate(
     let outcome = match &subject.user {
         Some(user) => precheck::decide(&Precheck {
             settings: &subject.settings,
+            server: state.capabilities(),
             app: &subject.app,
             request: &subject.request,
             session: &subject.session,

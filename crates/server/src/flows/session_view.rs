@@ -82,7 +82,12 @@ pub(super) async fn view_of(
         active_factors: &[],
     };
     let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
-    let info = mfa_info::evaluate(settings, user_mfa, &session.valid_checks(settings, now));
+    let info = mfa_info::evaluate(
+        settings,
+        state.capabilities(),
+        user_mfa,
+        &session.valid_checks(settings, now),
+    );
     Ok(SessionView {
         challenges: Vec::new(),
         webauthn: None,

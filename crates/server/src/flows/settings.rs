@@ -1,5 +1,6 @@
-use serde_json::json;
-use twofold_core::Factor;
+//! The tenant's login settings: replaced as a whole, or changed in part by a merge patch.
+
+use serde_json::{Value, json};
 use twofold_core::event::EventType;
 use twofold_core::settings::LoginSettings;
 
@@ -7,21 +8,40 @@ use super::{Ctx, events};
 use crate::error::Error;
 use crate::state::Inner;
 
+/// Replaces the settings with `settings`, checked as a whole.
 pub async fn replace(
     state: &Inner,
     ctx: &Ctx,
     settings: LoginSettings,
 ) -> Result<LoginSettings, Error> {
+    save(state, ctx, settings, "replace").await
+}
+
+/// Merges `patch` (RFC 7396) into the stored settings; what it does not name stays as it is.
+pub async fn patch(state: &Inner, ctx: &Ctx, patch: &Value) -> Result<LoginSettings, Error> {
+    // Read from the store, not the cache: a patch of settings a second old could undo a change
+    // just made on another node.
+    let current = state
+        .store
+        .tenant_settings(&ctx.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    save(state, ctx, current.patched(patch)?, "patch").await
+}
+
+async fn save(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: LoginSettings,
+    how: &str,
+) -> Result<LoginSettings, Error> {
     settings.validate()?;
-    let names_webauthn = settings
-        .first_factors
-        .iter()
-        .chain(&settings.second_factors)
-        .any(|f| matches!(f, Factor::Webauthn | Factor::Passkey));
-    if names_webauthn && let Err(Error::NotConfigured(how)) = state.relying_party() {
-        return Err(Error::InvalidRequest(format!(
-            "webauthn and passkey cannot be enabled on this server: {how}"
-        )));
+    // Second factors are a menu: one the server cannot run is simply not offered. First factors
+    // and the tenant's requirement must work, or nobody could sign in.
+    let server = state.capabilities();
+    server.ensure_all_run("first_factors", &settings.first_factors)?;
+    if let Some(require) = &settings.mfa.require {
+        server.ensure_all_run("mfa.require", &require.factors())?;
     }
     state
         .store
@@ -36,7 +56,7 @@ pub async fn replace(
         ctx,
         EventType::SettingsUpdated,
         None,
-        json!({"mfa_mode": settings.mfa.mode}),
+        json!({"mfa_mode": settings.mfa.mode, "how": how}),
     )
     .await?;
     Ok(settings)

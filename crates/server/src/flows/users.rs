@@ -53,7 +53,7 @@ pub async fn create(state: &Inner, ctx: &Ctx, new: NewUser) -> Result<User, Erro
         .as_deref()
         .map(user::normalise_phone)
         .transpose()?;
-    check_required_factors(&settings, &new.required_factors)?;
+    check_required_factors(state, &settings, &new.required_factors)?;
     let password_hash = match &new.password {
         Some(password) => Some(hash_checked(state, password, &username, email.as_deref()).await?),
         None => None,
@@ -152,7 +152,7 @@ pub async fn update(state: &Inner, ctx: &Ctx, id: &str, change: UserChange) -> R
         changed.push("mfa_enabled");
     }
     if let Some(required) = change.required_factors {
-        check_required_factors(&settings, &required)?;
+        check_required_factors(state, &settings, &required)?;
         user.required_factors = required;
         changed.push("required_factors");
     }
@@ -200,7 +200,15 @@ pub async fn unlock(state: &Inner, ctx: &Ctx, id: &str) -> Result<User, Error> {
     get(state, &ctx.tenant_id, id).await
 }
 
-fn check_required_factors(settings: &LoginSettings, factors: &[Factor]) -> Result<(), Error> {
+fn check_required_factors(
+    state: &Inner,
+    settings: &LoginSettings,
+    factors: &[Factor],
+) -> Result<(), Error> {
+    // A required factor this server cannot run would leave the user unable to sign in.
+    state
+        .capabilities()
+        .ensure_all_run("required_factors", factors)?;
     match factors
         .iter()
         .find(|f| !f.is_second_factor() || !settings.second_factors.contains(f))

@@ -95,7 +95,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/v1/settings/login",
-            get(settings::get_login).put(settings::put_login),
+            get(settings::get_login)
+                .put(settings::put_login)
+                .patch(settings::patch_login),
         )
         .route("/v1/sessions", post(sessions::create))
         .route(
