@@ -41,3 +41,53 @@ fn as_error(status: StatusCode, detail: String) -> Error {
         _ => Error::Internal(detail),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::bare_errors_as_problems;
+
+    async fn answer(path: &str) -> (StatusCode, String, String) {
+        let app = Router::new()
+            .route(
+                "/bare",
+                get(|| async { (StatusCode::BAD_REQUEST, "Bad thing") }),
+            )
+            .route("/page", get(|| async { StatusCode::NO_CONTENT }))
+            .layer(axum::middleware::from_fn(bare_errors_as_problems));
+        let response = app
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        (status, kind, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_bare_text_error_becomes_a_problem_and_successes_pass() {
+        let (status, kind, body) = answer("/bare").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(kind, "application/problem+json");
+        assert!(body.contains("\"code\":\"invalid_request\"") && body.contains("Bad thing"));
+        // axum's own 404 for an unknown route is bare too.
+        let (status, kind, _) = answer("/nowhere").await;
+        assert_eq!(
+            (status, kind.as_str()),
+            (StatusCode::NOT_FOUND, "application/problem+json")
+        );
+        assert_eq!(answer("/page").await.0, StatusCode::NO_CONTENT);
+    }
+}
