@@ -75,6 +75,7 @@ async fn serve(args: StorageArgs) -> anyhow::Result<()> {
     let config = args.config()?;
     // Bind first: a taken port must not cost the one-time admin token of a first start.
     let listener = app::bind(&config).await?;
+    let metrics_listener = app::bind_metrics(&config).await?;
     let prepared = app::prepare(&config).await.context("start-up failed")?;
     if let Some(token) = &prepared.first_admin_token {
         // Printed once, on the first start, so the operator can reach the admin API.
@@ -82,7 +83,22 @@ async fn serve(args: StorageArgs) -> anyhow::Result<()> {
     }
     let address = listener.local_addr()?;
     tracing::info!(%address, "twofold listening on http://{address}");
+    // The metrics listener stops when the API has: the last scrape sees the final counts.
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics = metrics_listener.map(|listener| {
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(%address, "metrics on http://{address}/metrics");
+        }
+        let state = prepared.state.clone();
+        tokio::spawn(app::serve_metrics(listener, state, async {
+            let _ = metrics_stopped.await;
+        }))
+    });
     app::serve(listener, prepared.state, shutdown_signal()).await?;
+    let _ = stop_metrics.send(());
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     tracing::info!("twofold stopped");
     Ok(())
 }
@@ -112,15 +128,43 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Our own crates (targets match by prefix: every `twofold_*` crate and the binary) and
+/// tower-http's request trace log at whatever level the filter asks.
+const OWN_TARGETS: [&str; 2] = ["twofold", "tower_http"];
+
+const DEFAULT_FILTER: &str = "info,tower_http=warn,sqlx=warn";
+
+/// `TWOFOLD_LOG`, else `RUST_LOG`, else info. Dependencies are capped at info whatever the
+/// filter says: at debug and trace they log what passes through them — lettre the SMTP
+/// conversation with `AUTH PLAIN` and the message, others headers and bodies — and no level of
+/// our log may hold a secret.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TWOFOLD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sqlx=warn"));
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let asked = ["TWOFOLD_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()));
+    let filter = match asked.as_deref().map(tracing_subscriber::EnvFilter::try_new) {
+        Some(Ok(filter)) => filter,
+        Some(Err(error)) => {
+            eprintln!("ignoring the log filter ({error}); logging at info");
+            tracing_subscriber::EnvFilter::new(DEFAULT_FILTER)
+        }
+        None => tracing_subscriber::EnvFilter::new(DEFAULT_FILTER),
+    };
+    let cap = OWN_TARGETS.into_iter().fold(
+        Targets::new().with_default(LevelFilter::INFO),
+        |cap, own| cap.with_target(own, LevelFilter::TRACE),
+    );
     // Colour only for a person at a terminal, never into files or log collectors.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let output = tracing_subscriber::fmt::layer()
         .with_ansi(ansi)
         .with_writer(std::io::stderr)
-        .init();
+        .with_filter(filter);
+    tracing_subscriber::registry().with(cap).with(output).init();
 }

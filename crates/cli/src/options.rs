@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use twofold_server::Config;
@@ -63,6 +64,21 @@ pub struct StorageArgs {
     /// A Twilio-compatible API's base URL (default Twilio's own).
     #[arg(long, env = "TWOFOLD_TWILIO_API_URL")]
     twilio_api_url: Option<String>,
+    /// Serve Prometheus `/metrics` on this address (off by default; never on `--listen`).
+    #[arg(long, env = "TWOFOLD_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Browser origins allowed to call the API (CORS), comma-separated; default none.
+    #[arg(long, env = "TWOFOLD_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+    /// Seconds a connection has to send a request head (and may idle between requests).
+    #[arg(long, env = "TWOFOLD_HEADER_TIMEOUT")]
+    header_timeout: Option<u64>,
+    /// Seconds a request has to send its body after its head.
+    #[arg(long, env = "TWOFOLD_BODY_TIMEOUT")]
+    body_timeout: Option<u64>,
+    /// Connections served at once; more wait until one ends.
+    #[arg(long, env = "TWOFOLD_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
     /// Development only: log codes instead of sending them where no transport is configured.
     #[arg(long, env = "TWOFOLD_DEV_MODE")]
     dev_mode: bool,
@@ -89,6 +105,18 @@ impl StorageArgs {
         if !self.webauthn_origins.is_empty() {
             config.webauthn_origins = self.webauthn_origins.clone();
         }
+        let http = &mut config.http;
+        http.metrics_listen = self.metrics_listen.or(http.metrics_listen);
+        if !self.cors_origins.is_empty() {
+            http.cors_origins = self.cors_origins.clone();
+        }
+        if let Some(seconds) = self.header_timeout {
+            http.header_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = self.body_timeout {
+            http.body_timeout = Duration::from_secs(seconds);
+        }
+        http.max_connections = self.max_connections.unwrap_or(http.max_connections);
         let delivery = &mut config.delivery;
         let or = |flag: &Option<String>, file: &mut Option<String>| {
             if flag.is_some() {

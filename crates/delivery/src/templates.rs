@@ -63,13 +63,13 @@ pub fn email(message: &CodeMessage) -> Email {
     let valid = minutes(message.valid_for_seconds);
     let (subject, intro, validity, ignore) = match lang {
         Language::English => (
-            format!("Your code: {code}"),
+            format!("Your code {purpose}"),
             format!("Your code {purpose}:"),
             format!("It is valid for {valid} minutes."),
             "If you did not ask for it, ignore this message.",
         ),
         Language::German => (
-            format!("Ihr Code: {code}"),
+            format!("Ihr Code {purpose}"),
             format!("Ihr Code {purpose}:"),
             format!("Er ist {valid} Minuten gültig."),
             "Falls Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht.",
@@ -133,6 +133,9 @@ mod tests {
                 && mail.text.contains("5 minutes")
         );
         assert!(mail.html.contains("493817") && mail.html.starts_with("<!doctype html>"));
+        // Subjects show in notifications, lock screens and mail logs: no code there.
+        assert_eq!(mail.subject, "Your code to confirm your email address");
+        assert!(!mail.subject.contains("493817"));
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Start-up: keys, store, default tenant, first admin token; then serve until told to stop.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use tokio::net::TcpListener;
@@ -14,7 +13,8 @@ use crate::config::Config;
 use crate::delivery::Senders;
 use crate::error::Error;
 use crate::flows::tokens;
-use crate::http::router::router;
+use crate::http::router::{metrics_router, router};
+use crate::http::{cors, listener};
 use crate::keys;
 use crate::metrics::Metrics;
 use crate::oidc;
@@ -98,6 +98,8 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         trust_forwarded_for: config.trust_forwarded_for,
         public_url: OnceLock::new(),
         relying_party: OnceLock::new(),
+        http: config.http.clone(),
+        cors_origins: cors::origins(&config.http.cors_origins)?,
     }));
     if let Some(url) = &config.public_url {
         let _ = state.public_url.set(checked_public_url(url)?);
@@ -158,11 +160,31 @@ pub async fn serve(
                 .set(relying_party::from_config(None, &[], Some(url))?);
         }
     }
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    let limits = state.http.clone();
+    listener::serve(listener, router(state), &limits, shutdown).await;
+    Ok(())
+}
+
+/// Binds the metrics address, if one is configured.
+pub async fn bind_metrics(config: &Config) -> Result<Option<TcpListener>, Error> {
+    let Some(address) = config.http.metrics_listen else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(address)
         .await
-        .map_err(|e| Error::Internal(format!("server stopped: {e}")))
+        .map_err(|e| Error::Unavailable(format!("cannot listen on {address} for metrics: {e}")))?;
+    Ok(Some(listener))
+}
+
+/// Serves `/metrics` alone on `listener` (an address of its own, for the scraper only: the
+/// counts say what happens on the server, which the public has no need to know).
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let limits = state.http.clone();
+    listener::serve(listener, metrics_router(state), &limits, shutdown).await;
 }
 
 #[cfg(test)]

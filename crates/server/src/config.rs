@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -32,6 +33,62 @@ pub struct Config {
     /// Trust `X-Forwarded-For` from the proxy in front (only behind one that overwrites it).
     pub trust_forwarded_for: bool,
     pub delivery: DeliveryConfig,
+    pub http: HttpConfig,
+}
+
+/// How the HTTP listener treats connections, and who else may call it.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// A connection must send a complete request head within this time — after accepting it,
+    /// and again while it idles between keep-alive requests.
+    pub header_timeout: Duration,
+    /// A request's body must have arrived this long after its head.
+    pub body_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Serve `/metrics` on this address (off when `None`; never on the public listener).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Browser origins (`https://login.example.com`) allowed to call the API (CORS).
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            metrics_listen: None,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// The `[http]` table of the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpFileConfig {
+    pub header_timeout_seconds: Option<u64>,
+    pub body_timeout_seconds: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub metrics_listen: Option<SocketAddr>,
+    pub cors_origins: Option<Vec<String>>,
+}
+
+impl HttpFileConfig {
+    fn apply(self, config: &mut HttpConfig) {
+        if let Some(seconds) = self.header_timeout_seconds {
+            config.header_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = self.body_timeout_seconds {
+            config.body_timeout = Duration::from_secs(seconds);
+        }
+        config.max_connections = self.max_connections.unwrap_or(config.max_connections);
+        config.metrics_listen = self.metrics_listen.or(config.metrics_listen);
+        if let Some(origins) = self.cors_origins {
+            config.cors_origins = origins;
+        }
+    }
 }
 
 /// Where codes go out. Nothing configured and no dev mode: sending answers 503 saying what to set.
@@ -71,6 +128,7 @@ impl Default for Config {
             password_hash_concurrency: 0,
             trust_forwarded_for: false,
             delivery: DeliveryConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -92,6 +150,7 @@ pub struct FileConfig {
     pub password_hash_concurrency: Option<usize>,
     pub trust_forwarded_for: Option<bool>,
     pub delivery: Option<DeliveryConfig>,
+    pub http: Option<HttpFileConfig>,
 }
 
 impl FileConfig {
@@ -120,6 +179,7 @@ impl FileConfig {
             password_hash_concurrency,
             trust_forwarded_for,
             delivery,
+            http,
         } = self;
         config.listen = listen.unwrap_or(config.listen);
         config.data_dir = data_dir.unwrap_or(config.data_dir.clone());
@@ -139,6 +199,9 @@ impl FileConfig {
         config.trust_forwarded_for = trust_forwarded_for.unwrap_or(config.trust_forwarded_for);
         if let Some(delivery) = delivery {
             config.delivery = delivery;
+        }
+        if let Some(http) = http {
+            http.apply(&mut config.http);
         }
     }
 }

@@ -11,6 +11,9 @@ pub enum Error {
     InvalidRequest(String),
     #[error("the request body is too large")]
     BodyTooLarge,
+    /// The client did not send its request body within the body timeout.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     #[error("method not allowed on this resource")]
     MethodNotAllowed,
     #[error("missing or invalid credentials")]

@@ -8,7 +8,10 @@ use twofold_core::secrets::{HashingKey, SealingKey};
 use twofold_core::settings::LoginSettings;
 use twofold_store::Store;
 
+use axum::http::HeaderValue;
+
 use crate::clock::Clock;
+use crate::config::HttpConfig;
 use crate::delivery::Senders;
 use crate::error::Error;
 use crate::metrics::Metrics;
@@ -39,6 +42,10 @@ pub struct Inner {
     pub public_url: OnceLock<String>,
     /// The WebAuthn relying party, once known (with the public URL); `None` when it cannot be.
     pub relying_party: OnceLock<Option<RelyingParty>>,
+    /// Connection limits and the metrics address.
+    pub http: HttpConfig,
+    /// The origins CORS admits, checked at start.
+    pub cors_origins: Vec<HeaderValue>,
 }
 
 impl std::ops::Deref for AppState {

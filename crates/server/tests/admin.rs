@@ -190,12 +190,14 @@ async fn nothing_secret_reaches_the_audit_log() {
 
 #[tokio::test]
 async fn metrics_count_events_and_responses_for_prometheus() {
-    let app = support::TestApp::spawn("sqlite", None).await;
+    let mut config = support::config(None);
+    config.http.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    let app = support::TestApp::spawn_with("sqlite", config).await;
     app.user("alice", json!({})).await;
     app.admin_get("/v1/users/nope").await.problem("not_found");
     let response = app
         .http
-        .get(format!("{}/metrics", app.base))
+        .get(format!("{}/metrics", app.metrics_base.as_ref().unwrap()))
         .send()
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 //! OAuth clients (admin token).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::apps::{self, AppChange, NewApp};
 use crate::http::auth::{Admin, ClientIp};
-use crate::http::json::{ApiJson, present_value};
+use crate::http::json::{ApiJson, ApiPath, present_value};
 use crate::http::present::rfc3339;
 use crate::state::AppState;
 
@@ -85,7 +85,7 @@ pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Respons
 pub async fn get(
     State(state): State<AppState>,
     admin: Admin,
-    Path(client_id): Path<String>,
+    ApiPath(client_id): ApiPath<String>,
 ) -> Result<Response, Error> {
     Ok(ok(render(
         &apps::get(&state, &admin.tenant_id, &client_id).await?,
@@ -97,7 +97,7 @@ pub async fn patch(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
-    Path(client_id): Path<String>,
+    ApiPath(client_id): ApiPath<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, &admin.tenant_id, ip);
@@ -116,7 +116,7 @@ pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
-    Path(client_id): Path<String>,
+    ApiPath(client_id): ApiPath<String>,
 ) -> Result<Response, Error> {
     apps::delete(&state, &ctx(&state, &admin.tenant_id, ip), &client_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

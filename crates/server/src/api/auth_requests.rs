@@ -1,7 +1,7 @@
 //! Auth requests for custom login UIs: the prelogin metadata, and `continue`, which answers the
 //! client's redirect URI with a code only when the whole requirement holds.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::flows::auth_requests;
 use crate::flows::precheck::{self, ContinueInput, Evaluated};
 use crate::http::auth::{self, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::{AppState, DEFAULT_TENANT};
 
@@ -59,7 +59,7 @@ pub async fn get(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, DEFAULT_TENANT, ip);
     let request = auth_requests::live_request(&state, &ctx, &id).await?;
@@ -112,7 +112,7 @@ pub async fn continue_request(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ContinueBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, DEFAULT_TENANT, ip);

@@ -1,6 +1,6 @@
 //! A user's authenticators: list, enrol (TOTP, backup codes), remove.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::enrolment;
 use crate::http::auth::{Caller, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::AppState;
 
@@ -34,7 +34,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
     let (user, _) =
@@ -49,7 +49,7 @@ pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path((user_id, authenticator_id)): Path<(String, String)>,
+    ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
     let (user, _) =
@@ -68,7 +68,7 @@ pub async fn rename(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path((user_id, authenticator_id)): Path<(String, String)>,
+    ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RenameBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
@@ -82,7 +82,7 @@ pub async fn start_totp(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
     ApiJson(body): ApiJson<TotpStartBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
@@ -109,7 +109,7 @@ pub async fn verify_totp(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
     ApiJson(body): ApiJson<TotpVerifyBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
@@ -141,7 +141,7 @@ pub async fn new_backup_codes(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
     let (user, _) = enrolment::authorize(

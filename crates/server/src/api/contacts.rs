@@ -1,6 +1,6 @@
 //! A user's phone and email: set, prove, and turn on the code factors that use them.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
@@ -14,7 +14,7 @@ use crate::flows::contacts::{self, ContactOutcome, Proof};
 use crate::flows::enrolment;
 use crate::flows::{Ctx, codes};
 use crate::http::auth::{Caller, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::AppState;
 
@@ -167,7 +167,7 @@ pub async fn set_phone(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PhoneBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
@@ -178,7 +178,7 @@ pub async fn set_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<EmailBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
@@ -189,7 +189,7 @@ pub async fn verify_phone(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
     verify(state, caller, ip, id, Channel::Sms, b.code).await
@@ -199,7 +199,7 @@ pub async fn verify_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
     verify(state, caller, ip, id, Channel::Email, b.code).await
@@ -209,7 +209,7 @@ pub async fn enable_sms(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     enable(state, caller, ip, id, Channel::Sms).await
 }
@@ -218,7 +218,7 @@ pub async fn enable_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     enable(state, caller, ip, id, Channel::Email).await
 }

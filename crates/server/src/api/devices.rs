@@ -1,6 +1,6 @@
 //! A user's devices: list them, and revoke one (its trust and its memory of second factors go).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::flows::devices;
 use crate::flows::enrolment;
 use crate::http::auth::{Caller, ClientIp};
+use crate::http::json::ApiPath;
 use crate::http::present;
 use crate::state::AppState;
 
@@ -18,7 +19,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
     let (user, _) =
@@ -44,7 +45,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path((user_id, device_id)): Path<(String, String)>,
+    ApiPath((user_id, device_id)): ApiPath<(String, String)>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
     let (user, _) =

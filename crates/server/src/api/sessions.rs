@@ -1,6 +1,6 @@
 //! Sign-in sessions: public routes, authenticated by the session token (or the admin token).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
 use crate::flows::tokens;
 use crate::flows::webauthn_sign_in;
 use crate::http::auth::{self, Caller, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::{AppState, DEFAULT_TENANT};
 
@@ -133,7 +133,7 @@ pub async fn create(
 pub async fn patch(
     State(state): State<AppState>,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Response, Error> {
@@ -168,7 +168,7 @@ async fn visible(state: &AppState, caller: &Caller, id: &str) -> Result<Session,
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     let session = visible(&state, &caller, &id).await?;
     let view = sign_in::view(&state, session, state.clock.now()).await?;
@@ -178,7 +178,7 @@ pub async fn get(
 pub async fn mfa(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     let session = visible(&state, &caller, &id).await?;
     let view = sign_in::view(&state, session, state.clock.now()).await?;
@@ -189,7 +189,7 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     let session = visible(&state, &caller, &id).await?;
     let ctx = Ctx {

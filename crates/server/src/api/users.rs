@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::users::{self, NewUser, UserChange};
 use crate::http::auth::{Admin, ClientIp};
-use crate::http::json::{ApiJson, present_value};
+use crate::http::json::{ApiJson, ApiPath, present_value};
 use crate::http::present;
 use crate::state::AppState;
 
@@ -73,7 +73,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     admin: Admin,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     Ok(ok(present::user(
         &users::get(&state, &admin.tenant_id, &id).await?,
@@ -84,7 +84,7 @@ pub async fn patch(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, &admin.tenant_id, ip);
@@ -107,7 +107,7 @@ pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     users::delete(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -117,7 +117,7 @@ pub async fn unlock(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     Ok(ok(present::user(
         &users::unlock(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?,

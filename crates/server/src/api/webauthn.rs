@@ -1,6 +1,6 @@
 //! WebAuthn registration (security keys and passkeys), and renaming any authenticator.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::flows::enrolment;
 use crate::flows::webauthn_enrolment;
 use crate::http::auth::{Caller, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::AppState;
 
@@ -35,7 +35,7 @@ pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path(user_id): Path<String>,
+    ApiPath(user_id): ApiPath<String>,
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);
@@ -54,7 +54,7 @@ pub async fn finish(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
-    Path((user_id, authenticator_id)): Path<(String, String)>,
+    ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<FinishBody>,
 ) -> Result<Response, Error> {
     let ctx = ctx(&state, caller.tenant_id(), ip);

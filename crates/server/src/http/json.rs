@@ -1,6 +1,7 @@
-//! Body and query extractors whose every rejection is a problem response.
+//! Path, body and query extractors whose every rejection is a problem response: axum's own
+//! answer a bare `text/plain` 400, which a client of a problem+json API cannot read.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -26,6 +27,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 fn json_rejection(rejection: JsonRejection) -> Error {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return Error::BodyTooLarge;
+    }
+    if body_timed_out(&rejection) {
+        return Error::RequestTimeout;
     }
     match rejection {
         JsonRejection::MissingJsonContentType(_) => Error::InvalidRequest(
@@ -56,6 +60,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             Err(other) => Err(Error::InvalidRequest(other.body_text())),
         }
     }
+}
+
+/// Path parameters (ids), refused with a problem when they are not UTF-8 or do not parse.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(Error::InvalidRequest(
+                format!("invalid path: {}", e.body_text()),
+            )),
+            // Missing parameters are a routing mistake of ours, not the caller's.
+            Err(other) => Err(Error::Internal(other.body_text())),
+        }
+    }
+}
+
+/// Whether reading the body failed because the client did not send it in time (the body
+/// deadline of `http::limits`), as opposed to a malformed or oversized body.
+fn body_timed_out(rejection: &JsonRejection) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = source {
+        if error.is::<crate::http::limits::BodyTimedOut>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// For `#[serde(default, deserialize_with = "present_value")]` on an `Option<Option<T>>`: tells a

@@ -12,6 +12,7 @@ impl Error {
         match self {
             Error::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Error::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request"),
+            Error::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
@@ -136,6 +137,10 @@ impl IntoResponse for Error {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
+        }
+        if let Error::RequestTimeout = self {
+            // What is left of a stalled body cannot be told from the next request: close.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if let Error::RateLimited {
             retry_after_seconds,

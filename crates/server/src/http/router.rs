@@ -18,6 +18,7 @@ use crate::api::{
     signing_keys, users, webauthn,
 };
 use crate::error::Error;
+use crate::http::{bare_errors, cors, headers, limits};
 use crate::oidc;
 use crate::state::AppState;
 
@@ -30,11 +31,23 @@ async fn count_response(State(state): State<AppState>, request: Request, next: N
 /// Request bodies are small JSON documents; anything larger is refused before it is read.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
-pub fn router(state: AppState) -> Router {
+/// Only the metrics, for a listener of their own.
+pub fn metrics_router(state: AppState) -> Router {
     Router::new()
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { Error::NotFound("route") })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        .with_state(state)
+}
+
+pub fn router(state: AppState) -> Router {
+    let cors = cors::layer(&state.cors_origins);
+    let api = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
         .route("/v1/users", post(users::create))
         .route("/oauth/jwks", get(oidc::jwks::jwks))
         .route("/oauth/authorize", get(oidc::authorize::authorize))
@@ -113,6 +126,11 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            limits::body_deadline,
+        ))
+        .layer(middleware::from_fn(bare_errors::bare_errors_as_problems))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             count_response,
         ))
         // Tokens travel in these headers: whatever logs headers must not see them.
@@ -127,6 +145,18 @@ pub fn router(state: AppState) -> Router {
             axum::response::IntoResponse::into_response(Error::Internal(
                 "handler panicked".to_owned(),
             ))
-        }))
-        .with_state(state)
+        }));
+    // Outermost: preflights are answered here, and every answer gets the security headers.
+    let api = match cors {
+        Some(cors) => api.layer(cors).layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::only_for_known_origins,
+        )),
+        None => api,
+    };
+    api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        headers::security_headers,
+    ))
+    .with_state(state)
 }

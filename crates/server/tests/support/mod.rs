@@ -69,6 +69,8 @@ pub struct TestApp {
     pub admin: String,
     pub http: reqwest::Client,
     pub data_dir: PathBuf,
+    /// `http://addr` of the metrics listener, when the config asked for one.
+    pub metrics_base: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -142,7 +144,19 @@ impl TestApp {
             .expect("a fresh install prints an admin token")
             .expose()
             .to_owned();
+        let metrics = app::bind_metrics(&config).await.unwrap();
+        let metrics_base = metrics
+            .as_ref()
+            .map(|l| format!("http://{}", l.local_addr().unwrap()));
         let (stop, stopped) = oneshot::channel::<()>();
+        if let Some(listener) = metrics {
+            // Ends with the test's runtime.
+            tokio::spawn(app::serve_metrics(
+                listener,
+                prepared.state.clone(),
+                std::future::pending(),
+            ));
+        }
         let server = tokio::spawn(async move {
             app::serve(listener, prepared.state, async {
                 let _ = stopped.await;
@@ -157,6 +171,7 @@ impl TestApp {
             admin,
             http: reqwest::Client::new(),
             data_dir: config.data_dir,
+            metrics_base,
             stop: Some(stop),
             server: Some(server),
         }

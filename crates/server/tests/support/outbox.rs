@@ -139,8 +139,13 @@ impl Outbox {
                 let eml = std::fs::read_to_string(&path).unwrap();
                 let rcpt =
                     std::fs::read_to_string(self.mail_dir.join(format!("{n}.rcpt"))).unwrap();
-                let subject = eml.lines().find(|l| l.starts_with("Subject: ")).unwrap();
-                return (digits_after_colon(subject), rcpt.trim().to_owned());
+                // The code stands alone on a line of the plain-text part (never in the subject).
+                let code = eml
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| l.len() >= 4 && l.bytes().all(|b| b.is_ascii_digit()))
+                    .unwrap_or_else(|| panic!("no code in {eml}"));
+                return (code.to_owned(), rcpt.trim().to_owned());
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -148,7 +153,7 @@ impl Outbox {
     }
 }
 
-/// `Your code to sign in: 123456. Valid…` / `Subject: Your code: 123456` → `123456`.
+/// `Your code to sign in: 123456. Valid…` → `123456`.
 fn digits_after_colon(text: &str) -> String {
     text.rsplit(": ")
         .next()

@@ -1,0 +1,492 @@
+//! Nothing secret reaches the log, at any level: the real `twofold serve` at `RUST_LOG=trace`,
+//! email through a real SMTP conversation with AUTH, SMS through a real HTTP gateway, a sign-in
+//! with every kind of factor — then every secret the run handled is searched for in its output.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use data_encoding::BASE64;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+const SMTP_USER: &str = "twofold-smtp-user";
+const SMTP_PASSWORD: &str = "smtp-Pa55word-7Qx";
+const SMS_TOKEN: &str = "sms-gateway-token-9Kd2";
+
+fn unique(label: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{label}_{}_{nanos}", std::process::id())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What the sinks received: SMTP commands and messages, SMS gateway requests.
+#[derive(Default)]
+struct Received {
+    smtp_commands: Vec<String>,
+    mails: Vec<String>,
+    sms: Vec<(String, Value)>,
+}
+
+type Shared = Arc<Mutex<Received>>;
+
+/// A small SMTP server that offers AUTH PLAIN and LOGIN and keeps every message.
+fn smtp_sink(received: Shared) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let received = Arc::clone(&received);
+            std::thread::spawn(move || smtp_session(stream, &received));
+        }
+    });
+    port
+}
+
+fn smtp_session(stream: TcpStream, received: &Shared) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut say = |line: &str| writer.write_all(format!("{line}\r\n").as_bytes()).is_ok();
+    say("220 sink ESMTP");
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 {
+        let command = line.trim_end().to_owned();
+        line.clear();
+        received.lock().unwrap().smtp_commands.push(command.clone());
+        let verb = command.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let ok = match verb.as_str() {
+            "EHLO" => say("250-sink") && say("250-AUTH PLAIN LOGIN") && say("250 8BITMIME"),
+            "AUTH" => say("235 2.7.0 authenticated"),
+            "DATA" => {
+                say("354 go ahead");
+                let mut mail = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    mail.push_str(&line);
+                    line.clear();
+                }
+                line.clear();
+                received.lock().unwrap().mails.push(mail);
+                say("250 2.0.0 queued")
+            }
+            "QUIT" => {
+                say("221 bye");
+                false
+            }
+            _ => say("250 ok"),
+        };
+        if !ok {
+            break;
+        }
+    }
+}
+
+/// A small HTTP server standing in for the SMS gateway.
+fn sms_sink(received: Shared) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut head, mut line) = (String::new(), String::new());
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                head.push_str(&line);
+                line.clear();
+            }
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|n| n.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            received.lock().unwrap().sms.push((head, body));
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+        }
+    });
+    port
+}
+
+/// `twofold <args>` with a clean TWOFOLD_* environment plus `env`.
+fn twofold(args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_twofold"));
+    for (name, _) in std::env::vars_os() {
+        let name_text = name.to_string_lossy();
+        if name_text.starts_with("TWOFOLD_") || name_text == "RUST_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("NO_COLOR", "1")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null());
+    command
+}
+
+struct Server {
+    child: Child,
+    output: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect(pipe: impl Read + Send + 'static, into: &Arc<Mutex<String>>) {
+    let into = Arc::clone(into);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut all = into.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
+}
+
+fn serve(storage: &[(&str, String)], smtp: u16, sms: u16, listen: &str) -> Server {
+    let mut env = storage.to_vec();
+    env.extend([
+        (
+            "TWOFOLD_SMTP_URL",
+            format!("smtp://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{smtp}"),
+        ),
+        ("TWOFOLD_EMAIL_FROM", "no-reply@example.com".to_owned()),
+        (
+            "TWOFOLD_SMS_GATEWAY_URL",
+            format!("http://127.0.0.1:{sms}/send"),
+        ),
+        ("TWOFOLD_SMS_GATEWAY_TOKEN", SMS_TOKEN.to_owned()),
+    ]);
+    let mut child = twofold(&["serve", "--listen", listen], &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = Arc::default();
+    collect(child.stdout.take().unwrap(), &output);
+    collect(child.stderr.take().unwrap(), &output);
+    let server = Server { child, output };
+    let ready = format!("listening on http://{listen}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.output.lock().unwrap().contains(&ready) {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            server.output.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    admin: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let (status, body) = self
+            .call(method, path, Some(&self.admin.clone()), body)
+            .await;
+        assert!(status < 300, "{path}: {status} {body}");
+        body
+    }
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap().to_owned()
+}
+
+/// A six-digit code standing alone on a line (the plain-text part of the mail).
+fn code_in_mail(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("no code in {mail}"))
+        .to_owned()
+}
+
+async fn wait_for<T>(received: &Shared, pick: impl Fn(&Received) -> Option<T>) -> T {
+    for _ in 0..300 {
+        if let Some(found) = pick(&received.lock().unwrap()) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("nothing arrived");
+}
+
+/// Runs the whole flow against a server on `storage`; returns every secret it handled.
+/// `storage` includes the log filter variable (`RUST_LOG` or `TWOFOLD_LOG`, both are honoured).
+async fn run_flow(storage: &[(&str, String)]) -> (String, Vec<String>) {
+    let received = Shared::default();
+    let smtp = smtp_sink(Arc::clone(&received));
+    let sms = sms_sink(Arc::clone(&received));
+    // The admin token is made beforehand: serve then prints none (on purpose, on stdout).
+    let created = twofold(&["admin-token", "create"], storage)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let admin = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let server = serve(storage, smtp, sms, &listen);
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: format!("http://{listen}"),
+        admin: admin.clone(),
+    };
+    use reqwest::Method;
+    let mut secrets = vec![
+        PASSWORD.to_owned(),
+        SMTP_USER.to_owned(),
+        SMTP_PASSWORD.to_owned(),
+        SMS_TOKEN.to_owned(),
+        BASE64.encode(format!("\0{SMTP_USER}\0{SMTP_PASSWORD}").as_bytes()),
+        BASE64.encode(SMTP_USER.as_bytes()),
+        BASE64.encode(SMTP_PASSWORD.as_bytes()),
+        admin,
+    ];
+
+    let mut settings = api
+        .admin(Method::GET, "/v1/settings/login", Value::Null)
+        .await;
+    settings["second_factors"] = json!(["totp", "backup-code", "otp-sms", "otp-email"]);
+    api.admin(Method::PUT, "/v1/settings/login", settings).await;
+    let user = api
+        .admin(
+            Method::POST,
+            "/v1/users",
+            json!({"username": "alice", "password": PASSWORD, "mfa_enabled": true}),
+        )
+        .await;
+    let id = text(&user["id"]);
+    let users = format!("/v1/users/{id}");
+    api.admin(
+        Method::POST,
+        &format!("{users}/phone"),
+        json!({"phone": "+41 79 123 45 67", "verified": true}),
+    )
+    .await;
+    api.admin(
+        Method::POST,
+        &format!("{users}/email"),
+        json!({"email": "alice@example.com", "verified": true}),
+    )
+    .await;
+    api.admin(Method::POST, &format!("{users}/otp-sms"), json!({}))
+        .await;
+    api.admin(Method::POST, &format!("{users}/otp-email"), json!({}))
+        .await;
+
+    let totp = api
+        .admin(Method::POST, &format!("{users}/totp"), json!({}))
+        .await;
+    let generator = totp_rs::Totp::from_url(totp["uri"].as_str().unwrap()).unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (first_code, second_code) = (
+        generator.generate(now - 30).to_string(),
+        generator.generate(now).to_string(),
+    );
+    secrets.extend([
+        text(&totp["secret"]),
+        text(&totp["uri"]),
+        first_code.clone(),
+        second_code.clone(),
+    ]);
+    api.admin(
+        Method::POST,
+        &format!("{users}/totp/verify"),
+        json!({"authenticator_id": totp["authenticator_id"], "code": first_code}),
+    )
+    .await;
+    let backup = api
+        .admin(Method::POST, &format!("{users}/backup-codes"), json!({}))
+        .await;
+    let backup_codes: Vec<String> = backup["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(text)
+        .collect();
+    secrets.extend(backup_codes.iter().cloned());
+    let app = api
+        .admin(
+            Method::POST,
+            "/v1/apps",
+            json!({"name": "Portal", "redirect_uris": ["https://app.example.com/cb"]}),
+        )
+        .await;
+    let client_secret = text(&app["client_secret"]);
+    secrets.push(client_secret.clone());
+
+    let (status, session) = api
+        .call(
+            Method::POST,
+            "/v1/sessions",
+            None,
+            json!({"checks": {"user": {"login_name": "alice"}, "password": {"password": PASSWORD}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{session}");
+    let sessions = format!("/v1/sessions/{}", text(&session["session_id"]));
+    let mut token = text(&session["session_token"]);
+    secrets.push(token.clone());
+    for challenge in ["otp_email", "otp_sms"] {
+        let body = json!({"challenges": {challenge: {}}});
+        let (status, answer) = patch(&api, &sessions, &mut token, &mut secrets, body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let mail = wait_for(&received, |r| r.mails.first().cloned()).await;
+    let email_code = code_in_mail(&mail);
+    let (sms_head, sms_body) = wait_for(&received, |r| r.sms.first().cloned()).await;
+    assert!(
+        sms_head.contains(SMS_TOKEN),
+        "the gateway got its token: {sms_head}"
+    );
+    let sms_code: String = text(&sms_body["message"])
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(6)
+        .collect();
+    secrets.extend([email_code.clone(), sms_code.clone()]);
+    let commands = received.lock().unwrap().smtp_commands.join("\n");
+    assert!(commands.contains("AUTH "), "AUTH was used: {commands}");
+    for check in [
+        json!({"otp_email": {"code": email_code}}),
+        json!({"otp_sms": {"code": sms_code}}),
+        json!({"totp": {"code": second_code}}),
+        json!({"backup_code": {"code": backup_codes[0]}}),
+    ] {
+        let body = json!({"checks": check});
+        patch(&api, &sessions, &mut token, &mut secrets, body).await;
+    }
+    // The client secret at the token endpoint (with a code that never was).
+    let refused = api
+        .http
+        .post(format!("{}/oauth/token", api.base))
+        .basic_auth(text(&app["client_id"]), Some(&client_secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "tfo_none"),
+            ("redirect_uri", "https://app.example.com/cb"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+
+    let output = server.output.lock().unwrap().clone();
+    drop(server);
+    (output, secrets)
+}
+
+/// PATCHes a session with its current token; a new token is kept (and is a secret too).
+async fn patch(
+    api: &Api,
+    path: &str,
+    token: &mut String,
+    secrets: &mut Vec<String>,
+    mut body: Value,
+) -> (u16, Value) {
+    body["session_token"] = json!(token.clone());
+    let (status, answer) = api.call(reqwest::Method::PATCH, path, None, body).await;
+    if status == 200 {
+        *token = text(&answer["session_token"]);
+        secrets.push(token.clone());
+    }
+    (status, answer)
+}
+
+fn assert_no_secret(output: &str, secrets: &[String]) {
+    // The run did log at trace level, and did talk to both sinks.
+    assert!(
+        output.contains("TRACE") || output.contains("DEBUG"),
+        "{output}"
+    );
+    for secret in secrets {
+        assert!(secret.len() >= 6, "{secret:?} is too short to search for");
+        if let Some(at) = output.find(secret.as_str()) {
+            let line = output[..at].rsplit('\n').next().unwrap_or("");
+            panic!("the log holds the secret {secret:?}, in: {line}…");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_flow_at_trace_level_logs_no_secret_on_sqlite() {
+    let dir = std::env::temp_dir().join(unique("twofold-log"));
+    let storage = [
+        ("TWOFOLD_DATA_DIR", dir.display().to_string()),
+        ("RUST_LOG", "trace".to_owned()),
+    ];
+    let (output, secrets) = run_flow(&storage).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_no_secret(&output, &secrets);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_flow_at_trace_level_logs_no_secret_on_postgres() {
+    let Ok(url) = std::env::var("TWOFOLD_TEST_DATABASE_URL") else {
+        eprintln!("TWOFOLD_TEST_DATABASE_URL not set; skipping the PostgreSQL run");
+        return;
+    };
+    let dir = std::env::temp_dir().join(unique("twofold-log-pg"));
+    let storage = [
+        ("TWOFOLD_DATA_DIR", dir.display().to_string()),
+        ("TWOFOLD_DATABASE_URL", url),
+        ("TWOFOLD_DATABASE_SCHEMA", unique("log")),
+        ("TWOFOLD_LOG", "trace".to_owned()),
+    ];
+    let (output, secrets) = run_flow(&storage).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_no_secret(&output, &secrets);
+}
