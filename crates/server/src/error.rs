@@ -11,6 +11,8 @@ pub enum Error {
     InvalidRequest(String),
     #[error("the request body is too large")]
     BodyTooLarge,
+    #[error("expected a JSON body with Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("method not allowed on this resource")]
     MethodNotAllowed,
     #[error("missing or invalid credentials")]
