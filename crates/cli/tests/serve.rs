@@ -284,7 +284,7 @@ fn migrate_on_a_fresh_data_directory_succeeds() {
 #[test]
 fn migrate_and_serve_on_a_postgres_schema_answer_health_and_readiness() {
     let Ok(url) = std::env::var("TWOFOLD_TEST_DATABASE_URL") else {
-        eprintln!("TWOFOLD_TEST_DATABASE_URL not set; skipping the PostgreSQL part");
+        eprintln!("skipped: TWOFOLD_TEST_DATABASE_URL not set; PostgreSQL is not tested here");
         return;
     };
     let dir = TempDir::new("postgres");

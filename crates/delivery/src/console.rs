@@ -33,6 +33,8 @@ impl Sender for ConsoleSender {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt;
+
     use twofold_core::secrets::SecretString;
 
     use super::*;
@@ -64,8 +66,52 @@ mod tests {
         assert!(!format!("{:?}", message()).contains("123456"));
     }
 
+    /// Every event logged on this thread while it is the default subscriber: level and message.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+    impl tracing::Subscriber for Captured {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+        fn event(&self, event: &tracing::Event<'_>) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            let level = *event.metadata().level();
+            self.0.lock().unwrap().push((level, message.0));
+        }
+
+        fn enter(&self, _: &tracing::span::Id) {}
+
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
     #[tokio::test]
-    async fn sending_to_the_console_succeeds() {
+    async fn sending_to_the_console_logs_the_line_as_a_warning() {
+        let captured = Captured::default();
+        let _default = tracing::subscriber::set_default(captured.clone());
         ConsoleSender.send(&message()).await.unwrap();
+        let logged = captured.0.lock().unwrap().clone();
+        assert_eq!(
+            logged,
+            [(tracing::Level::WARN, ConsoleSender::render(&message()))]
+        );
     }
 }

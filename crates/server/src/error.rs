@@ -14,6 +14,8 @@ pub enum Error {
     /// The client did not send its request body within the body timeout.
     #[error("the request body did not arrive in time")]
     RequestTimeout,
+    #[error("expected a JSON body with Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("method not allowed on this resource")]
     MethodNotAllowed,
     #[error("missing or invalid credentials")]

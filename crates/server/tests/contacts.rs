@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 use support::codes::{challenge, with_codes};
 use support::outbox::Outbox;
-use support::{TestApp, app_with_outbox, databases};
+use support::{app_with_outbox, apps, databases};
 
 #[tokio::test]
 async fn a_new_phone_number_suspends_sms_until_it_is_proven() {
@@ -96,127 +96,134 @@ async fn messages_speak_the_users_language() {
 
 #[tokio::test]
 async fn a_backend_enrolling_many_users_is_not_held_to_the_per_ip_quota() {
-    let outbox = Outbox::start().await;
-    let app = app_with_outbox(None, &outbox).await;
-    app.settings(json!({"second_factors": ["totp", "otp-email"]}))
-        .await;
-    for i in 0..35 {
-        let user = app.user(&format!("user{i}"), json!({})).await;
-        let body = json!({"email": format!("user{i}@example.com")});
-        app.admin_post(&format!("/v1/users/{}/email", user.id), body)
-            .await
-            .ok();
+    for database in databases() {
+        let outbox = Outbox::start().await;
+        let app = app_with_outbox(database, &outbox).await;
+        app.settings(json!({"second_factors": ["totp", "otp-email"]}))
+            .await;
+        for i in 0..35 {
+            let user = app.user(&format!("user{i}"), json!({})).await;
+            let body = json!({"email": format!("user{i}@example.com")});
+            app.admin_post(&format!("/v1/users/{}/email", user.id), body)
+                .await
+                .ok();
+        }
+        assert!(app.events("type=code.rate_limited").await.is_empty());
     }
-    assert!(app.events("type=code.rate_limited").await.is_empty());
 }
 
 #[tokio::test]
 async fn a_patched_email_suspends_email_codes_until_verified_again() {
-    let outbox = Outbox::start().await;
-    let app = app_with_outbox(None, &outbox).await;
-    let alice = with_codes(&app).await;
-    let state_of_email = || async {
-        let listed = app
-            .admin_get(&format!("/v1/users/{}/authenticators", alice.id))
-            .await
-            .ok();
-        listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["factor"] == "otp-email")
-            .unwrap()["state"]
-            .clone()
-    };
-    app.admin_patch(
-        &format!("/v1/users/{}", alice.id),
-        json!({"mfa_enabled": true}),
-    )
-    .await
-    .ok();
-    assert_eq!(
-        state_of_email().await,
-        "active",
-        "an unrelated change leaves it alone"
-    );
-    app.admin_patch(
-        &format!("/v1/users/{}", alice.id),
-        json!({"email": "new@example.com"}),
-    )
-    .await
-    .ok();
-    assert_eq!(state_of_email().await, "pending");
-    app.admin_patch(
-        &format!("/v1/users/{}", alice.id),
-        json!({"email_verified": true}),
-    )
-    .await
-    .ok();
-    assert_eq!(state_of_email().await, "active");
+    for database in databases() {
+        let outbox = Outbox::start().await;
+        let app = app_with_outbox(database, &outbox).await;
+        let alice = with_codes(&app).await;
+        let state_of_email = || async {
+            let listed = app
+                .admin_get(&format!("/v1/users/{}/authenticators", alice.id))
+                .await
+                .ok();
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["factor"] == "otp-email")
+                .unwrap()["state"]
+                .clone()
+        };
+        app.admin_patch(
+            &format!("/v1/users/{}", alice.id),
+            json!({"mfa_enabled": true}),
+        )
+        .await
+        .ok();
+        assert_eq!(
+            state_of_email().await,
+            "active",
+            "an unrelated change leaves it alone"
+        );
+        app.admin_patch(
+            &format!("/v1/users/{}", alice.id),
+            json!({"email": "new@example.com"}),
+        )
+        .await
+        .ok();
+        assert_eq!(state_of_email().await, "pending");
+        app.admin_patch(
+            &format!("/v1/users/{}", alice.id),
+            json!({"email_verified": true}),
+        )
+        .await
+        .ok();
+        assert_eq!(state_of_email().await, "active");
+    }
 }
 
 #[tokio::test]
 async fn a_signed_in_person_changes_their_own_number() {
-    let outbox = Outbox::start().await;
-    let app = app_with_outbox(None, &outbox).await;
-    let alice = with_codes(&app).await;
-    let mut session = app.sign_in_with_password(&alice).await;
-    let path = format!("/v1/users/{}/phone", alice.id);
-    let body = json!({"phone": "+49 151 23456789"});
-    app.request(
-        Method::POST,
-        &path,
-        Some(&session.token),
-        Some(body.clone()),
-    )
-    .await
-    .problem("mfa_required");
-    challenge(&app, &mut session, "otp_email").await.ok();
-    let (code, _) = outbox.email(1).await;
-    app.check(&mut session, json!({"otp_email": {"code": code}}))
+    for database in databases() {
+        let outbox = Outbox::start().await;
+        let app = app_with_outbox(database, &outbox).await;
+        let alice = with_codes(&app).await;
+        let mut session = app.sign_in_with_password(&alice).await;
+        let path = format!("/v1/users/{}/phone", alice.id);
+        let body = json!({"phone": "+49 151 23456789"});
+        app.request(
+            Method::POST,
+            &path,
+            Some(&session.token),
+            Some(body.clone()),
+        )
+        .await
+        .problem("mfa_required");
+        challenge(&app, &mut session, "otp_email").await.ok();
+        let (code, _) = outbox.email(1).await;
+        app.check(&mut session, json!({"otp_email": {"code": code}}))
+            .await
+            .ok();
+        let changed = app
+            .request(Method::POST, &path, Some(&session.token), Some(body))
+            .await
+            .ok();
+        assert_eq!(changed["verified"], false);
+        let (code, to) = outbox.last_sms();
+        assert_eq!(to, "+4915123456789");
+        let verify = format!("/v1/users/{}/phone/verify", alice.id);
+        app.request(
+            Method::POST,
+            &verify,
+            Some(&session.token),
+            Some(json!({"code": code})),
+        )
         .await
         .ok();
-    let changed = app
-        .request(Method::POST, &path, Some(&session.token), Some(body))
-        .await
-        .ok();
-    assert_eq!(changed["verified"], false);
-    let (code, to) = outbox.last_sms();
-    assert_eq!(to, "+4915123456789");
-    let verify = format!("/v1/users/{}/phone/verify", alice.id);
-    app.request(
-        Method::POST,
-        &verify,
-        Some(&session.token),
-        Some(json!({"code": code})),
-    )
-    .await
-    .ok();
-    let marked = json!({"phone": "+41 79 123 45 67", "verified": true});
-    app.request(Method::POST, &path, Some(&session.token), Some(marked))
-        .await
-        .problem("forbidden");
+        let marked = json!({"phone": "+41 79 123 45 67", "verified": true});
+        app.request(Method::POST, &path, Some(&session.token), Some(marked))
+            .await
+            .problem("forbidden");
+    }
 }
 
 #[tokio::test]
 async fn with_no_transport_configured_sending_says_what_to_set() {
-    let app = TestApp::spawn("sqlite", None).await;
-    app.settings(json!({"second_factors": ["totp", "otp-email"]}))
-        .await;
-    let carol = app.user("carol", json!({})).await;
-    let resp = app
-        .admin_post(
-            &format!("/v1/users/{}/email", carol.id),
-            json!({"email": "carol@example.com"}),
-        )
-        .await;
-    assert_eq!(resp.status, 503);
-    let body = resp.problem("unavailable");
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("TWOFOLD_SMTP_URL"),
-        "{body}"
-    );
+    for app in apps().await {
+        app.settings(json!({"second_factors": ["totp", "otp-email"]}))
+            .await;
+        let carol = app.user("carol", json!({})).await;
+        let resp = app
+            .admin_post(
+                &format!("/v1/users/{}/email", carol.id),
+                json!({"email": "carol@example.com"}),
+            )
+            .await;
+        assert_eq!(resp.status, 503);
+        let body = resp.problem("unavailable");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("TWOFOLD_SMTP_URL"),
+            "{body}"
+        );
+    }
 }

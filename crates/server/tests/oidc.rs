@@ -4,11 +4,13 @@
 
 mod support;
 
-use openidconnect::core::{CoreClient, CoreProviderMetadata, CoreResponseType};
+use openidconnect::core::{
+    CoreClient, CoreErrorResponseType, CoreProviderMetadata, CoreResponseType,
+};
 use openidconnect::{
     AuthenticationContextClass, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret,
     CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    RedirectUrl, Scope, TokenResponse,
+    RedirectUrl, RequestTokenError, Scope, StandardErrorResponse, TokenResponse,
 };
 use serde_json::json;
 use support::apps;
@@ -30,6 +32,22 @@ async fn http(request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
     }
     let bytes = response.bytes().await?;
     Ok(built.body(bytes.to_vec()).unwrap())
+}
+
+/// Asserts the token endpoint refused with RFC 6749's `invalid_grant`, nothing else.
+fn assert_invalid_grant<T: std::fmt::Debug, RE: std::error::Error + 'static>(
+    result: Result<T, RequestTokenError<RE, StandardErrorResponse<CoreErrorResponseType>>>,
+) {
+    match result {
+        Err(RequestTokenError::ServerResponse(refused)) => {
+            assert_eq!(
+                *refused.error(),
+                CoreErrorResponseType::InvalidGrant,
+                "{refused:?}"
+            );
+        }
+        other => panic!("expected invalid_grant, got {other:?}"),
+    }
 }
 
 fn amr_of(claims: &openidconnect::core::CoreIdTokenClaims) -> Vec<String> {
@@ -144,39 +162,36 @@ async fn a_relying_party_signs_a_user_in_with_mfa_and_refreshes() {
             .claims(&client.id_token_verifier(), |_: Option<&Nonce>| Ok(()))
             .unwrap();
         assert_eq!(amr_of(refreshed_claims), vec!["pwd", "otp", "mfa"]);
-        assert!(
+        // A rotated refresh token is spent.
+        assert_invalid_grant(
             client
                 .exchange_refresh_token(&first_refresh)
                 .unwrap()
                 .request_async(&http)
-                .await
-                .is_err(),
-            "a rotated refresh token is spent"
+                .await,
         );
         // Its reuse revoked the grant: the newest refresh token and the access token are dead.
-        assert!(
+        assert_invalid_grant(
             client
                 .exchange_refresh_token(refreshed.refresh_token().unwrap())
                 .unwrap()
                 .request_async(&http)
-                .await
-                .is_err()
+                .await,
         );
         oidc::userinfo(&app, refreshed.access_token().secret())
             .await
             .problem("invalid_token");
 
         // The code was one use.
-        assert!(
+        assert_invalid_grant(
             client
                 .exchange_code(AuthorizationCode::new(code))
                 .unwrap()
                 .set_pkce_verifier(openidconnect::PkceCodeVerifier::new(
-                    oidc::VERIFIER.to_owned()
+                    oidc::VERIFIER.to_owned(),
                 ))
                 .request_async(&http)
-                .await
-                .is_err()
+                .await,
         );
     }
 }

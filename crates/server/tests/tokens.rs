@@ -146,6 +146,73 @@ async fn the_token_endpoint_wants_the_right_client_verifier_and_redirect_uri() {
     }
 }
 
+/// RFC 6749's answer to a code exchange whose PKCE does not hold.
+fn assert_pkce_refused(resp: support::Resp) {
+    assert_eq!(resp.status, 400, "{resp:?}");
+    assert_eq!(resp.headers["content-type"], "application/json");
+    assert_eq!(
+        resp.body,
+        json!({"error": "invalid_grant", "error_description": "code_verifier does not match the code_challenge"})
+    );
+}
+
+/// An auth request of a confidential client that leaves PKCE out (allowed for it).
+async fn authorize_without_pkce(app: &support::TestApp, client: &support::oidc::Client) -> String {
+    let mut url = reqwest::Url::parse(&format!("{}/oauth/authorize", app.base)).unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", &client.client_id)
+        .append_pair("redirect_uri", support::oidc::REDIRECT_URI)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid")
+        .append_pair("state", "st-1");
+    support::oidc::auth_request_from(url.as_str()).await
+}
+
+#[tokio::test]
+async fn a_missing_verifier_or_one_nobody_asked_for_spends_the_code() {
+    for app in apps().await {
+        let kim = app.user("kim", json!({})).await;
+        let client = register(&app, json!({})).await;
+        let without_verifier = |code: &str| {
+            let form = [
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", code.to_owned()),
+                ("redirect_uri", support::oidc::REDIRECT_URI.to_owned()),
+            ];
+            let (app, client) = (&app, &client);
+            async move {
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                token(app, client, &form).await
+            }
+        };
+
+        // The request had a challenge; the exchange brings no verifier (a stolen code).
+        let code = code_for(&app, &client, &kim).await;
+        assert_pkce_refused(without_verifier(&code).await);
+        let spent = exchange(&app, &client, &code).await;
+        assert_eq!(
+            spent.body["error"], "invalid_grant",
+            "the refusal spent the code"
+        );
+
+        // The request had no challenge; the exchange brings a verifier (a downgrade).
+        let request = authorize_without_pkce(&app, &client).await;
+        let session = sign_in_for(&app, &kim, &request).await;
+        let code = code_from(&app, &request, &session).await;
+        assert_pkce_refused(exchange(&app, &client, &code).await);
+
+        // Neither challenge nor verifier is the one way without PKCE.
+        let request = authorize_without_pkce(&app, &client).await;
+        let session = sign_in_for(&app, &kim, &request).await;
+        let code = code_from(&app, &request, &session).await;
+        without_verifier(&code).await.ok();
+
+        let revoked = app.events("type=oauth.grant_revoked").await;
+        let reasons: Vec<_> = revoked.iter().map(|e| &e["detail"]["reason"]).collect();
+        assert_eq!(reasons, [&json!("pkce_failed"), &json!("pkce_failed")]);
+    }
+}
+
 #[tokio::test]
 async fn a_public_client_uses_pkce_alone_and_signing_out_ends_its_tokens() {
     for app in apps().await {

@@ -56,8 +56,21 @@ async fn several_named_keys_exclusions_renames_and_the_last_factor_rule() {
             .await
             .ok();
         assert_eq!(renamed["name"], "Desk");
-        app.admin_delete(&format!("/v1/users/{}/authenticators/{first_id}", hana.id))
+        let removed = app
+            .admin_delete(&format!("/v1/users/{}/authenticators/{first_id}", hana.id))
             .await;
+        assert_eq!(removed.status, 204, "{removed:?}");
+        let listed = app
+            .admin_get(&format!("/v1/users/{}/authenticators", hana.id))
+            .await
+            .ok();
+        let ids: Vec<_> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [id], "only the spare is left");
         let last = app
             .admin_delete(&format!("/v1/users/{}/authenticators/{id}", hana.id))
             .await;

@@ -32,9 +32,7 @@ fn json_rejection(rejection: JsonRejection) -> Error {
         return Error::RequestTimeout;
     }
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => Error::InvalidRequest(
-            "expected a JSON body with Content-Type: application/json".to_owned(),
-        ),
+        JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
         JsonRejection::JsonSyntaxError(e) => {
             Error::InvalidRequest(format!("malformed JSON: {}", e.body_text()))
         }

@@ -13,6 +13,7 @@ impl Error {
             Error::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             Error::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request"),
             Error::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            Error::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request"),
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),

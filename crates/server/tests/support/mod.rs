@@ -46,19 +46,32 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
-/// The wall clock plus an offset the test can move forward.
+/// The wall clock plus an offset the test can move forward — or, once frozen, a fixed instant
+/// plus that offset, so the server's `now` moves only when the test advances it.
 #[derive(Default)]
-pub struct ShiftedClock(AtomicI64);
+pub struct ShiftedClock {
+    offset_seconds: AtomicI64,
+    /// Unix milliseconds the clock stands at; 0 while it follows the wall clock.
+    frozen_at_millis: AtomicU64,
+}
+
+impl ShiftedClock {
+    fn base_millis(&self) -> u64 {
+        match self.frozen_at_millis.load(Ordering::SeqCst) {
+            0 => SystemClock.now_millis(),
+            frozen => frozen,
+        }
+    }
+}
 
 impl Clock for ShiftedClock {
     fn now(&self) -> UnixTime {
-        UnixTime(SystemClock.now().0 + self.0.load(Ordering::SeqCst))
+        UnixTime(i64::try_from(self.now_millis() / 1000).unwrap())
     }
 
     fn now_millis(&self) -> u64 {
-        SystemClock
-            .now_millis()
-            .saturating_add_signed(self.0.load(Ordering::SeqCst) * 1000)
+        self.base_millis()
+            .saturating_add_signed(self.offset_seconds.load(Ordering::SeqCst) * 1000)
     }
 }
 
@@ -84,10 +97,20 @@ impl Drop for TestApp {
     }
 }
 
+/// The PostgreSQL database to test on, if configured; says on stderr when it is not, so a run
+/// without it does not pass in silence (shown with `--nocapture`).
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var("TWOFOLD_TEST_DATABASE_URL").ok();
+    if url.is_none() {
+        eprintln!("skipped: TWOFOLD_TEST_DATABASE_URL not set; PostgreSQL is not tested here");
+    }
+    url
+}
+
 /// The databases to run on: SQLite (`None`) always, PostgreSQL when configured.
 pub fn databases() -> Vec<Option<String>> {
     let mut urls = vec![None];
-    urls.extend(std::env::var("TWOFOLD_TEST_DATABASE_URL").ok().map(Some));
+    urls.extend(postgres_url().map(Some));
     urls
 }
 
@@ -108,7 +131,7 @@ pub async fn app_with_outbox(database: Option<String>, outbox: &outbox::Outbox) 
 /// A fresh server per backend.
 pub async fn apps() -> Vec<TestApp> {
     let mut apps = vec![TestApp::spawn("sqlite", None).await];
-    if let Ok(url) = std::env::var("TWOFOLD_TEST_DATABASE_URL") {
+    if let Some(url) = postgres_url() {
         apps.push(TestApp::spawn("postgres", Some(url)).await);
     }
     apps
@@ -179,7 +202,19 @@ impl TestApp {
 
     /// Moves the server's clock forward (TOTP codes then come from `now() + seconds` too).
     pub fn advance(&self, seconds: i64) {
-        self.clock.0.fetch_add(seconds, Ordering::SeqCst);
+        self.clock
+            .offset_seconds
+            .fetch_add(seconds, Ordering::SeqCst);
+    }
+
+    /// Stops the server's clock at the current whole second (plus any advance so far) and
+    /// returns that instant: from here on `now` moves only by [`TestApp::advance`], so a test can
+    /// assert exact times however slow the machine is. TOTP codes must then come from
+    /// `code_at(app.server_now())`, not from the wall clock.
+    pub fn freeze_clock(&self) -> u64 {
+        let second = SystemClock.now_millis() / 1000 * 1000;
+        self.clock.frozen_at_millis.store(second, Ordering::SeqCst);
+        self.server_now()
     }
 
     /// The server's notion of now, in Unix seconds.

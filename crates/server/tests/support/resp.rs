@@ -37,6 +37,13 @@ impl Resp {
         self.body
     }
 
+    /// The seconds of its `Retry-After` header, which must be there.
+    pub fn retry_after(&self) -> u64 {
+        let header = self.headers.get("retry-after");
+        let value = header.unwrap_or_else(|| panic!("no Retry-After: {self:?}"));
+        value.to_str().unwrap().parse().unwrap()
+    }
+
     /// Asserts an RFC 9457 problem with this stable code; returns the body.
     pub fn problem(self, code: &str) -> Value {
         assert_eq!(
