@@ -34,10 +34,11 @@ pub enum EventType {
     DeviceRevoked,
     WebauthnRefused,
     AuthenticatorRenamed,
+    UserBlocked,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 32] = [
+    pub const ALL: [EventType; 33] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -70,6 +71,7 @@ impl EventType {
         EventType::DeviceRevoked,
         EventType::WebauthnRefused,
         EventType::AuthenticatorRenamed,
+        EventType::UserBlocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +108,7 @@ impl EventType {
             EventType::DeviceRevoked => "device.revoked",
             EventType::WebauthnRefused => "webauthn.refused",
             EventType::AuthenticatorRenamed => "authenticator.renamed",
+            EventType::UserBlocked => "user.blocked",
         }
     }
 

@@ -1,7 +1,15 @@
-//! Lockout: consecutive failures spend a budget; an empty budget locks the user.
+//! Lockout: consecutive failures spend a budget; an empty budget locks.
 //!
-//! Two budgets per user: one for passwords, one shared by every second factor, so an attacker
-//! cannot rotate between TOTP, backup codes and (later) SMS or email codes to get more guesses.
+//! Second factors: one budget per user shared by every second factor, so an attacker cannot
+//! rotate between TOTP, backup codes and SMS or email codes to get more guesses. Each suspension
+//! is longer than the one before (doubling, capped), and a ceiling of consecutive failures across
+//! suspensions blocks the factor until an administrator unlocks (NIST SP 800-63B §5.2.2).
+//!
+//! Passwords: counted per login name *and* client address (a source), and per login name alone
+//! (the account), whether or not anyone has that name. A source that keeps failing waits longer
+//! and longer; only the account-wide ceiling, high enough to mark an attack rather than typos,
+//! locks the name for everyone. Someone who knows a login name can no longer lock its owner out
+//! from one address.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,33 +19,67 @@ use crate::{DomainError, UnixTime};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LockMode {
-    /// Locked for `duration_seconds`, then a fresh budget.
+    /// Locked for `duration_seconds` (longer each time), then a fresh budget.
     Suspend,
     /// Locked until an administrator unlocks.
     Block,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct LockoutPolicy {
-    /// Consecutive failed second-factor checks that lock.
+    /// Consecutive failed second-factor checks that suspend.
     pub max_attempts: u32,
-    /// Consecutive failed passwords that lock.
+    /// Consecutive failed second-factor checks, across suspensions, that block until an admin
+    /// unlocks (at most 100, NIST SP 800-63B).
+    pub max_consecutive_failures: u32,
+    /// Consecutive failed passwords for one login name, from anywhere, that lock the name for
+    /// everyone (at most 100, NIST SP 800-63B): the mark of an attack, not of typos.
     pub password_max_attempts: u32,
+    /// The first suspension; each further one in the same run of failures is twice as long.
     pub duration_seconds: u64,
+    /// The longest a suspension grows to.
+    pub max_duration_seconds: u64,
     pub mode: LockMode,
+    /// Failed passwords for one login name from one client address before that source waits.
+    pub per_source: SourceThrottle,
     /// Failed passwords allowed from one client address, across all users, per window: one
     /// address trying a common password on many accounts never reaches any account's limit.
     pub per_ip: Window,
+}
+
+/// How a source (one login name from one client address) is slowed down after failed passwords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceThrottle {
+    /// Consecutive failures before the source has to wait.
+    pub free_attempts: u32,
+    /// The first wait; each further failure doubles it.
+    pub delay_seconds: u64,
+    /// The longest wait.
+    pub max_delay_seconds: u64,
+}
+
+impl Default for SourceThrottle {
+    fn default() -> Self {
+        SourceThrottle {
+            free_attempts: 5,
+            delay_seconds: 60,
+            max_delay_seconds: 3600,
+        }
+    }
 }
 
 impl Default for LockoutPolicy {
     fn default() -> Self {
         LockoutPolicy {
             max_attempts: 5,
-            password_max_attempts: 10,
+            max_consecutive_failures: 100,
+            password_max_attempts: 100,
             duration_seconds: 900,
+            max_duration_seconds: 86_400,
             mode: LockMode::Suspend,
+            per_source: SourceThrottle::default(),
             per_ip: Window {
                 limit: 100,
                 seconds: 3600,
@@ -46,13 +88,17 @@ impl Default for LockoutPolicy {
     }
 }
 
+/// The largest any lock or wait may be: a year.
+const YEAR: u64 = 31_536_000;
+
 impl LockoutPolicy {
     pub fn validate(&self) -> Result<(), DomainError> {
         if !(1..=100).contains(&self.max_attempts)
             || !(1..=100).contains(&self.password_max_attempts)
+            || !(self.max_attempts..=100).contains(&self.max_consecutive_failures)
         {
             return Err(DomainError::invalid(
-                "lockout attempts must be between 1 and 100",
+                "lockout attempts must be between 1 and 100, and max_consecutive_failures at least max_attempts",
             ));
         }
         if self.per_ip.limit == 0 || !(1..=86_400).contains(&self.per_ip.seconds) {
@@ -60,47 +106,105 @@ impl LockoutPolicy {
                 "lockout.per_ip needs a limit ≥ 1 and 1 to 86400 seconds",
             ));
         }
-        if self.mode == LockMode::Suspend && !(1..=31_536_000).contains(&self.duration_seconds) {
+        let source = &self.per_source;
+        if !(1..=100).contains(&source.free_attempts)
+            || !(1..=YEAR).contains(&source.delay_seconds)
+            || !(source.delay_seconds..=YEAR).contains(&source.max_delay_seconds)
+        {
             return Err(DomainError::invalid(
-                "lockout.duration_seconds must be 1 to 31536000",
+                "lockout.per_source needs free_attempts 1 to 100 and 1 ≤ delay_seconds ≤ max_delay_seconds ≤ 31536000",
+            ));
+        }
+        if !(1..=YEAR).contains(&self.duration_seconds)
+            || !(self.duration_seconds..=YEAR).contains(&self.max_duration_seconds)
+        {
+            return Err(DomainError::invalid(
+                "lockout needs 1 ≤ duration_seconds ≤ max_duration_seconds ≤ 31536000",
             ));
         }
         Ok(())
     }
 
-    pub fn limit(&self, budget: Budget) -> u32 {
-        match budget {
-            Budget::Password => self.password_max_attempts,
-            Budget::SecondFactor => self.max_attempts,
+    /// How long the suspension after `earlier` suspensions in the same run lasts: doubling from
+    /// `duration_seconds`, capped at `max_duration_seconds`.
+    pub fn suspension_seconds(&self, earlier: u32) -> u64 {
+        doubled(self.duration_seconds, earlier, self.max_duration_seconds)
+    }
+
+    /// The lock that a second-factor failure earns, given the counter after counting it.
+    pub fn second_factor_lock(&self, counter: Counter, now: UnixTime) -> Option<Lock> {
+        if counter.run >= self.max_consecutive_failures {
+            return Some(Lock {
+                state: LockState::Blocked,
+                level: counter.lockouts + 1,
+                ceiling: true,
+            });
+        }
+        (counter.failures >= self.max_attempts).then(|| self.lock(counter.lockouts, now))
+    }
+
+    /// Second-factor guesses left before the next lock (suspension or ceiling).
+    pub fn attempts_left(&self, counter: Counter) -> u32 {
+        self.max_attempts
+            .saturating_sub(counter.failures)
+            .min(self.max_consecutive_failures.saturating_sub(counter.run))
+    }
+
+    /// The lock that a failed password earns the account (the login name, from anywhere).
+    pub fn password_lock(&self, account: Counter, now: UnixTime) -> Option<Lock> {
+        (account.failures >= self.password_max_attempts).then(|| self.lock(account.lockouts, now))
+    }
+
+    /// How long a source waits after its `failures`-th consecutive failure, if at all.
+    pub fn source_delay(&self, failures: u32) -> Option<u64> {
+        let source = &self.per_source;
+        failures
+            .checked_sub(source.free_attempts)
+            .map(|beyond| doubled(source.delay_seconds, beyond, source.max_delay_seconds))
+    }
+
+    /// Whether a password may be tried now, before any work is done: the account's lock first
+    /// (it holds for everyone), then the source's wait.
+    pub fn password_gate(&self, throttle: &PasswordThrottle, now: UnixTime) -> PasswordGate {
+        if throttle.account.lock.is_locked(now) {
+            return PasswordGate::Locked(throttle.account.lock);
+        }
+        match throttle.source.lock {
+            LockState::Until(until) if now < until => PasswordGate::Wait {
+                retry_after_seconds: until.seconds_since(now).max(1),
+            },
+            _ => PasswordGate::Open,
         }
     }
 
-    /// The lock that `failures` consecutive failures earn, if any.
-    pub fn lock_after(&self, budget: Budget, failures: u32, now: UnixTime) -> Option<LockState> {
-        (failures >= self.limit(budget)).then(|| match self.mode {
-            LockMode::Suspend => LockState::Until(now.plus_seconds(self.duration_seconds)),
+    fn lock(&self, earlier: u32, now: UnixTime) -> Lock {
+        let state = match self.mode {
+            LockMode::Suspend => {
+                LockState::Until(now.plus_seconds(self.suspension_seconds(earlier)))
+            }
             LockMode::Block => LockState::Blocked,
-        })
-    }
-
-    pub fn attempts_left(&self, budget: Budget, failures: u32) -> u32 {
-        self.limit(budget).saturating_sub(failures)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Budget {
-    Password,
-    SecondFactor,
-}
-
-impl Budget {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Budget::Password => "password",
-            Budget::SecondFactor => "second_factor",
+        };
+        Lock {
+            state,
+            level: earlier + 1,
+            ceiling: false,
         }
     }
+}
+
+/// `base` doubled `times` times, at most `cap`.
+fn doubled(base: u64, times: u32, cap: u64) -> u64 {
+    base.saturating_mul(2u64.saturating_pow(times)).min(cap)
+}
+
+/// A lock a failure earned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lock {
+    pub state: LockState,
+    /// Which lock of the run this is: 1 for the first suspension, 2 for the next…
+    pub level: u32,
+    /// The ceiling of consecutive failures was reached: blocked until an admin unlocks.
+    pub ceiling: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,50 +233,37 @@ impl LockState {
     }
 }
 
-/// One budget's state as stored on the user.
+/// One run of failures as stored: on the user for second factors, per source and per account
+/// for passwords.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counter {
+    /// Failures since the last lock (or pass): the budget spent.
     pub failures: u32,
+    /// Consecutive failures since the last pass, across locks.
+    pub run: u32,
+    /// Locks earned in this run.
+    pub lockouts: u32,
     pub lock: LockState,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_fifth_second_factor_failure_suspends_for_fifteen_minutes() {
-        let policy = LockoutPolicy::default();
-        let now = UnixTime(1000);
-        assert_eq!(policy.lock_after(Budget::SecondFactor, 4, now), None);
-        assert_eq!(policy.attempts_left(Budget::SecondFactor, 4), 1);
-        let lock = policy.lock_after(Budget::SecondFactor, 5, now).unwrap();
-        assert_eq!(lock, LockState::Until(UnixTime(1900)));
-        assert!(lock.is_locked(UnixTime(1899)));
-        assert!(!lock.is_locked(UnixTime(1900)));
-    }
-
-    #[test]
-    fn passwords_have_their_own_larger_budget() {
-        let policy = LockoutPolicy::default();
-        assert_eq!(policy.lock_after(Budget::Password, 9, UnixTime(0)), None);
-        assert!(
-            policy
-                .lock_after(Budget::Password, 10, UnixTime(0))
-                .is_some()
-        );
-    }
-
-    #[test]
-    fn block_mode_holds_until_an_admin_unlocks() {
-        let policy = LockoutPolicy {
-            mode: LockMode::Block,
-            ..LockoutPolicy::default()
-        };
-        let lock = policy
-            .lock_after(Budget::SecondFactor, 5, UnixTime(0))
-            .unwrap();
-        assert!(lock.is_locked(UnixTime(i64::MAX - 1)));
-        assert_eq!(lock.until(), None);
-    }
+/// What is known about one login name's failed passwords: from this source, and from anywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PasswordThrottle {
+    pub source: Counter,
+    pub account: Counter,
 }
+
+/// Whether a password check may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordGate {
+    Open,
+    /// This source must wait.
+    Wait {
+        retry_after_seconds: u64,
+    },
+    /// The login name is locked for everyone.
+    Locked(LockState),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! Users: login names, contact points, the MFA flags that policy reads, and lockout counters.
 
-use crate::lockout::{Budget, Counter, LockState};
+use crate::lockout::{Counter, LockState};
 use crate::{DomainError, Factor, UnixTime};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +20,13 @@ pub struct User {
     /// Second factors this user must use: any one of them.
     pub required_factors: Vec<Factor>,
     pub second_factor: Counter,
+    /// The account-wide run of failed passwords (every source), kept with the login throttle.
     pub password: Counter,
     pub created_at: UnixTime,
     pub updated_at: UnixTime,
 }
 
 impl User {
-    pub fn counter(&self, budget: Budget) -> Counter {
-        match budget {
-            Budget::Password => self.password,
-            Budget::SecondFactor => self.second_factor,
-        }
-    }
-
     /// The lock that holds now on either budget, if any (second factor first: the likelier one).
     /// A user locked either way gets no code and no tokens.
     pub fn lock_at(&self, now: UnixTime) -> Option<LockState> {
@@ -41,6 +35,12 @@ impl User {
             .map(|c| c.lock)
             .find(|lock| lock.is_locked(now))
     }
+}
+
+/// The form of a login name that lookups and the password throttle are keyed on, whatever the
+/// caller typed: one function, so every key agrees.
+pub fn normalise_login_name(raw: &str) -> String {
+    raw.trim().to_lowercase()
 }
 
 /// Usernames are compared case-insensitively, so they are stored folded.
@@ -110,6 +110,10 @@ mod tests {
 
     #[test]
     fn login_names_are_folded_and_checked() {
+        assert_eq!(
+            normalise_login_name(" Alice@Example.COM\t"),
+            "alice@example.com"
+        );
         assert_eq!(normalise_username("  Alice ").unwrap(), "alice");
         assert!(normalise_username("").is_err());
         assert!(normalise_username("al ice").is_err());

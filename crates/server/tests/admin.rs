@@ -76,7 +76,16 @@ async fn settings_round_trip_and_tenant_always_forces_mfa() {
         let defaults = app.admin_get("/v1/settings/login").await.ok();
         assert_eq!(
             defaults["lockout"],
-            json!({"max_attempts": 5, "password_max_attempts": 10, "duration_seconds": 900, "mode": "suspend", "per_ip": {"limit": 100, "seconds": 3600}})
+            json!({
+                "max_attempts": 5,
+                "max_consecutive_failures": 100,
+                "password_max_attempts": 100,
+                "duration_seconds": 900,
+                "max_duration_seconds": 86_400,
+                "mode": "suspend",
+                "per_source": {"free_attempts": 5, "delay_seconds": 60, "max_delay_seconds": 3600},
+                "per_ip": {"limit": 100, "seconds": 3600}
+            })
         );
         assert_eq!(
             defaults["otp"],

@@ -50,7 +50,10 @@ async fn a_locked_user_gets_no_refresh_and_no_userinfo() {
         let tokens = exchange(&app, &client, &code).await.ok();
         let access = tokens["access_token"].as_str().unwrap();
         support::oidc::userinfo(&app, access).await.ok();
-        for _ in 0..10 {
+        // Wrong passwords up to the account-wide ceiling (set low: one address waits after five).
+        app.settings(json!({"lockout": {"password_max_attempts": 5}}))
+            .await;
+        for _ in 0..5 {
             app.start_session(
                 json!({"user": {"login_name": "lu"}, "password": {"password": "wrong horse battery"}}),
             )

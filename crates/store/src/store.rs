@@ -7,7 +7,7 @@ use twofold_core::authorize::AuthRequest;
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::device::Device;
 use twofold_core::grant::{Grant, Redemption, Rotation};
-use twofold_core::lockout::{Budget, LockState};
+use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
 use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
@@ -61,14 +61,65 @@ pub trait Store: Send + Sync {
     /// Deletes the user with everything that hangs off it, sessions included.
     async fn delete_user(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError>;
 
-    /// Adds one to the budget's consecutive failures and returns the new count.
-    async fn record_failure(&self, user_id: &str, budget: Budget) -> Result<u32, StoreError>;
-    /// Sets the lock and starts a fresh budget for when it ends.
-    async fn lock(&self, user_id: &str, budget: Budget, lock: LockState) -> Result<(), StoreError>;
-    /// A passed check ends a run of failures.
-    async fn clear_failures(&self, user_id: &str, budget: Budget) -> Result<(), StoreError>;
-    /// Clears both budgets and their locks; true when the user exists.
+    /// Counts one failed second-factor check, in the budget and in the run; returns the counter
+    /// after it (all zero for no such user).
+    async fn record_second_factor_failure(&self, user_id: &str) -> Result<Counter, StoreError>;
+    /// Locks the second factor and starts a fresh budget, counting the lock — only while the
+    /// budget is spent (`max_attempts` failures, or the run at `ceiling`), so of two failures
+    /// racing into the same budget exactly one locks. True when this call locked.
+    async fn lock_second_factor(
+        &self,
+        user_id: &str,
+        lock: LockState,
+        max_attempts: u32,
+        ceiling: u32,
+    ) -> Result<bool, StoreError>;
+    /// A passed second factor ends the run: failures, run and escalation back to zero.
+    async fn clear_second_factor_failures(&self, user_id: &str) -> Result<(), StoreError>;
+    /// Clears the second-factor counters and lock and every password throttle of the user; true
+    /// when the user exists.
     async fn unlock(&self, user_id: &str) -> Result<bool, StoreError>;
+
+    /// Failed passwords for a login name (`subject`: a user id or a stand-in id) from `source`
+    /// (a client address) and from anywhere.
+    async fn password_throttle(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+    ) -> Result<PasswordThrottle, StoreError>;
+    /// Counts one failed password from `source` and account-wide, atomically; both after it.
+    async fn record_password_failure(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+        now: UnixTime,
+    ) -> Result<PasswordThrottle, StoreError>;
+    /// Makes `source` wait until `until` (a later wait already set stands).
+    async fn delay_password_source(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: &str,
+        until: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Locks the login name for everyone and starts a fresh count, counting the lock — only while
+    /// its failures are at `ceiling`, so of racing failures one locks. True when this call locked.
+    async fn lock_password_account(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        lock: LockState,
+        ceiling: u32,
+    ) -> Result<bool, StoreError>;
+    /// A right password ends the run of its source and the account's.
+    async fn clear_password_failures(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+    ) -> Result<(), StoreError>;
 
     async fn insert_authenticator(&self, authenticator: &Authenticator) -> Result<(), StoreError>;
     async fn authenticators_of(&self, user_id: &str) -> Result<Vec<Authenticator>, StoreError>;

@@ -1,17 +1,16 @@
-//! Checking one factor for one user, with lockout. Every refusal is counted before it is told.
+//! Checking one second factor for one user, with lockout. Every refusal is counted before it is
+//! told. Passwords are checked in `password_check.rs`.
 
 use serde_json::json;
 use twofold_core::authenticator::Authenticator;
 use twofold_core::challenge::{Channel, Purpose};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::lockout::Budget;
 use twofold_core::otp::{TotpOutcome, totp};
-use twofold_core::quota::{self, Scope, WindowCount};
-use twofold_core::secrets::SecretString;
+use twofold_core::quota::Scope;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
-use twofold_core::{Factor, UnixTime, backup_codes};
+use twofold_core::{Factor, backup_codes};
 
 use super::codes::{self, Checked};
 use super::{Ctx, events, totp as totp_store};
@@ -21,54 +20,6 @@ use crate::state::Inner;
 /// The keyed-hash domain of a user's backup codes: the same code for two users hashes apart.
 pub fn backup_code_domain(user_id: &str) -> String {
     format!("backup-code:{user_id}")
-}
-
-/// `user` is `None` for a login name nobody has: the same Argon2 work is done and the same
-/// answer given as for a wrong password.
-pub async fn password(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    user: Option<&User>,
-    password: &SecretString,
-) -> Result<CheckOutcome, Error> {
-    throttle_by_address(state, ctx, settings).await?;
-    if let Some(user) = user
-        && user.password.lock.is_locked(ctx.now)
-    {
-        return Ok(CheckOutcome::Locked {
-            until: user.password.lock.until(),
-        });
-    }
-    let stored = user.and_then(|u| u.password_hash.as_deref());
-    let matched = state.passwords.verify(password, stored).await?;
-    if !matched {
-        count_failure_from_address(state, ctx).await?;
-    }
-    match user {
-        Some(user) if matched => passed(state, user, Budget::Password, Factor::Password, ctx).await,
-        Some(user) => {
-            failed(
-                state,
-                ctx,
-                settings,
-                user,
-                Budget::Password,
-                Factor::Password,
-                "wrong",
-            )
-            .await
-        }
-        None => {
-            // Recorded like a known user's failure (and costing a write as it does), so that
-            // credential stuffing against names nobody has shows in the audit log.
-            let detail = json!({"factor": Factor::Password, "reason": "unknown_user"});
-            events::record(state, ctx, EventType::SessionCheckFailed, None, detail).await?;
-            Ok(CheckOutcome::Failed {
-                attempts_left: settings.lockout.password_max_attempts,
-            })
-        }
-    }
 }
 
 pub async fn totp(
@@ -99,7 +50,7 @@ pub async fn totp(
                     .consume_totp_step(&authenticator.id, step, ctx.now)
                     .await?
                 {
-                    return passed(state, user, Budget::SecondFactor, Factor::Totp, ctx).await;
+                    return passed(state, user, Factor::Totp, ctx).await;
                 }
                 replayed = true;
             }
@@ -108,16 +59,7 @@ pub async fn totp(
         }
     }
     let reason = if replayed { "replayed" } else { "wrong" };
-    let outcome = failed(
-        state,
-        ctx,
-        settings,
-        user,
-        Budget::SecondFactor,
-        Factor::Totp,
-        reason,
-    )
-    .await?;
+    let outcome = failed(state, ctx, settings, user, Factor::Totp, reason).await?;
     Ok(match outcome {
         CheckOutcome::Failed { attempts_left } if replayed => {
             CheckOutcome::Replayed { attempts_left }
@@ -145,69 +87,10 @@ pub async fn backup_code(
             .consume_backup_code(&user.id, &hash, ctx.now)
             .await?
         {
-            return passed(state, user, Budget::SecondFactor, Factor::BackupCode, ctx).await;
+            return passed(state, user, Factor::BackupCode, ctx).await;
         }
     }
-    failed(
-        state,
-        ctx,
-        settings,
-        user,
-        Budget::SecondFactor,
-        Factor::BackupCode,
-        "wrong",
-    )
-    .await
-}
-
-/// Refuses password checks from an address that failed too many, across all users (password
-/// spraying), before any work is done. Backends with the admin token are not throttled.
-async fn throttle_by_address(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-) -> Result<(), Error> {
-    let (Some(ip), false) = (&ctx.ip, ctx.admin) else {
-        return Ok(());
-    };
-    let window = &settings.lockout.per_ip;
-    let since = UnixTime(
-        ctx.now
-            .0
-            .saturating_sub(i64::try_from(window.seconds).unwrap_or(i64::MAX)),
-    );
-    let seen = state
-        .store
-        .count_hits(&ctx.tenant_id, Scope::FailedPasswordIp, ip, since)
-        .await?;
-    // Counting this attempt too: the window is full when one more would exceed it.
-    let with_this = WindowCount {
-        count: seen.count + 1,
-        oldest: seen.oldest,
-    };
-    let Some(retry_after_seconds) = quota::retry_after(window, with_this, ctx.now) else {
-        return Ok(());
-    };
-    let detail =
-        json!({"reason": "failed_passwords_from_address", "retry_after": retry_after_seconds});
-    events::record(state, ctx, EventType::SessionThrottled, None, detail).await?;
-    Err(Error::RateLimited {
-        retry_after_seconds,
-    })
-}
-
-async fn count_failure_from_address(state: &Inner, ctx: &Ctx) -> Result<(), Error> {
-    if let (Some(ip), false) = (&ctx.ip, ctx.admin) {
-        state
-            .store
-            .record_hits(
-                &ctx.tenant_id,
-                &[(Scope::FailedPasswordIp, ip.clone())],
-                ctx.now,
-            )
-            .await?;
-    }
-    Ok(())
+    failed(state, ctx, settings, user, Factor::BackupCode, "wrong").await
 }
 
 /// An SMS or email code in a sign-in. A wrong code spends a try of the challenge and one of the
@@ -226,20 +109,10 @@ pub async fn one_time_code(
         });
     }
     match codes::check(state, &user.id, channel, Purpose::SignIn, code, ctx.now).await? {
-        Checked::Passed => passed(state, user, Budget::SecondFactor, channel.factor(), ctx).await,
+        Checked::Passed => passed(state, user, channel.factor(), ctx).await,
         Checked::Expired => Ok(CheckOutcome::Expired),
         Checked::Wrong { attempts_left } => {
-            match failed(
-                state,
-                ctx,
-                settings,
-                user,
-                Budget::SecondFactor,
-                channel.factor(),
-                "wrong",
-            )
-            .await?
-            {
+            match failed(state, ctx, settings, user, channel.factor(), "wrong").await? {
                 CheckOutcome::Failed {
                     attempts_left: budget,
                 } => Ok(CheckOutcome::Failed {
@@ -251,16 +124,16 @@ pub async fn one_time_code(
     }
 }
 
-/// A passed check: ends the budget's run of failures.
+/// A passed second factor: ends the run of failures and the escalation with it.
 pub(super) async fn passed(
     state: &Inner,
     user: &User,
-    budget: Budget,
     factor: Factor,
     ctx: &Ctx,
 ) -> Result<CheckOutcome, Error> {
-    if user.counter(budget).failures > 0 {
-        state.store.clear_failures(&user.id, budget).await?;
+    let counter = user.second_factor;
+    if counter.failures > 0 || counter.run > 0 || counter.lockouts > 0 {
+        state.store.clear_second_factor_failures(&user.id).await?;
     }
     Ok(CheckOutcome::Passed {
         factor,
@@ -268,17 +141,19 @@ pub(super) async fn passed(
     })
 }
 
-/// Counts the failure (atomically, so concurrent guesses all count) and locks at the limit.
+/// Counts a failed second factor (atomically, so concurrent guesses all count), suspends when
+/// the budget is spent — longer each time in a run — and blocks at the ceiling of consecutive
+/// failures until an admin unlocks.
 pub async fn failed(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
-    budget: Budget,
     factor: Factor,
     reason: &str,
 ) -> Result<CheckOutcome, Error> {
-    let failures = state.store.record_failure(&user.id, budget).await?;
+    let policy = &settings.lockout;
+    let counter = state.store.record_second_factor_failure(&user.id).await?;
     // A rolling count beside the consecutive one: a pass ends a run, not the memory of it.
     state
         .store
@@ -288,7 +163,7 @@ pub async fn failed(
             ctx.now,
         )
         .await?;
-    let detail = json!({"factor": factor, "reason": reason, "failures": failures});
+    let detail = json!({"factor": factor, "reason": reason, "failures": counter.failures, "consecutive_failures": counter.run});
     events::record(
         state,
         ctx,
@@ -297,17 +172,34 @@ pub async fn failed(
         detail,
     )
     .await?;
-    match settings.lockout.lock_after(budget, failures, ctx.now) {
-        Some(lock) => {
-            state.store.lock(&user.id, budget, lock).await?;
-            let detail = json!({"budget": budget.as_str(), "mode": settings.lockout.mode, "locked_until": lock.until().map(|t| t.0)});
-            events::record(state, ctx, EventType::UserLocked, Some(&user.id), detail).await?;
-            Ok(CheckOutcome::Locked {
-                until: lock.until(),
-            })
-        }
-        None => Ok(CheckOutcome::Failed {
-            attempts_left: settings.lockout.attempts_left(budget, failures),
-        }),
+    let Some(lock) = policy.second_factor_lock(counter, ctx.now) else {
+        return Ok(CheckOutcome::Failed {
+            attempts_left: policy.attempts_left(counter),
+        });
+    };
+    // Of failures racing into the same budget, one locks and tells.
+    if state
+        .store
+        .lock_second_factor(
+            &user.id,
+            lock.state,
+            policy.max_attempts,
+            policy.max_consecutive_failures,
+        )
+        .await?
+    {
+        let until = lock.state.until();
+        let (kind, detail) = if lock.ceiling {
+            let detail = json!({"budget": "second_factor", "consecutive_failures": counter.run, "until": "unlocked"});
+            (EventType::UserBlocked, detail)
+        } else {
+            let duration = until.map(|t| t.seconds_since(ctx.now));
+            let detail = json!({"budget": "second_factor", "mode": policy.mode, "level": lock.level, "duration_seconds": duration, "locked_until": until.map(|t| t.0)});
+            (EventType::UserLocked, detail)
+        };
+        events::record(state, ctx, kind, Some(&user.id), detail).await?;
     }
+    Ok(CheckOutcome::Locked {
+        until: lock.state.until(),
+    })
 }

@@ -154,19 +154,8 @@ async fn spend(
     left: u32,
 ) -> Result<Error, Error> {
     use twofold_core::check::CheckOutcome;
-    use twofold_core::lockout::Budget;
     Ok(
-        match checks::failed(
-            state,
-            ctx,
-            settings,
-            user,
-            Budget::SecondFactor,
-            channel.factor(),
-            "contact",
-        )
-        .await?
-        {
+        match checks::failed(state, ctx, settings, user, channel.factor(), "contact").await? {
             CheckOutcome::Locked { until } => Error::Locked { until },
             CheckOutcome::Failed { attempts_left } => Error::InvalidCode {
                 attempts_left: attempts_left.min(left),

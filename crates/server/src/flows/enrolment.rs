@@ -10,7 +10,6 @@ use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
 use twofold_core::factor_change::{self, FactorChange, Refusal};
-use twofold_core::lockout::Budget;
 use twofold_core::mfa_info::{self, UserMfa};
 use twofold_core::otp::{TotpOutcome, TotpParams, totp};
 use twofold_core::secrets::{NONCE_LEN, SecretString, Seed};
@@ -162,17 +161,7 @@ pub async fn verify_totp(
         // Wrong proofs spend the same budget as wrong sign-in codes: guessing is guessing.
         let settings = state.settings(&ctx.tenant_id).await?;
         return Err(
-            match checks::failed(
-                state,
-                ctx,
-                &settings,
-                user,
-                Budget::SecondFactor,
-                Factor::Totp,
-                "enrolment",
-            )
-            .await?
-            {
+            match checks::failed(state, ctx, &settings, user, Factor::Totp, "enrolment").await? {
                 CheckOutcome::Locked { until } => Error::Locked { until },
                 CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
                 _ => Error::InvalidCode { attempts_left: 0 },

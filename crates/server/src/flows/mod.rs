@@ -11,6 +11,7 @@ pub mod devices;
 pub mod enrolment;
 pub mod events;
 pub mod oauth;
+pub mod password_check;
 pub mod precheck;
 pub mod session_challenges;
 pub mod session_input;

@@ -8,7 +8,7 @@ use twofold_core::event::EventType;
 use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
-use twofold_core::user::User;
+use twofold_core::user::{User, normalise_login_name};
 use twofold_core::{Factor, UnixTime};
 
 use super::codes::Issued;
@@ -18,7 +18,7 @@ pub use super::session_input::{
 };
 use super::session_view::{Subject, subject_of, view_of};
 use super::webauthn_sign_in::{self, WebauthnIssued};
-use super::{Ctx, checks, events, tokens};
+use super::{Ctx, checks, events, password_check, tokens};
 
 pub use super::session_view::{SessionView, view};
 use crate::error::Error;
@@ -212,18 +212,25 @@ async fn apply(
         identify(state, ctx, session, subject, check).await?;
     }
     if let Some(check) = checks.password {
-        if session.user_id.is_none() {
+        let Some(subject_id) = session.user_id.clone() else {
             return Err(Error::InvalidRequest(
                 "checks.user must identify the user before a password check".to_owned(),
             ));
-        }
+        };
         if !settings.first_factors.contains(&Factor::Password) {
             return Err(Error::Forbidden(
                 "passwords are not enabled for this tenant".to_owned(),
             ));
         }
-        let outcome =
-            checks::password(state, ctx, settings, subject.user.as_ref(), &check.password).await?;
+        let outcome = password_check::password(
+            state,
+            ctx,
+            settings,
+            &subject_id,
+            subject.user.as_ref(),
+            &check.password,
+        )
+        .await?;
         record_outcome(state, ctx, session, outcome, |_| Error::InvalidCredentials).await?;
     }
     if let Some(check) = checks.totp {
@@ -275,7 +282,7 @@ async fn identify(
 ) -> Result<(), Error> {
     let (found, asked) = match (check.login_name, check.user_id) {
         (Some(name), None) => {
-            let name = bounded("login_name", name.trim().to_lowercase())?;
+            let name = bounded("login_name", normalise_login_name(&name))?;
             (
                 state
                     .store

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use twofold_core::Factor;
 use twofold_core::check::CheckOutcome;
-use twofold_core::lockout::Budget;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
@@ -299,14 +298,7 @@ pub(super) async fn check(
     let kind = CredentialKind::of_factor(authenticator.factor)
         .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
     // A passed check ends a run of second-factor failures, as for every other factor.
-    let passed = checks::passed(
-        state,
-        &user,
-        Budget::SecondFactor,
-        kind.counts_as(result.user_verified()),
-        ctx,
-    )
-    .await?;
+    let passed = checks::passed(state, &user, kind.counts_as(result.user_verified()), ctx).await?;
     // The saved counter makes the credentials loaded above stale: whatever comes next in this
     // request (a new challenge) reads them again.
     if matches!(sign_in, SignIn::Discoverable(_)) {
@@ -336,16 +328,7 @@ async fn failed(
     if !second_factor {
         return Err(Error::InvalidCredentials);
     }
-    checks::failed(
-        state,
-        ctx,
-        settings,
-        user,
-        Budget::SecondFactor,
-        Factor::Webauthn,
-        "webauthn",
-    )
-    .await
+    checks::failed(state, ctx, settings, user, Factor::Webauthn, "webauthn").await
 }
 
 /// The JSON a session answer shows for a started WebAuthn challenge.

@@ -20,7 +20,13 @@ pub fn rfc3339(at: UnixTime) -> String {
 }
 
 fn counter(c: Counter) -> Value {
-    json!({"failures": c.failures, "locked": c.lock != Default::default(), "locked_until": c.lock.until().map(rfc3339)})
+    json!({
+        "failures": c.failures,
+        "consecutive_failures": c.run,
+        "lockouts": c.lockouts,
+        "locked": c.lock != Default::default(),
+        "locked_until": c.lock.until().map(rfc3339),
+    })
 }
 
 pub fn user(u: &User) -> Value {

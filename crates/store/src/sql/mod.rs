@@ -15,6 +15,7 @@ mod events;
 mod grants;
 mod hits;
 mod lockout;
+mod login_throttle;
 mod postgres;
 mod rows;
 mod sessions;

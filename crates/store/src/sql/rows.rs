@@ -22,7 +22,7 @@ pub(super) fn lock_to_column(lock: LockState) -> Option<i64> {
     }
 }
 
-fn lock_from_column(value: Option<i64>) -> LockState {
+pub(super) fn lock_from_column(value: Option<i64>) -> LockState {
     match value {
         None => LockState::Open,
         Some(BLOCKED) => LockState::Blocked,
@@ -43,7 +43,7 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
 }
 
-fn count(row: &AnyRow, column: &str) -> Result<u32, StoreError> {
+pub(super) fn count(row: &AnyRow, column: &str) -> Result<u32, StoreError> {
     u32::try_from(row.try_get::<i64, _>(column)?).map_err(|_| corrupt(column))
 }
 
@@ -65,10 +65,14 @@ pub(super) fn user(row: &AnyRow) -> Result<User, StoreError> {
         required_factors,
         second_factor: Counter {
             failures: count(row, "sf_failures")?,
+            run: count(row, "sf_run")?,
+            lockouts: count(row, "sf_lockouts")?,
             lock: lock_from_column(row.try_get("sf_locked_until")?),
         },
         password: Counter {
             failures: count(row, "pw_failures")?,
+            run: count(row, "pw_run")?,
+            lockouts: count(row, "pw_lockouts")?,
             lock: lock_from_column(row.try_get("pw_locked_until")?),
         },
         created_at: UnixTime(row.try_get("created_at")?),

@@ -48,6 +48,11 @@ pub(super) fn migrator() -> Migrator {
             "webauthn",
             include_str!("../../migrations/sqlite/0008_webauthn.sql"),
         ),
+        migration(
+            10,
+            "login throttle",
+            include_str!("../../migrations/sqlite/0010_login_throttle.sql"),
+        ),
     ])
 }
 

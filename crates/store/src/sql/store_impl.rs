@@ -9,7 +9,7 @@ use twofold_core::authorize::AuthRequest;
 use twofold_core::challenge::{Challenge, Channel, Purpose};
 use twofold_core::device::Device;
 use twofold_core::grant::{Grant, Redemption, Rotation};
-use twofold_core::lockout::{Budget, LockState};
+use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
 use twofold_core::quota::{Scope, WindowCount};
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
@@ -87,20 +87,80 @@ impl Store for SqlStore {
         self.delete_user_row(tenant_id, id).await
     }
 
-    async fn record_failure(&self, user_id: &str, budget: Budget) -> Result<u32, StoreError> {
-        self.record_failure_row(user_id, budget).await
+    async fn record_second_factor_failure(&self, user_id: &str) -> Result<Counter, StoreError> {
+        self.record_second_factor_failure_row(user_id).await
     }
 
-    async fn lock(&self, user_id: &str, budget: Budget, lock: LockState) -> Result<(), StoreError> {
-        self.lock_row(user_id, budget, lock).await
+    async fn lock_second_factor(
+        &self,
+        user_id: &str,
+        lock: LockState,
+        max_attempts: u32,
+        ceiling: u32,
+    ) -> Result<bool, StoreError> {
+        self.lock_second_factor_row(user_id, lock, max_attempts, ceiling)
+            .await
     }
 
-    async fn clear_failures(&self, user_id: &str, budget: Budget) -> Result<(), StoreError> {
-        self.clear_failures_row(user_id, budget).await
+    async fn clear_second_factor_failures(&self, user_id: &str) -> Result<(), StoreError> {
+        self.clear_second_factor_failures_row(user_id).await
     }
 
     async fn unlock(&self, user_id: &str) -> Result<bool, StoreError> {
         self.unlock_row(user_id).await
+    }
+
+    async fn password_throttle(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+    ) -> Result<PasswordThrottle, StoreError> {
+        self.password_throttle_rows(tenant_id, subject, source)
+            .await
+    }
+
+    async fn record_password_failure(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+        now: UnixTime,
+    ) -> Result<PasswordThrottle, StoreError> {
+        self.record_password_failure_rows(tenant_id, subject, source, now)
+            .await
+    }
+
+    async fn delay_password_source(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: &str,
+        until: UnixTime,
+    ) -> Result<(), StoreError> {
+        self.delay_password_source_row(tenant_id, subject, source, until)
+            .await
+    }
+
+    async fn lock_password_account(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        lock: LockState,
+        ceiling: u32,
+    ) -> Result<bool, StoreError> {
+        self.lock_password_account_row(tenant_id, subject, lock, ceiling)
+            .await
+    }
+
+    async fn clear_password_failures(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.clear_password_failures_rows(tenant_id, subject, source)
+            .await
     }
 
     async fn insert_authenticator(&self, authenticator: &Authenticator) -> Result<(), StoreError> {

@@ -4,15 +4,22 @@ use super::SqlStore;
 use super::rows::{self, flag, lock_to_column};
 use crate::StoreError;
 
-const USER_COLUMNS: &str = "id, tenant_id, username, email, email_verified, phone, phone_verified, language, password_hash, \
-     mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at";
+/// The account-wide password run lives with the login throttle (`login_throttle.rs`): it is kept
+/// for names nobody has too.
+const USER_COLUMNS: &str = "id, users.tenant_id AS tenant_id, username, email, email_verified, phone, phone_verified, language, password_hash, \
+     mfa_enabled, required_factors, sf_failures, sf_run, sf_lockouts, sf_locked_until, \
+     COALESCE(pw.failures, 0) AS pw_failures, COALESCE(pw.run, 0) AS pw_run, COALESCE(pw.lockouts, 0) AS pw_lockouts, \
+     pw.locked_until AS pw_locked_until, created_at, users.updated_at AS updated_at";
+
+/// The users table with its account-wide password run.
+const USERS: &str = "users LEFT JOIN password_throttles pw ON pw.tenant_id = users.tenant_id AND pw.subject = users.id AND pw.source = ''";
 
 impl SqlStore {
     pub(super) async fn insert_user_row(&self, user: &User) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO users (id, tenant_id, username, email, email_verified, phone, phone_verified, password_hash, \
-             mfa_enabled, required_factors, sf_failures, sf_locked_until, pw_failures, pw_locked_until, created_at, updated_at, language) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             mfa_enabled, required_factors, sf_failures, sf_locked_until, created_at, updated_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(&user.id)
         .bind(&user.tenant_id)
@@ -26,8 +33,6 @@ impl SqlStore {
         .bind(rows::json(&user.required_factors)?)
         .bind(i64::from(user.second_factor.failures))
         .bind(lock_to_column(user.second_factor.lock))
-        .bind(i64::from(user.password.failures))
-        .bind(lock_to_column(user.password.lock))
         .bind(user.created_at.0)
         .bind(user.updated_at.0)
         .bind(&user.language)
@@ -41,7 +46,8 @@ impl SqlStore {
         tenant_id: &str,
         id: &str,
     ) -> Result<Option<User>, StoreError> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE users.tenant_id = $1 AND id = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(tenant_id)
             .bind(id)
@@ -56,7 +62,7 @@ impl SqlStore {
         login_name: &str,
     ) -> Result<Option<User>, StoreError> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND (username = $2 OR (email = $3 AND email_verified = 1)) \
+            "SELECT {USER_COLUMNS} FROM {USERS} WHERE users.tenant_id = $1 AND (username = $2 OR (email = $3 AND email_verified = 1)) \
              ORDER BY CASE WHEN username = $4 THEN 0 ELSE 1 END LIMIT 1"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -102,6 +108,11 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM password_throttles WHERE tenant_id = $1 AND subject = $2")
             .bind(tenant_id)
             .bind(id)
             .execute(&mut *tx)

@@ -6,6 +6,7 @@ mod support;
 
 mod authenticators;
 mod events;
+mod lockout;
 mod sessions;
 mod tenant;
 mod users;

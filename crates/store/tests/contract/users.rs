@@ -1,7 +1,7 @@
 //! Users: lookup by name or verified email, unique names, failure counters and locks.
 
 use twofold_core::authenticator::AuthenticatorState;
-use twofold_core::lockout::{Budget, Counter, LockState};
+use twofold_core::lockout::{Counter, LockState};
 use twofold_core::{Factor, UnixTime};
 use twofold_store::StoreError;
 
@@ -65,9 +65,10 @@ async fn concurrent_failures_are_all_counted_and_locks_clear() {
                 let store = store.clone();
                 tokio::spawn(async move {
                     store
-                        .record_failure("u1", Budget::SecondFactor)
+                        .record_second_factor_failure("u1")
                         .await
                         .unwrap()
+                        .failures
                 })
             })
             .collect();
@@ -85,19 +86,29 @@ async fn concurrent_failures_are_all_counted_and_locks_clear() {
         assert_eq!(alice.second_factor.failures, 25);
         assert_eq!(alice.password.failures, 0, "budgets are separate");
 
+        assert!(
+            store
+                .lock_second_factor("u1", LockState::Until(UnixTime(900)), 5, 100)
+                .await
+                .unwrap()
+        );
         store
-            .lock("u1", Budget::SecondFactor, LockState::Until(UnixTime(900)))
+            .record_password_failure(TENANT, "u1", None, UnixTime(5))
             .await
             .unwrap();
-        store
-            .lock("u1", Budget::Password, LockState::Blocked)
-            .await
-            .unwrap();
+        assert!(
+            store
+                .lock_password_account(TENANT, "u1", LockState::Blocked, 1)
+                .await
+                .unwrap()
+        );
         let alice = store.user(TENANT, "u1").await.unwrap().unwrap();
         assert_eq!(
             alice.second_factor,
             Counter {
                 failures: 0,
+                run: 25,
+                lockouts: 1,
                 lock: LockState::Until(UnixTime(900))
             }
         );
@@ -111,11 +122,8 @@ async fn concurrent_failures_are_all_counted_and_locks_clear() {
         );
         assert!(!store.unlock("nobody").await.unwrap());
         assert_eq!(
-            store
-                .record_failure("nobody", Budget::Password)
-                .await
-                .unwrap(),
-            0
+            store.record_second_factor_failure("nobody").await.unwrap(),
+            Counter::default()
         );
     }
 }

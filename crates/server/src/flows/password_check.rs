@@ -1,0 +1,210 @@
+//! The password check with its throttles. Failures are counted per login name from this client
+//! address (the source: waits that grow), per login name from anywhere (the account: a ceiling
+//! that locks the name for everyone) and per address across all names (password spraying).
+//!
+//! The name is the session's subject: the user's id, or for a name nobody has its stand-in id (a
+//! keyed hash of the normalised name). Unknown names are counted, refused and answered exactly as
+//! known ones, and every refusal by a throttle comes before any Argon2 work, for both.
+
+use serde_json::json;
+use twofold_core::Factor;
+use twofold_core::UnixTime;
+use twofold_core::check::CheckOutcome;
+use twofold_core::event::EventType;
+use twofold_core::lockout::{PasswordGate, PasswordThrottle};
+use twofold_core::quota::{self, Scope, WindowCount};
+use twofold_core::secrets::SecretString;
+use twofold_core::settings::LoginSettings;
+use twofold_core::user::User;
+
+use super::{Ctx, events};
+use crate::error::Error;
+use crate::state::Inner;
+
+/// `subject` is the session's user id (a stand-in for a name nobody has); `user` is `None` for
+/// a name nobody has, and then the same Argon2 work is done against a dummy hash.
+pub async fn password(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    subject: &str,
+    user: Option<&User>,
+    password: &SecretString,
+) -> Result<CheckOutcome, Error> {
+    throttle_by_address(state, ctx, settings).await?;
+    let source = source_of(ctx);
+    let throttle = state
+        .store
+        .password_throttle(&ctx.tenant_id, subject, source)
+        .await?;
+    match settings.lockout.password_gate(&throttle, ctx.now) {
+        PasswordGate::Open => {}
+        PasswordGate::Wait {
+            retry_after_seconds,
+        } => {
+            let detail = json!({"reason": "failed_passwords_from_source", "retry_after": retry_after_seconds});
+            throttled(state, ctx, user, detail).await?;
+            return Err(Error::RateLimited {
+                retry_after_seconds,
+            });
+        }
+        PasswordGate::Locked(lock) => {
+            let detail =
+                json!({"reason": "login_name_locked", "locked_until": lock.until().map(|t| t.0)});
+            throttled(state, ctx, user, detail).await?;
+            return Ok(CheckOutcome::Locked {
+                until: lock.until(),
+            });
+        }
+    }
+    let stored = user.and_then(|u| u.password_hash.as_deref());
+    let matched = state.passwords.verify(password, stored).await?;
+    match user {
+        Some(_) if matched => {
+            // A right password ends this source's run and the account's.
+            if throttle != PasswordThrottle::default() {
+                state
+                    .store
+                    .clear_password_failures(&ctx.tenant_id, subject, source)
+                    .await?;
+            }
+            Ok(CheckOutcome::Passed {
+                factor: Factor::Password,
+                at: ctx.now,
+            })
+        }
+        _ => failed(state, ctx, settings, subject, user).await,
+    }
+}
+
+/// The client address a password is counted under; backends with the admin token speak for many
+/// people from one address, so only the account counts for them.
+fn source_of(ctx: &Ctx) -> Option<&str> {
+    ctx.ip.as_deref().filter(|_| !ctx.admin)
+}
+
+/// A wrong password, or any password for a name nobody has: counted the same way for both
+/// (costing the same writes), so neither the answers nor their timing tell who exists.
+async fn failed(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    subject: &str,
+    user: Option<&User>,
+) -> Result<CheckOutcome, Error> {
+    let policy = &settings.lockout;
+    let source = source_of(ctx);
+    count_failure_from_address(state, ctx).await?;
+    let after = state
+        .store
+        .record_password_failure(&ctx.tenant_id, subject, source, ctx.now)
+        .await?;
+    // The "recent failures" risk signal, kept for stand-ins too so both cost the same.
+    state
+        .store
+        .record_hits(
+            &ctx.tenant_id,
+            &[(Scope::FailedCheckUser, subject.to_owned())],
+            ctx.now,
+        )
+        .await?;
+    let reason = if user.is_some() {
+        "wrong"
+    } else {
+        "unknown_user"
+    };
+    let detail = json!({"factor": Factor::Password, "reason": reason, "failures": after.account.failures, "from_source": after.source.failures});
+    let user_id = user.map(|u| u.id.as_str());
+    events::record(state, ctx, EventType::SessionCheckFailed, user_id, detail).await?;
+    if let Some(lock) = policy.password_lock(after.account, ctx.now) {
+        let until = lock.state.until();
+        if state
+            .store
+            .lock_password_account(
+                &ctx.tenant_id,
+                subject,
+                lock.state,
+                policy.password_max_attempts,
+            )
+            .await?
+        {
+            let duration = until.map(|t| t.seconds_since(ctx.now));
+            let detail = json!({"budget": "password", "mode": policy.mode, "level": lock.level, "duration_seconds": duration, "locked_until": until.map(|t| t.0), "known_user": user.is_some()});
+            events::record(state, ctx, EventType::UserLocked, user_id, detail).await?;
+        }
+        return Ok(CheckOutcome::Locked { until });
+    }
+    if let (Some(source), Some(delay)) = (source, policy.source_delay(after.source.failures)) {
+        state
+            .store
+            .delay_password_source(&ctx.tenant_id, subject, source, ctx.now.plus_seconds(delay))
+            .await?;
+        let detail = json!({"reason": "source_waits", "failures": after.source.failures, "retry_after": delay});
+        throttled(state, ctx, user, detail).await?;
+    }
+    Ok(CheckOutcome::Failed {
+        attempts_left: policy
+            .password_max_attempts
+            .saturating_sub(after.account.failures),
+    })
+}
+
+async fn throttled(
+    state: &Inner,
+    ctx: &Ctx,
+    user: Option<&User>,
+    detail: serde_json::Value,
+) -> Result<(), Error> {
+    let user_id = user.map(|u| u.id.as_str());
+    events::record(state, ctx, EventType::SessionThrottled, user_id, detail).await
+}
+
+/// Refuses password checks from an address that failed too many, across all users (password
+/// spraying), before any work is done. Backends with the admin token are not throttled.
+async fn throttle_by_address(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+) -> Result<(), Error> {
+    let (Some(ip), false) = (&ctx.ip, ctx.admin) else {
+        return Ok(());
+    };
+    let window = &settings.lockout.per_ip;
+    let since = UnixTime(
+        ctx.now
+            .0
+            .saturating_sub(i64::try_from(window.seconds).unwrap_or(i64::MAX)),
+    );
+    let seen = state
+        .store
+        .count_hits(&ctx.tenant_id, Scope::FailedPasswordIp, ip, since)
+        .await?;
+    // Counting this attempt too: the window is full when one more would exceed it.
+    let with_this = WindowCount {
+        count: seen.count + 1,
+        oldest: seen.oldest,
+    };
+    let Some(retry_after_seconds) = quota::retry_after(window, with_this, ctx.now) else {
+        return Ok(());
+    };
+    let detail =
+        json!({"reason": "failed_passwords_from_address", "retry_after": retry_after_seconds});
+    events::record(state, ctx, EventType::SessionThrottled, None, detail).await?;
+    Err(Error::RateLimited {
+        retry_after_seconds,
+    })
+}
+
+async fn count_failure_from_address(state: &Inner, ctx: &Ctx) -> Result<(), Error> {
+    if let (Some(ip), false) = (&ctx.ip, ctx.admin) {
+        state
+            .store
+            .record_hits(
+                &ctx.tenant_id,
+                &[(Scope::FailedPasswordIp, ip.clone())],
+                ctx.now,
+            )
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Failed passwords per login name: one row per (name, client address) — the source — and one
+//! with source '' for the name from anywhere — the account. The name is the session's subject
+//! (a user id, or the stand-in id of a name nobody has), so unknown names are counted exactly as
+//! known ones. Every change is one statement; counting both rows is one transaction.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use twofold_core::UnixTime;
+use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
+
+use super::SqlStore;
+use super::rows::{count, lock_from_column, lock_to_column};
+use crate::StoreError;
+
+/// The source of the account-wide row.
+const ACCOUNT: &str = "";
+
+fn counter(row: &AnyRow) -> Result<Counter, StoreError> {
+    Ok(Counter {
+        failures: count(row, "failures")?,
+        run: count(row, "run")?,
+        lockouts: count(row, "lockouts")?,
+        lock: lock_from_column(row.try_get("locked_until")?),
+    })
+}
+
+impl SqlStore {
+    pub(super) async fn password_throttle_rows(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+    ) -> Result<PasswordThrottle, StoreError> {
+        let rows = sqlx::query(
+            "SELECT source, failures, run, lockouts, locked_until FROM password_throttles \
+             WHERE tenant_id = $1 AND subject = $2 AND (source = '' OR source = $3)",
+        )
+        .bind(tenant_id)
+        .bind(subject)
+        .bind(source.unwrap_or(ACCOUNT))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut throttle = PasswordThrottle::default();
+        for row in &rows {
+            let which: String = row.try_get("source")?;
+            if which == ACCOUNT {
+                throttle.account = counter(row)?;
+            } else {
+                throttle.source = counter(row)?;
+            }
+        }
+        Ok(throttle)
+    }
+
+    pub(super) async fn record_password_failure_rows(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+        now: UnixTime,
+    ) -> Result<PasswordThrottle, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut throttle = PasswordThrottle::default();
+        for which in [Some(ACCOUNT), source.filter(|s| *s != ACCOUNT)]
+            .into_iter()
+            .flatten()
+        {
+            let row = sqlx::query(
+                "INSERT INTO password_throttles (tenant_id, subject, source, failures, run, lockouts, updated_at) \
+                 VALUES ($1, $2, $3, 1, 1, 0, $4) \
+                 ON CONFLICT (tenant_id, subject, source) DO UPDATE SET \
+                 failures = password_throttles.failures + 1, run = password_throttles.run + 1, updated_at = $5 \
+                 RETURNING failures, run, lockouts, locked_until",
+            )
+            .bind(tenant_id)
+            .bind(subject)
+            .bind(which)
+            .bind(now.0)
+            .bind(now.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            if which == ACCOUNT {
+                throttle.account = counter(&row)?;
+            } else {
+                throttle.source = counter(&row)?;
+            }
+        }
+        tx.commit().await?;
+        Ok(throttle)
+    }
+
+    pub(super) async fn delay_password_source_row(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: &str,
+        until: UnixTime,
+    ) -> Result<(), StoreError> {
+        // Of two racing failures, the later (longer) wait stands.
+        sqlx::query(
+            "UPDATE password_throttles SET locked_until = $1 \
+             WHERE tenant_id = $2 AND subject = $3 AND source = $4 AND source <> '' \
+             AND (locked_until IS NULL OR locked_until < $5)",
+        )
+        .bind(until.0)
+        .bind(tenant_id)
+        .bind(subject)
+        .bind(source)
+        .bind(until.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn lock_password_account_row(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        lock: LockState,
+        ceiling: u32,
+    ) -> Result<bool, StoreError> {
+        // Only while the failures are still at the ceiling: of two racing failures, one locks.
+        let done = sqlx::query(
+            "UPDATE password_throttles SET failures = 0, lockouts = lockouts + 1, locked_until = $1 \
+             WHERE tenant_id = $2 AND subject = $3 AND source = '' AND failures >= $4",
+        )
+        .bind(lock_to_column(lock))
+        .bind(tenant_id)
+        .bind(subject)
+        .bind(i64::from(ceiling))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn clear_password_failures_rows(
+        &self,
+        tenant_id: &str,
+        subject: &str,
+        source: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM password_throttles WHERE tenant_id = $1 AND subject = $2 \
+             AND (source = '' OR source = $3)",
+        )
+        .bind(tenant_id)
+        .bind(subject)
+        .bind(source.unwrap_or(ACCOUNT))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
