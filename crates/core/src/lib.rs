@@ -20,6 +20,7 @@ pub mod grant;
 pub mod lockout;
 pub mod mask;
 pub mod mfa_info;
+pub mod names;
 pub mod otp;
 pub mod password;
 pub mod phone;

@@ -5,6 +5,7 @@ use serde_json::json;
 use twofold_core::challenge::Channel;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
+use twofold_core::names;
 use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
@@ -275,7 +276,7 @@ async fn identify(
 ) -> Result<(), Error> {
     let (found, asked) = match (check.login_name, check.user_id) {
         (Some(name), None) => {
-            let name = bounded("login_name", name.trim().to_lowercase())?;
+            let name = bounded("login_name", names::normalise_login_name(&name))?;
             (
                 state
                     .store
