@@ -16,6 +16,7 @@ pub enum EventType {
     AuthenticatorRemoved,
     SettingsUpdated,
     AdminTokenCreated,
+    AdminTokenRevoked,
     CodeSent,
     CodeRateLimited,
     ContactChanged,
@@ -37,7 +38,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 32] = [
+    pub const ALL: [EventType; 33] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -52,6 +53,7 @@ impl EventType {
         EventType::AuthenticatorRemoved,
         EventType::SettingsUpdated,
         EventType::AdminTokenCreated,
+        EventType::AdminTokenRevoked,
         EventType::CodeSent,
         EventType::CodeRateLimited,
         EventType::ContactChanged,
@@ -88,6 +90,7 @@ impl EventType {
             EventType::AuthenticatorRemoved => "authenticator.removed",
             EventType::SettingsUpdated => "settings.updated",
             EventType::AdminTokenCreated => "admin_token.created",
+            EventType::AdminTokenRevoked => "admin_token.revoked",
             EventType::CodeSent => "code.sent",
             EventType::CodeRateLimited => "code.rate_limited",
             EventType::ContactChanged => "contact.changed",

@@ -5,6 +5,7 @@
 //! function that a unit test can stand exactly on a boundary of.
 
 pub mod acr;
+pub mod admin_token;
 pub mod app;
 pub mod authenticator;
 pub mod authorize;

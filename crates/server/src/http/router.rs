@@ -14,8 +14,8 @@ use tower_http::sensitive_headers::{
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    apps, auth_requests, authenticators, contacts, devices, events, health, sessions, settings,
-    signing_keys, users, webauthn,
+    admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, sessions,
+    settings, signing_keys, users, webauthn,
 };
 use crate::error::Error;
 use crate::oidc;
@@ -35,7 +35,15 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/v1/users", post(users::create))
+        .route("/v1/users", post(users::create).get(users::list))
+        .route(
+            "/v1/admin-tokens",
+            get(admin_tokens::list).post(admin_tokens::create),
+        )
+        .route(
+            "/v1/admin-tokens/{id}",
+            axum::routing::delete(admin_tokens::revoke),
+        )
         .route("/oauth/jwks", get(oidc::jwks::jwks))
         .route("/oauth/authorize", get(oidc::authorize::authorize))
         .route("/oauth/token", post(oidc::token::token))

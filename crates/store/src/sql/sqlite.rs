@@ -48,6 +48,11 @@ pub(super) fn migrator() -> Migrator {
             "webauthn",
             include_str!("../../migrations/sqlite/0008_webauthn.sql"),
         ),
+        migration(
+            9,
+            "admin token ids",
+            include_str!("../../migrations/sqlite/0009_admin_token_ids.sql"),
+        ),
     ])
 }
 

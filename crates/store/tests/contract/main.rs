@@ -4,8 +4,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod admin_tokens;
 mod authenticators;
 mod events;
 mod sessions;
 mod tenant;
+mod user_list;
 mod users;
