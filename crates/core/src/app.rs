@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::names;
 use crate::requirement::Requirement;
 use crate::secrets::TokenHash;
 use crate::{DomainError, Factor, UnixTime};
@@ -100,14 +101,16 @@ pub struct App {
     pub updated_at: UnixTime,
 }
 
+/// App names are shown to people signing in, so they must read as what they are.
 pub fn normalise_name(raw: &str) -> Result<String, DomainError> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    let name = names::normalise_display_name(raw);
+    if name.is_empty() || name.chars().count() > 200 {
         return Err(DomainError::invalid(
             "name must have 1 to 200 printable characters",
         ));
     }
-    Ok(name.to_owned())
+    names::check_readable(&name, "name")?;
+    Ok(name)
 }
 
 /// Redirect URIs are compared exactly, so they are checked strictly when registered: https, or

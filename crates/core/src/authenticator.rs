@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::names;
 use crate::{DomainError, Factor, UnixTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,16 +80,19 @@ pub fn normalise_name(
     factor: Factor,
     existing: &[Authenticator],
 ) -> Result<String, DomainError> {
-    let name = match raw.map(str::trim) {
-        Some("") => return Err(DomainError::invalid("name must not be empty")),
-        Some(name) => name.to_owned(),
+    let name = match raw.map(names::normalise_display_name) {
+        Some(name) if name.is_empty() => {
+            return Err(DomainError::invalid("name must not be empty"));
+        }
+        Some(name) => name,
         None => default_name(factor, existing),
     };
-    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.chars().count() > 100 {
         return Err(DomainError::invalid(
             "name must have at most 100 printable characters",
         ));
     }
+    names::check_readable(&name, "name")?;
     if existing
         .iter()
         .any(|a| a.factor == factor && a.name == name && a.is_usable())

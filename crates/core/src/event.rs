@@ -16,6 +16,7 @@ pub enum EventType {
     AuthenticatorRemoved,
     SettingsUpdated,
     AdminTokenCreated,
+    AdminTokenRevoked,
     CodeSent,
     CodeRateLimited,
     ContactChanged,
@@ -38,7 +39,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 33] = [
+    pub const ALL: [EventType; 34] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -53,6 +54,7 @@ impl EventType {
         EventType::AuthenticatorRemoved,
         EventType::SettingsUpdated,
         EventType::AdminTokenCreated,
+        EventType::AdminTokenRevoked,
         EventType::CodeSent,
         EventType::CodeRateLimited,
         EventType::ContactChanged,
@@ -90,6 +92,7 @@ impl EventType {
             EventType::AuthenticatorRemoved => "authenticator.removed",
             EventType::SettingsUpdated => "settings.updated",
             EventType::AdminTokenCreated => "admin_token.created",
+            EventType::AdminTokenRevoked => "admin_token.revoked",
             EventType::CodeSent => "code.sent",
             EventType::CodeRateLimited => "code.rate_limited",
             EventType::ContactChanged => "contact.changed",

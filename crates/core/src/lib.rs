@@ -5,6 +5,7 @@
 //! function that a unit test can stand exactly on a boundary of.
 
 pub mod acr;
+pub mod admin_token;
 pub mod app;
 pub mod authenticator;
 pub mod authorize;
@@ -22,6 +23,7 @@ pub mod grant;
 pub mod lockout;
 pub mod mask;
 pub mod mfa_info;
+pub mod names;
 pub mod otp;
 pub mod password;
 pub mod phone;

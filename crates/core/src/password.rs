@@ -1,8 +1,9 @@
 //! Passwords: what is acceptable (NIST SP 800-63B §3.1.1) and how they are hashed (Argon2id).
 
-use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use subtle::ConstantTimeEq;
 
 use crate::DomainError;
 
@@ -63,6 +64,81 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .is_ok()
 }
 
+/// Argon2's working memory (19 MiB at the server's parameters), kept by a caller that hashes
+/// again and again, so it is allocated once instead of once per hash: an allocator keeps freed
+/// blocks of that size per thread, and a flood of sign-ins would otherwise keep a copy for every
+/// thread that ever hashed.
+#[derive(Default)]
+pub struct Memory(Vec<Block>);
+
+impl Memory {
+    /// The blocks these parameters need; grows once if an older hash asks for more.
+    fn blocks(&mut self, params: &Params) -> &mut [Block] {
+        let needed = params.block_count();
+        if self.0.len() < needed {
+            self.0.resize(needed, Block::new());
+        }
+        &mut self.0[..needed]
+    }
+
+    /// Bytes held now.
+    pub fn size(&self) -> usize {
+        self.0.len() * Block::SIZE
+    }
+}
+
+/// As [`hash`], computed in the caller's `memory`.
+pub fn hash_in(
+    password: &str,
+    salt: &[u8; SALT_LEN],
+    params: Params,
+    memory: &mut Memory,
+) -> Result<String, DomainError> {
+    let failed = || DomainError::invalid("password could not be hashed");
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let mut out = vec![0u8; output_len];
+    let algorithm = Algorithm::Argon2id;
+    Argon2::new(algorithm, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory.blocks(&params))
+        .map_err(|_| failed())?;
+    let phc = PasswordHash {
+        algorithm: algorithm.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|_| failed())?,
+        salt: Some(Salt::new(salt).map_err(|_| failed())?),
+        hash: Some(Output::new(&out).map_err(|_| failed())?),
+    };
+    Ok(phc.to_string())
+}
+
+/// As [`verify`], computed in the caller's `memory` with the stored hash's own parameters.
+/// Constant-time in the comparison; a malformed stored hash never verifies.
+pub fn verify_in(password: &str, stored: &str, memory: &mut Memory) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let Ok(version) = Version::try_from(parsed.version.unwrap_or(Version::V0x13.into())) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let computed = Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        memory.blocks(&params),
+    );
+    computed.is_ok() && bool::from(out.ct_eq(expected.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +178,41 @@ mod tests {
         assert!(verify("correct horse battery staple", &stored));
         assert!(!verify("correct horse battery stapler", &stored));
         assert!(!verify("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn hashes_in_reused_memory_are_the_same_phc_strings() {
+        let mut memory = Memory::default();
+        let salt = [9; SALT_LEN];
+        let reused = hash_in("correct horse battery staple", &salt, cheap(), &mut memory).unwrap();
+        assert_eq!(
+            reused,
+            hash("correct horse battery staple", &salt, cheap()).unwrap()
+        );
+        assert!(verify_in(
+            "correct horse battery staple",
+            &reused,
+            &mut memory
+        ));
+        assert!(!verify_in(
+            "correct horse battery stapler",
+            &reused,
+            &mut memory
+        ));
+        assert!(!verify_in("anything", "not a phc string", &mut memory));
+        // A hash made with more memory than the buffer has grows it, and still verifies.
+        let bigger = Params::new(256, 1, 1, None).unwrap();
+        let stored = hash("another password here", &salt, bigger).unwrap();
+        assert!(verify_in("another password here", &stored, &mut memory));
+        assert_eq!(memory.size(), 256 * 1024);
+        // Hashes of the other Argon2 variants verify as argon2 itself verifies them.
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x10, cheap())
+            .hash_password_with_salt(b"old password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify("old password", &argon2i));
+        assert!(verify_in("old password", &argon2i, &mut memory));
+        assert!(!verify_in("old passwore", &argon2i, &mut memory));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Users: login names, contact points, the MFA flags that policy reads, and lockout counters.
 
 use crate::lockout::{Counter, LockState};
+use crate::names;
 use crate::{DomainError, Factor, UnixTime};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,25 +38,16 @@ impl User {
     }
 }
 
-/// The form of a login name that lookups and the password throttle are keyed on, whatever the
-/// caller typed: one function, so every key agrees.
-pub fn normalise_login_name(raw: &str) -> String {
-    raw.trim().to_lowercase()
-}
-
-/// Usernames are compared case-insensitively, so they are stored folded.
+/// Usernames are compared in their folded form (NFKC, lower case; see [`names`]), so they are
+/// stored folded: `Alice` and `alice` are one login and cannot both exist.
 pub fn normalise_username(raw: &str) -> Result<String, DomainError> {
-    let name = raw.trim().to_lowercase();
+    let name = names::normalise_login_name(raw);
     if name.is_empty() || name.chars().count() > 200 {
         return Err(DomainError::invalid(
             "username must have 1 to 200 characters",
         ));
     }
-    if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(DomainError::invalid(
-            "username must not contain spaces or control characters",
-        ));
-    }
+    names::check_login_name(&name, "username")?;
     Ok(name)
 }
 
@@ -76,8 +68,9 @@ pub fn normalise_language(raw: &str) -> Result<String, DomainError> {
 }
 
 /// A syntax check only; ownership is proven by a code sent to the address.
+/// Folded like a username, since an email is a login name too.
 pub fn normalise_email(raw: &str) -> Result<String, DomainError> {
-    let email = raw.trim().to_lowercase();
+    let email = names::normalise_login_name(raw);
     let valid = email.len() <= 254
         && match email.split_once('@') {
             Some((local, domain)) => {
@@ -92,11 +85,11 @@ pub fn normalise_email(raw: &str) -> Result<String, DomainError> {
             None => false,
         }
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid {
-        Ok(email)
-    } else {
-        Err(DomainError::invalid("email is not a valid address"))
+    if !valid {
+        return Err(DomainError::invalid("email is not a valid address"));
     }
+    names::check_login_name(&email, "email")?;
+    Ok(email)
 }
 
 /// E.164, validated against libphonenumber's metadata.
@@ -111,7 +104,7 @@ mod tests {
     #[test]
     fn login_names_are_folded_and_checked() {
         assert_eq!(
-            normalise_login_name(" Alice@Example.COM\t"),
+            names::normalise_login_name(" Alice@Example.COM\t"),
             "alice@example.com"
         );
         assert_eq!(normalise_username("  Alice ").unwrap(), "alice");

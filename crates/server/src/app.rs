@@ -121,7 +121,11 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
     // A signing key from the start, so the JWKS never answers empty.
     oidc::keys::active(&state, DEFAULT_TENANT, now).await?;
     let first_admin_token = match created {
-        true => Some(tokens::create_admin_token(&state, DEFAULT_TENANT, now).await?),
+        true => Some(
+            tokens::create_admin_token(&state, DEFAULT_TENANT, Some("first start".to_owned()), now)
+                .await?
+                .1,
+        ),
         false => None,
     };
     Ok(Prepared {
@@ -133,7 +137,9 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
 pub async fn create_admin_token(config: &Config) -> Result<SecretString, Error> {
     let prepared = prepare(config).await?;
     let now: UnixTime = prepared.state.clock.now();
-    tokens::create_admin_token(&prepared.state, DEFAULT_TENANT, now).await
+    let name = Some("command line".to_owned());
+    let (_, token) = tokens::create_admin_token(&prepared.state, DEFAULT_TENANT, name, now).await?;
+    Ok(token)
 }
 
 pub async fn bind(config: &Config) -> Result<TcpListener, Error> {

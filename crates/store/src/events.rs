@@ -25,6 +25,16 @@ pub struct StoredEvent {
     pub detail: serde_json::Value,
 }
 
+/// Users in username order, strictly after the `after` username, whose username or email starts
+/// with `search` (already folded by the caller as login names are).
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub tenant_id: String,
+    pub search: Option<String>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
 /// Oldest first, strictly after the `after` cursor.
 #[derive(Debug, Clone)]
 pub struct EventQuery {

@@ -8,6 +8,6 @@ mod sql;
 mod store;
 
 pub use error::StoreError;
-pub use events::{EventQuery, NewEvent, StoredEvent};
+pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use sql::{Backend, SqlStore, StoreOptions};
 pub use store::Store;

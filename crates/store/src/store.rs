@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use twofold_core::Factor;
 use twofold_core::UnixTime;
+use twofold_core::admin_token::{AdminToken, Revocation};
 use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::authorize::AuthRequest;
@@ -16,7 +17,7 @@ use twofold_core::signing_key::SigningKey;
 use twofold_core::user::User;
 use twofold_core::webauthn::Ceremony;
 
-use crate::{EventQuery, NewEvent, StoreError, StoredEvent};
+use crate::{EventQuery, NewEvent, StoreError, StoredEvent, UserQuery};
 
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -40,12 +41,18 @@ pub trait Store: Send + Sync {
 
     async fn insert_admin_token(
         &self,
-        tenant_id: &str,
+        token: &AdminToken,
         hash: &TokenHash,
-        now: UnixTime,
     ) -> Result<(), StoreError>;
-    /// The tenant an admin token belongs to.
-    async fn admin_token_tenant(&self, hash: &TokenHash) -> Result<Option<String>, StoreError>;
+    /// The admin token with this hash, if it exists (revoked tokens do not).
+    async fn admin_token_by_hash(&self, hash: &TokenHash)
+    -> Result<Option<AdminToken>, StoreError>;
+    /// The tenant's admin tokens, oldest first.
+    async fn admin_tokens(&self, tenant_id: &str) -> Result<Vec<AdminToken>, StoreError>;
+    async fn record_admin_token_use(&self, id: &str, now: UnixTime) -> Result<(), StoreError>;
+    /// Deletes the token unless it is the tenant's last.
+    async fn revoke_admin_token(&self, tenant_id: &str, id: &str)
+    -> Result<Revocation, StoreError>;
 
     /// Fails with `Conflict` when the username is taken in the tenant.
     async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
@@ -56,6 +63,8 @@ pub trait Store: Send + Sync {
         tenant_id: &str,
         login_name: &str,
     ) -> Result<Option<User>, StoreError>;
+    /// A page of the tenant's users (see [`UserQuery`]).
+    async fn users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError>;
     /// Saves profile, password and MFA fields (not the lockout counters, which only move atomically).
     async fn update_user(&self, user: &User) -> Result<bool, StoreError>;
     /// Deletes the user with everything that hangs off it, sessions included.

@@ -3,10 +3,12 @@
 //! Scenarios: (a) second-factor checks — a session PATCH with a valid TOTP code; (b) full
 //! sign-ins — password then TOTP; (c) the raw Argon2id hash rate at the server's parameters, so
 //! (b)/(c) shows what the server adds on top of the hash it must compute; (d) email-code rounds;
-//! (e) whole OIDC authorization-code flows with a password, and (f) their precheck-and-token part.
+//! (e) whole OIDC authorization-code flows with a password, and (f) their precheck-and-token part;
+//! (i) a flood of password sign-ins, and the server's resident memory after it.
 
 mod client;
 mod email;
+mod memory;
 mod oidc;
 mod report;
 mod scenarios;
@@ -40,6 +42,18 @@ pub struct BenchArgs {
     /// Seconds to run each scenario at most.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
+    /// The server's process id (same machine), to report its resident memory after (i).
+    #[arg(long, env = "TWOFOLD_BENCH_SERVER_PID")]
+    pub server_pid: Option<u32>,
+    /// Password sign-ins in (i), the memory round.
+    #[arg(long, default_value_t = 1000)]
+    pub flood_sign_ins: usize,
+    /// Sign-ins in flight at once in (i).
+    #[arg(long, default_value_t = 128)]
+    pub flood_concurrency: usize,
+    /// Run only (i), the memory round.
+    #[arg(long)]
+    pub memory_only: bool,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -50,6 +64,31 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.users, args.authenticators
     );
     let pool = seed::seed(&client, args.users, args.authenticators, args.concurrency).await?;
+    let before = args.server_pid.map(memory::resident_bytes).transpose()?;
+    eprintln!(
+        "(i) {} password sign-ins at concurrency {}…",
+        args.flood_sign_ins, args.flood_concurrency
+    );
+    let flood = memory::sign_in_flood(
+        &client,
+        &pool.0,
+        args.flood_sign_ins,
+        args.flood_concurrency,
+    )
+    .await?;
+    let after = args.server_pid.map(memory::resident_bytes).transpose()?;
+    println!("{}", flood.line("(i) password sign-in flood"));
+    match (before, after) {
+        (Some(before), Some(after)) => println!(
+            "(i) server resident memory: {:.0} MiB before, {:.0} MiB after",
+            before as f64 / 1048576.0,
+            after as f64 / 1048576.0
+        ),
+        _ => println!("(i) server resident memory: pass --server-pid to measure"),
+    }
+    if args.memory_only {
+        return Ok(());
+    }
     // Authenticators are split: three quarters feed (a), the rest (b), so neither starves the other.
     let everyone = pool.0.clone();
     let (for_checks, for_sign_ins) = pool.split(args.authenticators * 3 / 4);

@@ -1,5 +1,6 @@
 //! The JSON API of API.md: one file per resource; handlers parse, call a flow, render.
 
+pub mod admin_tokens;
 pub mod apps;
 pub mod auth_requests;
 pub mod authenticators;

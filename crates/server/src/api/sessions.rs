@@ -48,7 +48,8 @@ pub struct PatchBody {
 async fn is_admin(state: &AppState, headers: &HeaderMap) -> Result<bool, Error> {
     match auth::bearer(headers) {
         Some(token) if token.expose().starts_with(ADMIN_TOKEN_PREFIX) => {
-            Ok(tokens::admin_tenant(state, &token).await?.as_deref() == Some(DEFAULT_TENANT))
+            let found = tokens::admin_token(state, &token, state.clock.now()).await?;
+            Ok(found.is_some_and(|t| t.tenant_id == DEFAULT_TENANT))
         }
         _ => Ok(false),
     }

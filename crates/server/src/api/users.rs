@@ -2,6 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::json;
 use twofold_core::Factor;
 use twofold_core::secrets::SecretString;
 
@@ -9,7 +10,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::users::{self, NewUser, UserChange};
 use crate::http::auth::{Admin, ClientIp};
-use crate::http::json::{ApiJson, ApiPath, present_value};
+use crate::http::json::{ApiJson, ApiPath, ApiQuery, present_value};
 use crate::http::present;
 use crate::state::AppState;
 
@@ -68,6 +69,32 @@ pub async fn create(
     Ok(created(present::user(
         &users::create(&state, &ctx, new).await?,
     )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    search: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+/// The tenant's users in username order, `next_cursor` while there may be more.
+pub async fn list(
+    State(state): State<AppState>,
+    admin: Admin,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Response, Error> {
+    let page = users::list(
+        &state,
+        &admin.tenant_id,
+        params.search.as_deref(),
+        params.after.as_deref(),
+        params.limit,
+    )
+    .await?;
+    let found: Vec<_> = page.users.iter().map(present::user).collect();
+    Ok(ok(json!({"users": found, "next_cursor": page.next_cursor})))
 }
 
 pub async fn get(

@@ -1,6 +1,7 @@
 //! Use cases shared by the JSON API, (later) the hosted UI, OIDC and the CLI, so a rule cannot
 //! drift between them. Handlers parse, call one flow, and render.
 
+pub mod admin_tokens;
 pub mod apps;
 pub mod auth_requests;
 pub mod checks;

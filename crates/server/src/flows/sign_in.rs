@@ -5,10 +5,11 @@ use serde_json::json;
 use twofold_core::challenge::Channel;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
+use twofold_core::names;
 use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
-use twofold_core::user::{User, normalise_login_name};
+use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
 use super::codes::Issued;
@@ -282,7 +283,7 @@ async fn identify(
 ) -> Result<(), Error> {
     let (found, asked) = match (check.login_name, check.user_id) {
         (Some(name), None) => {
-            let name = bounded("login_name", normalise_login_name(&name))?;
+            let name = bounded("login_name", names::normalise_login_name(&name))?;
             (
                 state
                     .store

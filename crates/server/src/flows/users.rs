@@ -1,9 +1,11 @@
 //! Creating, changing and removing users; unlocking them.
 
+use data_encoding::BASE64URL_NOPAD;
 use serde_json::json;
 use twofold_core::challenge::Channel;
 use twofold_core::event::EventType;
 use twofold_core::lockout::Counter;
+use twofold_core::names;
 use twofold_core::password;
 use twofold_core::secrets::SecretString;
 use twofold_core::settings::LoginSettings;
@@ -11,6 +13,8 @@ use twofold_core::user::{self, User};
 use twofold_core::{DomainError, Factor};
 
 use super::{Ctx, contacts, events};
+use twofold_store::UserQuery;
+
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -96,6 +100,67 @@ pub async fn create(state: &Inner, ctx: &Ctx, new: NewUser) -> Result<User, Erro
     )
     .await?;
     Ok(user)
+}
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 200;
+
+pub struct Page {
+    pub users: Vec<User>,
+    pub next_cursor: Option<String>,
+}
+
+/// A page of users in username order. `search` matches the start of the username or the email,
+/// folded as login names are (`ALI` finds `alice` and `alice@example.com`). The cursor is the
+/// last username of a page, encoded so it is opaque and needs no escaping in a URL.
+pub async fn list(
+    state: &Inner,
+    tenant_id: &str,
+    search: Option<&str>,
+    after: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page, Error> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Error::InvalidRequest(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    let search = search
+        .map(names::normalise_login_name)
+        .filter(|s| !s.is_empty());
+    if search.as_ref().is_some_and(|s| s.chars().count() > 254) {
+        return Err(Error::InvalidRequest(
+            "search must have at most 254 characters".to_owned(),
+        ));
+    }
+    let after = match after {
+        None | Some("") => None,
+        Some(cursor) => Some(
+            BASE64URL_NOPAD
+                .decode(cursor.as_bytes())
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    Error::InvalidRequest("after must be a cursor from next_cursor".to_owned())
+                })?,
+        ),
+    };
+    let query = UserQuery {
+        tenant_id: tenant_id.to_owned(),
+        search,
+        after,
+        limit,
+    };
+    let users = state.store.users(&query).await?;
+    let next_cursor = (users.len() == limit as usize)
+        .then(|| {
+            users
+                .last()
+                .map(|u| BASE64URL_NOPAD.encode(u.username.as_bytes()))
+        })
+        .flatten();
+    Ok(Page { users, next_cursor })
 }
 
 pub async fn get(state: &Inner, tenant_id: &str, id: &str) -> Result<User, Error> {

@@ -26,6 +26,8 @@ pub fn bearer(headers: &HeaderMap) -> Option<SecretString> {
 /// A request carrying a valid admin token; holds the tenant it administers.
 pub struct Admin {
     pub tenant_id: String,
+    /// Which token: a list marks it as the caller's own.
+    pub token_id: String,
 }
 
 impl FromRequestParts<AppState> for Admin {
@@ -39,10 +41,13 @@ impl FromRequestParts<AppState> for Admin {
         if !token.expose().starts_with(ADMIN_TOKEN_PREFIX) {
             return Err(Error::Unauthorized);
         }
-        let tenant_id = tokens::admin_tenant(state, &token)
+        let found = tokens::admin_token(state, &token, state.clock.now())
             .await?
             .ok_or(Error::Unauthorized)?;
-        Ok(Admin { tenant_id })
+        Ok(Admin {
+            tenant_id: found.tenant_id,
+            token_id: found.id,
+        })
     }
 }
 

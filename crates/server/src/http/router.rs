@@ -14,8 +14,8 @@ use tower_http::sensitive_headers::{
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    apps, auth_requests, authenticators, contacts, devices, events, health, sessions, settings,
-    signing_keys, users, webauthn,
+    admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, sessions,
+    settings, signing_keys, users, webauthn,
 };
 use crate::error::Error;
 use crate::http::{bare_errors, cors, headers, limits};
@@ -48,7 +48,15 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/v1/users", post(users::create))
+        .route("/v1/users", post(users::create).get(users::list))
+        .route(
+            "/v1/admin-tokens",
+            get(admin_tokens::list).post(admin_tokens::create),
+        )
+        .route(
+            "/v1/admin-tokens/{id}",
+            axum::routing::delete(admin_tokens::revoke),
+        )
         .route("/oauth/jwks", get(oidc::jwks::jwks))
         .route("/oauth/authorize", get(oidc::authorize::authorize))
         .route("/oauth/token", post(oidc::token::token))

@@ -4,6 +4,7 @@
 //! sealed secrets), so one set of portable statements serves both through sqlx's `Any` driver;
 //! what differs (connection set-up, DDL) lives in `sqlite.rs` and `postgres.rs`.
 
+mod admin_tokens;
 mod apps;
 mod auth_requests;
 mod authenticators;

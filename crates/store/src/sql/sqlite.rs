@@ -49,6 +49,11 @@ pub(super) fn migrator() -> Migrator {
             include_str!("../../migrations/sqlite/0008_webauthn.sql"),
         ),
         migration(
+            9,
+            "admin token ids",
+            include_str!("../../migrations/sqlite/0009_admin_token_ids.sql"),
+        ),
+        migration(
             10,
             "login throttle",
             include_str!("../../migrations/sqlite/0010_login_throttle.sql"),

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use twofold_core::Factor;
 use twofold_core::UnixTime;
+use twofold_core::admin_token::{AdminToken, Revocation};
 use twofold_core::app::App;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::authorize::AuthRequest;
@@ -19,7 +20,7 @@ use twofold_core::user::User;
 use twofold_core::webauthn::Ceremony;
 
 use super::SqlStore;
-use crate::{EventQuery, NewEvent, Store, StoreError, StoredEvent};
+use crate::{EventQuery, NewEvent, Store, StoreError, StoredEvent, UserQuery};
 
 #[async_trait]
 impl Store for SqlStore {
@@ -52,15 +53,33 @@ impl Store for SqlStore {
 
     async fn insert_admin_token(
         &self,
-        tenant_id: &str,
+        token: &AdminToken,
         hash: &TokenHash,
-        now: UnixTime,
     ) -> Result<(), StoreError> {
-        self.insert_admin_token_row(tenant_id, hash, now).await
+        self.insert_admin_token_row(token, hash).await
     }
 
-    async fn admin_token_tenant(&self, hash: &TokenHash) -> Result<Option<String>, StoreError> {
-        self.admin_token_tenant_row(hash).await
+    async fn admin_token_by_hash(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<AdminToken>, StoreError> {
+        self.admin_token_by_hash_row(hash).await
+    }
+
+    async fn admin_tokens(&self, tenant_id: &str) -> Result<Vec<AdminToken>, StoreError> {
+        self.admin_token_rows(tenant_id).await
+    }
+
+    async fn record_admin_token_use(&self, id: &str, now: UnixTime) -> Result<(), StoreError> {
+        self.record_admin_token_use_row(id, now).await
+    }
+
+    async fn revoke_admin_token(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Revocation, StoreError> {
+        self.revoke_admin_token_row(tenant_id, id).await
     }
 
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
@@ -69,6 +88,10 @@ impl Store for SqlStore {
 
     async fn user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {
         self.user_row(tenant_id, id).await
+    }
+
+    async fn users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
+        self.user_rows(query).await
     }
 
     async fn user_by_login_name(

@@ -1,6 +1,5 @@
 use sqlx::Row;
 use twofold_core::UnixTime;
-use twofold_core::secrets::TokenHash;
 use twofold_core::settings::LoginSettings;
 
 use super::SqlStore;
@@ -54,33 +53,5 @@ impl SqlStore {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    pub(super) async fn insert_admin_token_row(
-        &self,
-        tenant_id: &str,
-        hash: &TokenHash,
-        now: UnixTime,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO admin_tokens (token_hash, tenant_id, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(hash.0.to_vec())
-        .bind(tenant_id)
-        .bind(now.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub(super) async fn admin_token_tenant_row(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT tenant_id FROM admin_tokens WHERE token_hash = $1")
-            .bind(hash.0.to_vec())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get("tenant_id")).transpose()?)
     }
 }

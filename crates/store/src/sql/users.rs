@@ -2,7 +2,7 @@ use twofold_core::user::User;
 
 use super::SqlStore;
 use super::rows::{self, flag, lock_to_column};
-use crate::StoreError;
+use crate::{StoreError, UserQuery};
 
 /// The account-wide password run lives with the login throttle (`login_throttle.rs`): it is kept
 /// for names nobody has too.
@@ -73,6 +73,30 @@ impl SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(rows::user).transpose()
+    }
+
+    pub(super) async fn user_rows(&self, q: &UserQuery) -> Result<Vec<User>, StoreError> {
+        // A prefix compared with substr, not LIKE: no wildcards to escape, and SQLite's LIKE
+        // would fold ASCII case where PostgreSQL's does not. Names are stored folded already.
+        let search = q.search.clone().unwrap_or_default();
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND username > $2 \
+             AND ($3 = '' OR substr(username, 1, CAST($4 AS INTEGER)) = $5 OR substr(email, 1, CAST($6 AS INTEGER)) = $7) \
+             ORDER BY username LIMIT $8"
+        );
+        let chars = search.chars().count() as i64;
+        let found = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&q.tenant_id)
+            .bind(q.after.clone().unwrap_or_default())
+            .bind(&search)
+            .bind(chars)
+            .bind(&search)
+            .bind(chars)
+            .bind(&search)
+            .bind(i64::from(q.limit))
+            .fetch_all(&self.pool)
+            .await?;
+        found.iter().map(rows::user).collect()
     }
 
     pub(super) async fn update_user_row(&self, user: &User) -> Result<bool, StoreError> {

@@ -4,9 +4,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod admin_tokens;
 mod authenticators;
 mod events;
 mod lockout;
 mod sessions;
 mod tenant;
+mod user_list;
 mod users;

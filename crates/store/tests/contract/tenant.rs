@@ -1,5 +1,6 @@
 //! What a tenant configures: login settings, admin tokens, apps.
 
+use twofold_core::admin_token::AdminToken;
 use twofold_core::secrets::TokenHash;
 use twofold_core::settings::LoginSettings;
 use twofold_core::{Factor, UnixTime};
@@ -22,20 +23,29 @@ async fn settings_and_admin_tokens_round_trip() {
         assert_eq!(store.tenant_settings(TENANT).await.unwrap(), Some(settings));
         assert_eq!(store.tenant_settings("nope").await.unwrap(), None);
 
+        let token = AdminToken {
+            id: "token-1".to_owned(),
+            tenant_id: TENANT.to_owned(),
+            name: None,
+            created_at: UnixTime(1),
+            last_used_at: None,
+        };
         store
-            .insert_admin_token(TENANT, &TokenHash([7; 32]), UnixTime(1))
+            .insert_admin_token(&token, &TokenHash([7; 32]))
             .await
             .unwrap();
         assert_eq!(
             store
-                .admin_token_tenant(&TokenHash([7; 32]))
+                .admin_token_by_hash(&TokenHash([7; 32]))
                 .await
-                .unwrap()
-                .as_deref(),
-            Some(TENANT)
+                .unwrap(),
+            Some(token)
         );
         assert_eq!(
-            store.admin_token_tenant(&TokenHash([8; 32])).await.unwrap(),
+            store
+                .admin_token_by_hash(&TokenHash([8; 32]))
+                .await
+                .unwrap(),
             None
         );
         store.ping().await.unwrap();
