@@ -1,5 +1,5 @@
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -9,7 +9,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::admin_tokens;
 use crate::http::auth::{Admin, ClientIp};
-use crate::http::json::ApiJson;
+use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present::rfc3339;
 use crate::state::AppState;
 
@@ -39,7 +39,7 @@ pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Respons
     Ok(ok(json!({ "tokens": tokens })))
 }
 
-/// 201 with the token, shown this once and never cached.
+/// 201 with the token, shown this once (never cached: every API answer is `no-store`).
 pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
@@ -50,18 +50,14 @@ pub async fn create(
     let (token, secret) = admin_tokens::create(&state, &ctx, body.name.as_deref()).await?;
     let mut shown = present(&token, &admin);
     shown["token"] = json!(secret.expose());
-    let mut response = created(shown);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(created(shown))
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     admin_tokens::revoke(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
