@@ -54,9 +54,15 @@ async fn a_flood_of_password_sign_ins_does_not_grow_memory_with_it() {
             let (app, permits) = (app.clone(), permits.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await.unwrap();
-                // Known and unknown users alike: both cost one hash. Few enough failures that the
-                // per-address throttle (100 an hour) never answers before hashing.
-                let name = if i % 4 == 0 { "nobody" } else { "flood" };
+                // Known and unknown users alike: both cost one hash. Each unknown name fails once,
+                // and few enough fail that neither the per-source wait (after five failures of a
+                // name from one address) nor the per-address limit (100 an hour) answers before
+                // hashing.
+                let name = if i % 4 == 0 {
+                    format!("nobody{i}")
+                } else {
+                    "flood".to_owned()
+                };
                 app.start_session(
                     json!({"user": {"login_name": name}, "password": {"password": PASSWORD}}),
                 )

@@ -80,7 +80,7 @@ impl SqlStore {
         // would fold ASCII case where PostgreSQL's does not. Names are stored folded already.
         let search = q.search.clone().unwrap_or_default();
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND username > $2 \
+            "SELECT {USER_COLUMNS} FROM {USERS} WHERE users.tenant_id = $1 AND username > $2 \
              AND ($3 = '' OR substr(username, 1, CAST($4 AS INTEGER)) = $5 OR substr(email, 1, CAST($6 AS INTEGER)) = $7) \
              ORDER BY username LIMIT $8"
         );
