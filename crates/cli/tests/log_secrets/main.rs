@@ -3,14 +3,17 @@
 //! with every kind of factor — then every secret the run handled is searched for in its output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use data_encoding::BASE64;
 use serde_json::{Value, json};
+use server::{serve, twofold};
+use sinks::{Received, Shared, sms_sink, smtp_sink};
+
+mod server;
+mod sinks;
 
 const PASSWORD: &str = "correct horse battery staple";
 const SMTP_USER: &str = "twofold-smtp-user";
@@ -31,177 +34,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// What the sinks received: SMTP commands and messages, SMS gateway requests.
-#[derive(Default)]
-struct Received {
-    smtp_commands: Vec<String>,
-    mails: Vec<String>,
-    sms: Vec<(String, Value)>,
-}
-
-type Shared = Arc<Mutex<Received>>;
-
-/// A small SMTP server that offers AUTH PLAIN and LOGIN and keeps every message.
-fn smtp_sink(received: Shared) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().map_while(Result::ok) {
-            let received = Arc::clone(&received);
-            std::thread::spawn(move || smtp_session(stream, &received));
-        }
-    });
-    port
-}
-
-fn smtp_session(stream: TcpStream, received: &Shared) {
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    let mut say = |line: &str| writer.write_all(format!("{line}\r\n").as_bytes()).is_ok();
-    say("220 sink ESMTP");
-    let mut line = String::new();
-    while reader.read_line(&mut line).unwrap_or(0) > 0 {
-        let command = line.trim_end().to_owned();
-        line.clear();
-        received.lock().unwrap().smtp_commands.push(command.clone());
-        let verb = command.split(' ').next().unwrap_or("").to_ascii_uppercase();
-        let ok = match verb.as_str() {
-            "EHLO" => say("250-sink") && say("250-AUTH PLAIN LOGIN") && say("250 8BITMIME"),
-            "AUTH" => say("235 2.7.0 authenticated"),
-            "DATA" => {
-                say("354 go ahead");
-                let mut mail = String::new();
-                while reader.read_line(&mut line).unwrap_or(0) > 0 {
-                    if line == ".\r\n" {
-                        break;
-                    }
-                    mail.push_str(&line);
-                    line.clear();
-                }
-                line.clear();
-                received.lock().unwrap().mails.push(mail);
-                say("250 2.0.0 queued")
-            }
-            "QUIT" => {
-                say("221 bye");
-                false
-            }
-            _ => say("250 ok"),
-        };
-        if !ok {
-            break;
-        }
-    }
-}
-
-/// A small HTTP server standing in for the SMS gateway.
-fn sms_sink(received: Shared) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().map_while(Result::ok) {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let (mut head, mut line) = (String::new(), String::new());
-            while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                head.push_str(&line);
-                line.clear();
-            }
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|n| n.trim().parse::<usize>().unwrap())
-                })
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            received.lock().unwrap().sms.push((head, body));
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
-        }
-    });
-    port
-}
-
-/// `twofold <args>` with a clean TWOFOLD_* environment plus `env`.
-fn twofold(args: &[&str], env: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_twofold"));
-    for (name, _) in std::env::vars_os() {
-        let name_text = name.to_string_lossy();
-        if name_text.starts_with("TWOFOLD_") || name_text == "RUST_LOG" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("NO_COLOR", "1")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null());
-    command
-}
-
-struct Server {
-    child: Child,
-    output: Arc<Mutex<String>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn collect(pipe: impl Read + Send + 'static, into: &Arc<Mutex<String>>) {
-    let into = Arc::clone(into);
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let mut all = into.lock().unwrap();
-            all.push_str(&line);
-            all.push('\n');
-        }
-    });
-}
-
-fn serve(storage: &[(&str, String)], smtp: u16, sms: u16, listen: &str) -> Server {
-    let mut env = storage.to_vec();
-    env.extend([
-        (
-            "TWOFOLD_SMTP_URL",
-            format!("smtp://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{smtp}"),
-        ),
-        ("TWOFOLD_EMAIL_FROM", "no-reply@example.com".to_owned()),
-        (
-            "TWOFOLD_SMS_GATEWAY_URL",
-            format!("http://127.0.0.1:{sms}/send"),
-        ),
-        ("TWOFOLD_SMS_GATEWAY_TOKEN", SMS_TOKEN.to_owned()),
-    ]);
-    let mut child = twofold(&["serve", "--listen", listen], &env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let output = Arc::default();
-    collect(child.stdout.take().unwrap(), &output);
-    collect(child.stderr.take().unwrap(), &output);
-    let server = Server { child, output };
-    let ready = format!("listening on http://{listen}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !server.output.lock().unwrap().contains(&ready) {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            server.output.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    server
 }
 
 struct Api {

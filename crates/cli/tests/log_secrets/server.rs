@@ -1,0 +1,85 @@
+//! The real `twofold serve` as a child process, its output collected for the search.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{SMS_TOKEN, SMTP_PASSWORD, SMTP_USER};
+
+/// `twofold <args>` with a clean TWOFOLD_* environment plus `env`.
+pub fn twofold(args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_twofold"));
+    for (name, _) in std::env::vars_os() {
+        let name_text = name.to_string_lossy();
+        if name_text.starts_with("TWOFOLD_") || name_text == "RUST_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("NO_COLOR", "1")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null());
+    command
+}
+
+pub struct Server {
+    child: Child,
+    pub output: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect(pipe: impl Read + Send + 'static, into: &Arc<Mutex<String>>) {
+    let into = Arc::clone(into);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let mut all = into.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
+}
+
+pub fn serve(storage: &[(&str, String)], smtp: u16, sms: u16, listen: &str) -> Server {
+    let mut env = storage.to_vec();
+    env.extend([
+        (
+            "TWOFOLD_SMTP_URL",
+            format!("smtp://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{smtp}"),
+        ),
+        ("TWOFOLD_EMAIL_FROM", "no-reply@example.com".to_owned()),
+        (
+            "TWOFOLD_SMS_GATEWAY_URL",
+            format!("http://127.0.0.1:{sms}/send"),
+        ),
+        ("TWOFOLD_SMS_GATEWAY_TOKEN", SMS_TOKEN.to_owned()),
+    ]);
+    let mut child = twofold(&["serve", "--listen", listen], &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = Arc::default();
+    collect(child.stdout.take().unwrap(), &output);
+    collect(child.stderr.take().unwrap(), &output);
+    let server = Server { child, output };
+    let ready = format!("listening on http://{listen}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server.output.lock().unwrap().contains(&ready) {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            server.output.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
