@@ -115,20 +115,23 @@ impl LockoutPolicy {
                 "lockout.per_source needs free_attempts 1 to 100 and 1 ≤ delay_seconds ≤ max_delay_seconds ≤ 31536000",
             ));
         }
+        // The cap is not checked against duration_seconds: settings stored before it existed may
+        // name a first suspension longer than its default, and the cap never shortens that one.
         if !(1..=YEAR).contains(&self.duration_seconds)
-            || !(self.duration_seconds..=YEAR).contains(&self.max_duration_seconds)
+            || !(1..=YEAR).contains(&self.max_duration_seconds)
         {
             return Err(DomainError::invalid(
-                "lockout needs 1 ≤ duration_seconds ≤ max_duration_seconds ≤ 31536000",
+                "lockout needs duration_seconds and max_duration_seconds from 1 to 31536000",
             ));
         }
         Ok(())
     }
 
     /// How long the suspension after `earlier` suspensions in the same run lasts: doubling from
-    /// `duration_seconds`, capped at `max_duration_seconds`.
+    /// `duration_seconds`, capped at `max_duration_seconds` (or at the first, if that is longer).
     pub fn suspension_seconds(&self, earlier: u32) -> u64 {
-        doubled(self.duration_seconds, earlier, self.max_duration_seconds)
+        let cap = self.max_duration_seconds.max(self.duration_seconds);
+        doubled(self.duration_seconds, earlier, cap)
     }
 
     /// The lock that a second-factor failure earns, given the counter after counting it.

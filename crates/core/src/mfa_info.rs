@@ -85,13 +85,19 @@ pub fn evaluate_for_app(
             allowed_to_setup: Vec::new(),
         };
     };
-    let already_setup: Vec<Factor> = settings
+    // What the person has set up, whether or not this server can run it right now: it decides
+    // what is asked of them. Only what can run is shown and offered.
+    let enrolled: Vec<Factor> = settings
         .second_factors
         .iter()
         .copied()
         .filter(|f| user.active_factors.contains(f))
-        .filter(|f| server.runs(*f))
         .filter(accepted)
+        .collect();
+    let already_setup: Vec<Factor> = enrolled
+        .iter()
+        .copied()
+        .filter(|f| server.runs(*f))
         .collect();
     let allowed_to_setup: Vec<Factor> = settings
         .second_factors
@@ -137,17 +143,22 @@ pub fn evaluate_for_app(
         settings,
         app.and_then(|a| a.require),
         &user,
-        &info.already_setup,
+        &enrolled,
         &info.allowed_to_setup,
     );
     match requirement {
         Some(requirement) if satisfied_with_recovery(&requirement, passed) => info.satisfied = true,
         Some(requirement) => {
-            info.next = requirement.next(passed);
-            // Named by an explicit requirement, but undeliverable here: not offered. With
-            // nothing left, nothing can satisfy the requirement on this server.
-            info.next.retain(|f| server.runs(*f));
-            info.setup_required = !info.next.iter().any(|f| info.already_setup.contains(f));
+            let due = requirement.next(passed);
+            // Setup is due only when the person has nothing due set up — judged on what they
+            // enrolled, not on what runs here: a phone whose SMS transport was removed must not
+            // turn a password into the right to enrol a new factor. They stay asked for it
+            // (a backup code stands in) until the operator restores the transport or an admin
+            // helps.
+            info.setup_required = !due.iter().any(|f| enrolled.contains(f));
+            // Undeliverable here: not offered. With nothing left, nothing can satisfy the
+            // requirement on this server.
+            info.next = due.into_iter().filter(|f| server.runs(*f)).collect();
         }
         // MFA is required but nothing can satisfy it: the tenant allows no usable second factor.
         None => info.setup_required = true,

@@ -160,7 +160,7 @@ fn settings_keep_the_ceilings_within_nist_limits() {
             ..LockoutPolicy::default()
         },
         LockoutPolicy {
-            max_duration_seconds: 899,
+            max_duration_seconds: 0,
             ..LockoutPolicy::default()
         },
         LockoutPolicy {
@@ -173,4 +173,19 @@ fn settings_keep_the_ceilings_within_nist_limits() {
     ] {
         assert!(bad.validate().is_err(), "{bad:?}");
     }
+}
+
+#[test]
+fn a_first_suspension_stored_longer_than_the_cap_stays_valid_and_is_never_shortened() {
+    let two_days = LockoutPolicy {
+        duration_seconds: 172_800,
+        ..LockoutPolicy::default()
+    };
+    assert!(two_days.validate().is_ok());
+    assert_eq!(two_days.suspension_seconds(0), 172_800);
+    assert_eq!(two_days.suspension_seconds(5), 172_800);
+    let default = LockoutPolicy::default();
+    assert_eq!(default.suspension_seconds(0), 900);
+    assert_eq!(default.suspension_seconds(1), 1_800);
+    assert_eq!(default.suspension_seconds(10), 86_400);
 }

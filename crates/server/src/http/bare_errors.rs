@@ -22,12 +22,21 @@ pub async fn bare_errors_as_problems(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) || !bare {
         return response;
     }
-    let detail = axum::body::to_bytes(response.into_body(), DETAIL_LIMIT)
+    let (parts, body) = response.into_parts();
+    let detail = axum::body::to_bytes(body, DETAIL_LIMIT)
         .await
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default();
     tracing::warn!(%status, "a bare error response was turned into a problem");
-    as_error(status, detail).into_response()
+    let mut problem = as_error(status, detail).into_response();
+    // What the client needs to act on (which methods, when to retry, how to authenticate)
+    // survives the rewrite.
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = parts.headers.get(&name) {
+            problem.headers_mut().insert(name, value.clone());
+        }
+    }
+    problem
 }
 
 fn as_error(status: StatusCode, detail: String) -> Error {
@@ -36,6 +45,10 @@ fn as_error(status: StatusCode, detail: String) -> Error {
         StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => Error::BodyTooLarge,
         StatusCode::REQUEST_TIMEOUT => Error::RequestTimeout,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType,
+        StatusCode::UNAUTHORIZED => Error::Unauthorized,
+        StatusCode::FORBIDDEN => Error::Forbidden(detail),
+        StatusCode::CONFLICT => Error::Conflict(detail),
         StatusCode::SERVICE_UNAVAILABLE => Error::Unavailable(detail),
         s if s.is_client_error() => Error::InvalidRequest(detail),
         _ => Error::Internal(detail),

@@ -36,6 +36,7 @@ pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(health::metrics))
         .fallback(|| async { Error::NotFound("route") })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

@@ -14,7 +14,12 @@ CREATE TABLE password_throttles (
 -- An admin unlock clears every row of a user.
 CREATE INDEX password_throttles_by_subject ON password_throttles (subject);
 
--- The account-wide password run moved to password_throttles.
+-- The account-wide password run moved to password_throttles, with the runs and locks it holds
+-- (a lock in force, or a block until an admin unlocks, survives the upgrade).
+INSERT INTO password_throttles (tenant_id, subject, source, failures, run, lockouts, locked_until, updated_at)
+SELECT tenant_id, id, '', pw_failures, pw_failures,
+       CASE WHEN pw_locked_until IS NULL THEN 0 ELSE 1 END, pw_locked_until, updated_at
+FROM users WHERE pw_failures > 0 OR pw_locked_until IS NOT NULL;
 ALTER TABLE users DROP COLUMN pw_failures;
 ALTER TABLE users DROP COLUMN pw_locked_until;
 
