@@ -133,7 +133,7 @@ pub async fn continue_request(
         "redirect_uri": continued.redirect_uri,
         "device_trusted": continued.device_trusted,
     });
-    let mut response = match &continued.device_token {
+    let response = match &continued.device_token {
         Some(token) => {
             answer["device_token"] = Value::String(token.expose().to_owned());
             let secure = if state.issuer().starts_with("https://") {
@@ -153,8 +153,6 @@ pub async fn continue_request(
         }
         None => ok(answer),
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Never cached: every API answer is `no-store` (http::headers).
     Ok(response.into_response())
 }

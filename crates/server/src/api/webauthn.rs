@@ -66,6 +66,15 @@ pub async fn finish(
             "a session may only change its own user".to_owned(),
         ));
     }
+    // Another tenant's user is not found, whether or not the authenticator exists.
+    if state
+        .store
+        .user(caller.tenant_id(), &user_id)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("user"));
+    }
     // The access asked for is that of the kind being registered.
     let factor = state
         .store

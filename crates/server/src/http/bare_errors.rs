@@ -103,4 +103,36 @@ mod tests {
         );
         assert_eq!(answer("/page").await.0, StatusCode::NO_CONTENT);
     }
+
+    #[tokio::test]
+    async fn a_rewritten_rejection_keeps_its_status_and_what_the_client_acts_on() {
+        let app = Router::new()
+            .route(
+                "/limited",
+                get(|| async {
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [(header::RETRY_AFTER, "7")],
+                        "slow down",
+                    )
+                }),
+            )
+            .layer(axum::middleware::from_fn(bare_errors_as_problems));
+        let wrong_method = app
+            .clone()
+            .oneshot(Request::post("/limited").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(wrong_method.headers().contains_key(header::ALLOW));
+        let limited = app
+            .oneshot(Request::get("/limited").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(limited.headers()[header::RETRY_AFTER], "7");
+        assert_eq!(
+            limited.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+    }
 }

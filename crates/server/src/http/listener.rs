@@ -21,11 +21,15 @@ use tower::ServiceExt;
 
 use crate::config::HttpConfig;
 
+/// How long a connection may take to finish its request once shutdown begins.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
+
 /// How long to back off when accepting fails (out of file descriptors, typically).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets every
-/// connection finish the request it is in, and returns once all have closed.
+/// connection finish the request it is in (for at most `DRAIN_LIMIT`), and returns once all have
+/// closed.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -75,7 +79,12 @@ pub async fn serve(
                 result = connection.as_mut() => result,
                 _ = stopped.changed() => {
                     connection.as_mut().graceful_shutdown();
-                    connection.await
+                    // Reads are bounded by the timeouts, writes are not: a client that stops
+                    // reading an answer must not hold the shutdown forever.
+                    match tokio::time::timeout(DRAIN_LIMIT, connection).await {
+                        Ok(result) => result,
+                        Err(_) => return,
+                    }
                 }
             };
             // Timeouts and clients that hang up are routine, not errors of ours.
