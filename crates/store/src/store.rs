@@ -105,6 +105,15 @@ pub trait Store: Send + Sync {
         source: Option<&str>,
         now: UnixTime,
     ) -> Result<PasswordThrottle, StoreError>;
+    /// Forgets the tenant's password throttles (sources and accounts) whose last failure came
+    /// before `last_failure_before` and that hold no lock at `now` (a block always holds); how
+    /// many were forgotten.
+    async fn forget_stale_password_failures(
+        &self,
+        tenant_id: &str,
+        last_failure_before: UnixTime,
+        now: UnixTime,
+    ) -> Result<u64, StoreError>;
     /// Makes `source` wait until `until` (a later wait already set stands).
     async fn delay_password_source(
         &self,

@@ -154,6 +154,16 @@ impl Store for SqlStore {
             .await
     }
 
+    async fn forget_stale_password_failures(
+        &self,
+        tenant_id: &str,
+        last_failure_before: UnixTime,
+        now: UnixTime,
+    ) -> Result<u64, StoreError> {
+        self.forget_stale_password_failures_rows(tenant_id, last_failure_before, now)
+            .await
+    }
+
     async fn delay_password_source(
         &self,
         tenant_id: &str,
