@@ -161,6 +161,11 @@ impl LockoutPolicy {
         (account.failures >= self.password_max_attempts).then(|| self.lock(account.lockouts, now))
     }
 
+    /// Password guesses left before the login name is locked for everyone.
+    pub fn password_attempts_left(&self, account: Counter) -> u32 {
+        self.password_max_attempts.saturating_sub(account.failures)
+    }
+
     /// How long a password throttle (a source's or an account's run) is kept after its last
     /// failure once no lock holds: a day (at least the per-address window), or the longest
     /// source wait or account suspension if that is longer, so a run and its escalation are not

@@ -116,6 +116,18 @@ fn the_account_ceiling_for_passwords_is_a_hundred() {
 }
 
 #[test]
+fn password_attempts_left_count_down_to_the_account_ceiling() {
+    let policy = LockoutPolicy {
+        password_max_attempts: 10,
+        ..LockoutPolicy::default()
+    };
+    assert_eq!(policy.password_attempts_left(counter(0, 0, 0)), 10);
+    assert_eq!(policy.password_attempts_left(counter(7, 27, 2)), 3);
+    assert_eq!(policy.password_attempts_left(counter(10, 10, 0)), 0);
+    assert_eq!(policy.password_attempts_left(counter(12, 12, 0)), 0);
+}
+
+#[test]
 fn password_throttles_are_kept_a_day_or_the_longest_wait() {
     let policy = LockoutPolicy::default();
     assert_eq!(policy.password_throttle_keep_seconds(), 86_400);

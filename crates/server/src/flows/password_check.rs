@@ -153,9 +153,7 @@ async fn failed(
         throttled(state, ctx, user, detail).await?;
     }
     Ok(CheckOutcome::Failed {
-        attempts_left: policy
-            .password_max_attempts
-            .saturating_sub(after.account.failures),
+        attempts_left: policy.password_attempts_left(after.account),
     })
 }
 
