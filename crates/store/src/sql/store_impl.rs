@@ -20,7 +20,7 @@ use twofold_core::user::User;
 use twofold_core::webauthn::Ceremony;
 
 use super::SqlStore;
-use crate::{EventQuery, NewEvent, Store, StoreError, StoredEvent, UserQuery};
+use crate::{EventQuery, NewEvent, SettingsRevision, Store, StoreError, StoredEvent, UserQuery};
 
 #[async_trait]
 impl Store for SqlStore {
@@ -49,6 +49,23 @@ impl Store for SqlStore {
         settings: &LoginSettings,
     ) -> Result<(), StoreError> {
         self.save_tenant_settings_row(tenant_id, settings).await
+    }
+
+    async fn tenant_settings_revision(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<(LoginSettings, SettingsRevision)>, StoreError> {
+        self.tenant_settings_revision_row(tenant_id).await
+    }
+
+    async fn replace_tenant_settings(
+        &self,
+        tenant_id: &str,
+        settings: &LoginSettings,
+        read: &SettingsRevision,
+    ) -> Result<bool, StoreError> {
+        self.replace_tenant_settings_row(tenant_id, settings, read)
+            .await
     }
 
     async fn insert_admin_token(
