@@ -70,10 +70,9 @@ async fn saved(
     settings: LoginSettings,
     how: &str,
 ) -> Result<LoginSettings, Error> {
-    // This node sees the change at once; others within the cache's second.
-    state
-        .settings_cache
-        .put(&ctx.tenant_id, settings.clone(), state.clock.now_millis());
+    // This node sees the change at once (read again from the store, where the last of racing
+    // saves stands); others within the cache's second.
+    state.settings_cache.forget(&ctx.tenant_id);
     events::record(
         state,
         ctx,
