@@ -91,6 +91,9 @@ impl Default for LockoutPolicy {
 /// The largest any lock or wait may be: a year.
 const YEAR: u64 = 31_536_000;
 
+/// The shortest time a password throttle row outlives its last failure.
+const DAY: u64 = 86_400;
+
 impl LockoutPolicy {
     pub fn validate(&self) -> Result<(), DomainError> {
         if !(1..=100).contains(&self.max_attempts)
@@ -156,6 +159,27 @@ impl LockoutPolicy {
     /// The lock that a failed password earns the account (the login name, from anywhere).
     pub fn password_lock(&self, account: Counter, now: UnixTime) -> Option<Lock> {
         (account.failures >= self.password_max_attempts).then(|| self.lock(account.lockouts, now))
+    }
+
+    /// Password guesses left before the login name is locked for everyone.
+    pub fn password_attempts_left(&self, account: Counter) -> u32 {
+        self.password_max_attempts.saturating_sub(account.failures)
+    }
+
+    /// How long a password throttle (a source's or an account's run) is kept after its last
+    /// failure once no lock holds: a day (at least the per-address window), or the longest
+    /// source wait or account suspension if that is longer, so a run and its escalation are not
+    /// forgotten sooner than its longest wait.
+    pub fn password_throttle_keep_seconds(&self) -> u64 {
+        DAY.max(self.per_source.max_delay_seconds)
+            .max(self.max_duration_seconds.max(self.duration_seconds))
+    }
+
+    /// Password throttles whose last failure came before this, and that hold no lock at `now`,
+    /// are forgotten.
+    pub fn stale_password_failures_before(&self, now: UnixTime) -> UnixTime {
+        let keep = i64::try_from(self.password_throttle_keep_seconds()).unwrap_or(i64::MAX);
+        UnixTime(now.0.saturating_sub(keep))
     }
 
     /// How long a source waits after its `failures`-th consecutive failure, if at all.

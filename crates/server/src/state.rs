@@ -118,4 +118,12 @@ impl SettingsCache {
             cache.insert(tenant_id.to_owned(), (settings, now_millis));
         }
     }
+
+    /// Drops what is cached, so the next request reads the store: after a change, which of two
+    /// racing saves committed last is known only there.
+    pub fn forget(&self, tenant_id: &str) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.remove(tenant_id);
+        }
+    }
 }

@@ -103,6 +103,52 @@ async fn patch_merges_what_it_names_and_null_resets_a_field_to_its_default() {
 }
 
 #[tokio::test]
+async fn patches_of_different_fields_at_once_lose_no_change() {
+    for app in apps().await {
+        for round in 0..3u64 {
+            let patch = |field: &str, value: u64| {
+                let (outer, inner) = field.split_once('.').unwrap();
+                let body = match inner.split_once('.') {
+                    Some((middle, last)) => json!({outer: {middle: {last: value}}}),
+                    None => json!({outer: {inner: value}}),
+                };
+                app.admin_patch(SETTINGS, body)
+            };
+            let answers = tokio::join!(
+                patch("lockout.max_attempts", 2 + round),
+                patch("lockout.duration_seconds", 600 + round),
+                patch("lockout.password_max_attempts", 50 + round),
+                patch("lockout.per_ip.limit", 40 + round),
+                patch("lockout.per_source.free_attempts", 6 + round),
+                patch("lockout.per_source.delay_seconds", 30 + round),
+            );
+            let answers = [
+                ("/lockout/max_attempts", 2 + round, answers.0),
+                ("/lockout/duration_seconds", 600 + round, answers.1),
+                ("/lockout/password_max_attempts", 50 + round, answers.2),
+                ("/lockout/per_ip/limit", 40 + round, answers.3),
+                ("/lockout/per_source/free_attempts", 6 + round, answers.4),
+                ("/lockout/per_source/delay_seconds", 30 + round, answers.5),
+            ];
+            let saved = app.admin_get(SETTINGS).await.ok();
+            for (pointer, value, answer) in answers {
+                if answer.status == 409 {
+                    // Kept losing to the others: refused, never silently dropped.
+                    answer.problem("conflict");
+                    continue;
+                }
+                answer.ok();
+                assert_eq!(
+                    saved.pointer(pointer),
+                    Some(&json!(value)),
+                    "{pointer} was lost"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn factors_the_server_cannot_deliver_are_neither_offered_nor_enabled() {
     // The harness's server has no SMS or email transport and, at an IP address, no WebAuthn.
     for app in apps().await {

@@ -10,4 +10,4 @@ mod store;
 pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use sql::{Backend, SqlStore, StoreOptions};
-pub use store::Store;
+pub use store::{SettingsRevision, Store};

@@ -19,6 +19,10 @@ use twofold_core::webauthn::Ceremony;
 
 use crate::{EventQuery, NewEvent, StoreError, StoredEvent, UserQuery};
 
+/// Which stored settings a change was built on: opaque, compared by the store when saving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsRevision(pub(crate) String);
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Answers only when the database does.
@@ -38,6 +42,19 @@ pub trait Store: Send + Sync {
         tenant_id: &str,
         settings: &LoginSettings,
     ) -> Result<(), StoreError>;
+    /// The tenant's settings with the revision they were read at, for a change built on them.
+    async fn tenant_settings_revision(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<(LoginSettings, SettingsRevision)>, StoreError>;
+    /// Saves `settings` only while the stored ones are still those of `read` (compare-and-set):
+    /// false when someone changed them since, and nothing is saved.
+    async fn replace_tenant_settings(
+        &self,
+        tenant_id: &str,
+        settings: &LoginSettings,
+        read: &SettingsRevision,
+    ) -> Result<bool, StoreError>;
 
     async fn insert_admin_token(
         &self,
@@ -105,6 +122,15 @@ pub trait Store: Send + Sync {
         source: Option<&str>,
         now: UnixTime,
     ) -> Result<PasswordThrottle, StoreError>;
+    /// Forgets the tenant's password throttles (sources and accounts) whose last failure came
+    /// before `last_failure_before` and that hold no lock at `now` (a block always holds); how
+    /// many were forgotten.
+    async fn forget_stale_password_failures(
+        &self,
+        tenant_id: &str,
+        last_failure_before: UnixTime,
+        now: UnixTime,
+    ) -> Result<u64, StoreError>;
     /// Makes `source` wait until `until` (a later wait already set stands).
     async fn delay_password_source(
         &self,

@@ -116,6 +116,59 @@ fn the_account_ceiling_for_passwords_is_a_hundred() {
 }
 
 #[test]
+fn password_attempts_left_count_down_to_the_account_ceiling() {
+    let policy = LockoutPolicy {
+        password_max_attempts: 10,
+        ..LockoutPolicy::default()
+    };
+    assert_eq!(policy.password_attempts_left(counter(0, 0, 0)), 10);
+    assert_eq!(policy.password_attempts_left(counter(7, 27, 2)), 3);
+    assert_eq!(policy.password_attempts_left(counter(10, 10, 0)), 0);
+    assert_eq!(policy.password_attempts_left(counter(12, 12, 0)), 0);
+}
+
+#[test]
+fn password_throttles_are_kept_a_day_or_the_longest_wait() {
+    let policy = LockoutPolicy::default();
+    assert_eq!(policy.password_throttle_keep_seconds(), 86_400);
+    assert_eq!(
+        policy.stale_password_failures_before(UnixTime(100_000)),
+        UnixTime(13_600)
+    );
+    let slow = LockoutPolicy {
+        per_source: SourceThrottle {
+            max_delay_seconds: 7 * 86_400,
+            ..SourceThrottle::default()
+        },
+        ..LockoutPolicy::default()
+    };
+    assert_eq!(slow.password_throttle_keep_seconds(), 7 * 86_400);
+    let long = LockoutPolicy {
+        duration_seconds: 3 * 86_400,
+        max_duration_seconds: 2 * 86_400,
+        ..LockoutPolicy::default()
+    };
+    assert_eq!(
+        long.password_throttle_keep_seconds(),
+        3 * 86_400,
+        "a stored first suspension longer than the cap counts"
+    );
+    let most = LockoutPolicy {
+        max_duration_seconds: YEAR,
+        ..LockoutPolicy::default()
+    };
+    assert_eq!(
+        most.stale_password_failures_before(UnixTime(0)),
+        UnixTime(-(YEAR as i64))
+    );
+    assert_eq!(
+        most.stale_password_failures_before(UnixTime(i64::MIN + 1)),
+        UnixTime(i64::MIN),
+        "saturates"
+    );
+}
+
+#[test]
 fn the_gate_tells_the_account_lock_before_the_source_wait() {
     let policy = LockoutPolicy::default();
     let now = UnixTime(100);

@@ -8,33 +8,51 @@ use super::{Ctx, events};
 use crate::error::Error;
 use crate::state::Inner;
 
+/// How many times a patch is applied afresh when the settings changed under it.
+const PATCH_TRIES: usize = 3;
+
 /// Replaces the settings with `settings`, checked as a whole.
 pub async fn replace(
     state: &Inner,
     ctx: &Ctx,
     settings: LoginSettings,
 ) -> Result<LoginSettings, Error> {
-    save(state, ctx, settings, "replace").await
+    check(state, &settings)?;
+    state
+        .store
+        .save_tenant_settings(&ctx.tenant_id, &settings)
+        .await?;
+    saved(state, ctx, settings, "replace").await
 }
 
 /// Merges `patch` (RFC 7396) into the stored settings; what it does not name stays as it is.
+/// The save holds only if the settings are still those the patch was applied to, so two
+/// administrators patching different fields at once both keep their change.
 pub async fn patch(state: &Inner, ctx: &Ctx, patch: &Value) -> Result<LoginSettings, Error> {
-    // Read from the store, not the cache: a patch of settings a second old could undo a change
-    // just made on another node.
-    let current = state
-        .store
-        .tenant_settings(&ctx.tenant_id)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
-    save(state, ctx, current.patched(patch)?, "patch").await
+    for _ in 0..PATCH_TRIES {
+        // Read from the store, not the cache: a patch of settings a second old could undo a
+        // change just made on another node.
+        let (current, read) = state
+            .store
+            .tenant_settings_revision(&ctx.tenant_id)
+            .await?
+            .ok_or(Error::NotFound("tenant"))?;
+        let settings = current.patched(patch)?;
+        check(state, &settings)?;
+        if state
+            .store
+            .replace_tenant_settings(&ctx.tenant_id, &settings, &read)
+            .await?
+        {
+            return saved(state, ctx, settings, "patch").await;
+        }
+    }
+    Err(Error::Conflict(
+        "the settings kept changing while the patch was applied; send it again".to_owned(),
+    ))
 }
 
-async fn save(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: LoginSettings,
-    how: &str,
-) -> Result<LoginSettings, Error> {
+fn check(state: &Inner, settings: &LoginSettings) -> Result<(), Error> {
     settings.validate()?;
     // Second factors are a menu: one the server cannot run is simply not offered. First factors
     // and the tenant's requirement must work, or nobody could sign in.
@@ -43,14 +61,18 @@ async fn save(
     if let Some(require) = &settings.mfa.require {
         server.ensure_all_run("mfa.require", &require.factors())?;
     }
-    state
-        .store
-        .save_tenant_settings(&ctx.tenant_id, &settings)
-        .await?;
-    // This node sees the change at once; others within the cache's second.
-    state
-        .settings_cache
-        .put(&ctx.tenant_id, settings.clone(), state.clock.now_millis());
+    Ok(())
+}
+
+async fn saved(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: LoginSettings,
+    how: &str,
+) -> Result<LoginSettings, Error> {
+    // This node sees the change at once (read again from the store, where the last of racing
+    // saves stands); others within the cache's second.
+    state.settings_cache.forget(&ctx.tenant_id);
     events::record(
         state,
         ctx,

@@ -89,6 +89,25 @@ impl SqlStore {
         Ok(throttle)
     }
 
+    pub(super) async fn forget_stale_password_failures_rows(
+        &self,
+        tenant_id: &str,
+        last_failure_before: UnixTime,
+        now: UnixTime,
+    ) -> Result<u64, StoreError> {
+        // A block is stored as the largest time, so `locked_until <= now` never forgets one.
+        let done = sqlx::query(
+            "DELETE FROM password_throttles WHERE tenant_id = $1 AND updated_at < $2 \
+             AND (locked_until IS NULL OR locked_until <= $3)",
+        )
+        .bind(tenant_id)
+        .bind(last_failure_before.0)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     pub(super) async fn delay_password_source_row(
         &self,
         tenant_id: &str,

@@ -59,6 +59,11 @@ pub(super) fn migrator() -> Migrator {
             "login throttle",
             include_str!("../../migrations/postgres/0010_login_throttle.sql"),
         ),
+        migration(
+            11,
+            "password throttle pruning",
+            include_str!("../../migrations/postgres/0011_password_throttle_pruning.sql"),
+        ),
     ])
 }
 

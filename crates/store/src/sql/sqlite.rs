@@ -58,6 +58,11 @@ pub(super) fn migrator() -> Migrator {
             "login throttle",
             include_str!("../../migrations/sqlite/0010_login_throttle.sql"),
         ),
+        migration(
+            11,
+            "password throttle pruning",
+            include_str!("../../migrations/sqlite/0011_password_throttle_pruning.sql"),
+        ),
     ])
 }
 

@@ -20,7 +20,7 @@ use twofold_core::user::User;
 use twofold_core::webauthn::Ceremony;
 
 use super::SqlStore;
-use crate::{EventQuery, NewEvent, Store, StoreError, StoredEvent, UserQuery};
+use crate::{EventQuery, NewEvent, SettingsRevision, Store, StoreError, StoredEvent, UserQuery};
 
 #[async_trait]
 impl Store for SqlStore {
@@ -49,6 +49,23 @@ impl Store for SqlStore {
         settings: &LoginSettings,
     ) -> Result<(), StoreError> {
         self.save_tenant_settings_row(tenant_id, settings).await
+    }
+
+    async fn tenant_settings_revision(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<(LoginSettings, SettingsRevision)>, StoreError> {
+        self.tenant_settings_revision_row(tenant_id).await
+    }
+
+    async fn replace_tenant_settings(
+        &self,
+        tenant_id: &str,
+        settings: &LoginSettings,
+        read: &SettingsRevision,
+    ) -> Result<bool, StoreError> {
+        self.replace_tenant_settings_row(tenant_id, settings, read)
+            .await
     }
 
     async fn insert_admin_token(
@@ -151,6 +168,16 @@ impl Store for SqlStore {
         now: UnixTime,
     ) -> Result<PasswordThrottle, StoreError> {
         self.record_password_failure_rows(tenant_id, subject, source, now)
+            .await
+    }
+
+    async fn forget_stale_password_failures(
+        &self,
+        tenant_id: &str,
+        last_failure_before: UnixTime,
+        now: UnixTime,
+    ) -> Result<u64, StoreError> {
+        self.forget_stale_password_failures_rows(tenant_id, last_failure_before, now)
             .await
     }
 

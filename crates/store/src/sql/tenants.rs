@@ -4,7 +4,7 @@ use twofold_core::settings::LoginSettings;
 
 use super::SqlStore;
 use super::rows::json;
-use crate::StoreError;
+use crate::{SettingsRevision, StoreError};
 
 impl SqlStore {
     pub(super) async fn ensure_tenant_row(
@@ -30,16 +30,44 @@ impl SqlStore {
         &self,
         tenant_id: &str,
     ) -> Result<Option<LoginSettings>, StoreError> {
+        Ok(self
+            .tenant_settings_revision_row(tenant_id)
+            .await?
+            .map(|(settings, _)| settings))
+    }
+
+    /// The revision is the stored text itself: a save compares it as it is, whatever form it was
+    /// written in, so settings stored by an older version never look changed.
+    pub(super) async fn tenant_settings_revision_row(
+        &self,
+        tenant_id: &str,
+    ) -> Result<Option<(LoginSettings, SettingsRevision)>, StoreError> {
         let row = sqlx::query("SELECT settings FROM tenants WHERE id = $1")
             .bind(tenant_id)
             .fetch_optional(&self.pool)
             .await?;
         row.map(|row| {
             let json: String = row.try_get("settings")?;
-            serde_json::from_str(&json)
-                .map_err(|_| StoreError::Corrupt("tenants.settings".to_owned()))
+            let settings = serde_json::from_str(&json)
+                .map_err(|_| StoreError::Corrupt("tenants.settings".to_owned()))?;
+            Ok((settings, SettingsRevision(json)))
         })
         .transpose()
+    }
+
+    pub(super) async fn replace_tenant_settings_row(
+        &self,
+        tenant_id: &str,
+        settings: &LoginSettings,
+        read: &SettingsRevision,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE tenants SET settings = $1 WHERE id = $2 AND settings = $3")
+            .bind(json(settings)?)
+            .bind(tenant_id)
+            .bind(&read.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub(super) async fn save_tenant_settings_row(

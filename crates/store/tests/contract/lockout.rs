@@ -251,3 +251,78 @@ async fn a_users_password_run_shows_on_the_user_and_unlock_and_deletion_clear_it
         assert_eq!(gone, PasswordThrottle::default());
     }
 }
+
+#[tokio::test]
+async fn stale_password_throttles_are_pruned_and_locks_in_force_stay() {
+    const IP: &str = "10.0.0.1";
+    for store in stores().await {
+        let fail = |subject: &'static str, source: Option<&'static str>, at: i64| {
+            let store = store.clone();
+            async move {
+                store
+                    .record_password_failure(TENANT, subject, source, UnixTime(at))
+                    .await
+                    .unwrap()
+            }
+        };
+        fail("stale", Some(IP), 100).await;
+        fail("fresh", Some(IP), 100).await;
+        fail("fresh", Some(IP), 1000).await;
+        // A source still waiting stays; its account row, holding no lock, goes.
+        fail("waiting", Some(IP), 100).await;
+        store
+            .delay_password_source(TENANT, "waiting", IP, UnixTime(20_000))
+            .await
+            .unwrap();
+        // A lock in force and a block stay; a lock that is over goes.
+        for (subject, lock) in [
+            ("locked", LockState::Until(UnixTime(20_000))),
+            ("blocked", LockState::Blocked),
+            ("expired", LockState::Until(UnixTime(500))),
+        ] {
+            fail(subject, None, 100).await;
+            assert!(
+                store
+                    .lock_password_account(TENANT, subject, lock, 1)
+                    .await
+                    .unwrap()
+            );
+        }
+
+        let forgotten = store
+            .forget_stale_password_failures(TENANT, UnixTime(1000), UnixTime(10_000))
+            .await
+            .unwrap();
+        assert_eq!(forgotten, 4, "stale's two rows, waiting's account, expired");
+
+        let left = |subject: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .password_throttle(TENANT, subject, Some(IP))
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(left("stale").await, PasswordThrottle::default());
+        assert_eq!(left("expired").await, PasswordThrottle::default());
+        let fresh = left("fresh").await;
+        assert_eq!((fresh.account.failures, fresh.source.failures), (2, 2));
+        let waiting = left("waiting").await;
+        assert_eq!(waiting.account, Counter::default());
+        assert_eq!(waiting.source.lock, LockState::Until(UnixTime(20_000)));
+        assert_eq!(
+            left("locked").await.account.lock,
+            LockState::Until(UnixTime(20_000))
+        );
+        assert_eq!(left("blocked").await.account.lock, LockState::Blocked);
+
+        // Once the lock is over, its row goes too; a block never does.
+        let forgotten = store
+            .forget_stale_password_failures(TENANT, UnixTime(i64::MAX - 1), UnixTime(i64::MAX - 1))
+            .await
+            .unwrap();
+        assert_eq!(forgotten, 4, "fresh's two rows, waiting's source, locked");
+        assert_eq!(left("blocked").await.account.lock, LockState::Blocked);
+    }
+}

@@ -87,3 +87,71 @@ async fn apps_round_trip_and_belong_to_their_tenant() {
         assert!(!store.delete_app(TENANT, "c1").await.unwrap());
     }
 }
+
+#[tokio::test]
+async fn a_settings_change_built_on_stale_settings_is_refused() {
+    for store in stores().await {
+        let (read, revision) = store
+            .tenant_settings_revision(TENANT)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store.tenant_settings(TENANT).await.unwrap(),
+            Some(read.clone())
+        );
+        // Another administrator changes one field after both read.
+        let (_, theirs) = store
+            .tenant_settings_revision(TENANT)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut first = read.clone();
+        first.lockout.max_attempts = 3;
+        assert!(
+            store
+                .replace_tenant_settings(TENANT, &first, &theirs)
+                .await
+                .unwrap()
+        );
+        // The change built on the same, now stale, read is refused and saves nothing.
+        let mut second = read;
+        second.second_factors = vec![Factor::Totp];
+        assert!(
+            !store
+                .replace_tenant_settings(TENANT, &second, &revision)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.tenant_settings(TENANT).await.unwrap(),
+            Some(first.clone())
+        );
+        // Built again on what is stored now, it goes through, keeping the first change.
+        let (now, fresh) = store
+            .tenant_settings_revision(TENANT)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut second = now;
+        second.second_factors = vec![Factor::Totp];
+        assert!(
+            store
+                .replace_tenant_settings(TENANT, &second, &fresh)
+                .await
+                .unwrap()
+        );
+        let stored = store.tenant_settings(TENANT).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.lockout.max_attempts, stored.second_factors.clone()),
+            (3, vec![Factor::Totp])
+        );
+        assert!(
+            !store
+                .replace_tenant_settings("nope", &stored, &fresh)
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.tenant_settings_revision("nope").await.unwrap(), None);
+    }
+}
