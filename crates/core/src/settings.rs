@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::acr::{self, AcrLevel};
+use crate::capabilities::Capabilities;
 use crate::lockout::LockoutPolicy;
 use crate::quota::SendQuotas;
 use crate::requirement::{PassedChecks, Requirement};
@@ -188,6 +189,18 @@ impl OtpPolicy {
 }
 
 impl LoginSettings {
+    /// Valid, and able to work on a server that runs `server`. Second factors are a menu: one the
+    /// server cannot run is simply not offered. First factors and the tenant's requirement must
+    /// run, or nobody could sign in.
+    pub fn validate_on(&self, server: Capabilities) -> Result<(), DomainError> {
+        self.validate()?;
+        server.ensure_all_run("first_factors", &self.first_factors)?;
+        if let Some(require) = &self.mfa.require {
+            server.ensure_all_run("mfa.require", &require.factors())?;
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.first_factors.is_empty() || self.first_factors.iter().any(|f| !f.is_first_factor())
         {
@@ -314,5 +327,25 @@ mod tests {
             ..LoginSettings::default()
         };
         assert!(zero.validate().is_err());
+    }
+
+    #[test]
+    fn second_factors_are_a_menu_but_first_factors_and_the_requirement_must_run() {
+        let bare = Capabilities {
+            sms: false,
+            email: false,
+            webauthn: false,
+        };
+        assert!(LoginSettings::default().validate_on(bare).is_ok());
+        let passwordless = LoginSettings {
+            first_factors: vec![Factor::Password, Factor::Passkey],
+            ..LoginSettings::default()
+        };
+        assert!(passwordless.validate_on(bare).is_err());
+        assert!(passwordless.validate_on(Capabilities::ALL).is_ok());
+        let mut sms_required = LoginSettings::default();
+        sms_required.mfa.require = Some(Requirement::Factor(Factor::OtpSms));
+        assert!(sms_required.validate_on(bare).is_err());
+        assert!(sms_required.validate_on(Capabilities::ALL).is_ok());
     }
 }

@@ -53,15 +53,7 @@ pub async fn patch(state: &Inner, ctx: &Ctx, patch: &Value) -> Result<LoginSetti
 }
 
 fn check(state: &Inner, settings: &LoginSettings) -> Result<(), Error> {
-    settings.validate()?;
-    // Second factors are a menu: one the server cannot run is simply not offered. First factors
-    // and the tenant's requirement must work, or nobody could sign in.
-    let server = state.capabilities();
-    server.ensure_all_run("first_factors", &settings.first_factors)?;
-    if let Some(require) = &settings.mfa.require {
-        server.ensure_all_run("mfa.require", &require.factors())?;
-    }
-    Ok(())
+    Ok(settings.validate_on(state.capabilities())?)
 }
 
 async fn saved(
