@@ -269,4 +269,6 @@ pub fn may_remove(settings: &LoginSettings, user: &UserMfa<'_>, remaining: &[Fac
 }
 
 #[cfg(test)]
+mod app_tests;
+#[cfg(test)]
 mod tests;
