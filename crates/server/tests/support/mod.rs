@@ -2,6 +2,7 @@
 //! on SQLite and once on PostgreSQL (when TWOFOLD_TEST_DATABASE_URL is set), spoken to over HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod clock;
 pub mod codes;
 pub mod oidc;
 pub mod outbox;
@@ -12,15 +13,15 @@ pub mod webauthn;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
-use twofold_core::UnixTime;
-use twofold_server::clock::{Clock, SystemClock};
+use twofold_server::clock::Clock;
 use twofold_server::{Config, app};
 
+pub use clock::ShiftedClock;
 pub use resp::Resp;
 pub use totp::{Generator, wait_out_step_end};
 
@@ -44,35 +45,6 @@ pub fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
-}
-
-/// The wall clock plus an offset the test can move forward — or, once frozen, a fixed instant
-/// plus that offset, so the server's `now` moves only when the test advances it.
-#[derive(Default)]
-pub struct ShiftedClock {
-    offset_seconds: AtomicI64,
-    /// Unix milliseconds the clock stands at; 0 while it follows the wall clock.
-    frozen_at_millis: AtomicU64,
-}
-
-impl ShiftedClock {
-    fn base_millis(&self) -> u64 {
-        match self.frozen_at_millis.load(Ordering::SeqCst) {
-            0 => SystemClock.now_millis(),
-            frozen => frozen,
-        }
-    }
-}
-
-impl Clock for ShiftedClock {
-    fn now(&self) -> UnixTime {
-        UnixTime(i64::try_from(self.now_millis() / 1000).unwrap())
-    }
-
-    fn now_millis(&self) -> u64 {
-        self.base_millis()
-            .saturating_add_signed(self.offset_seconds.load(Ordering::SeqCst) * 1000)
-    }
 }
 
 pub struct TestApp {
@@ -202,9 +174,7 @@ impl TestApp {
 
     /// Moves the server's clock forward (TOTP codes then come from `now() + seconds` too).
     pub fn advance(&self, seconds: i64) {
-        self.clock
-            .offset_seconds
-            .fetch_add(seconds, Ordering::SeqCst);
+        self.clock.advance(seconds);
     }
 
     /// Stops the server's clock at the current whole second (plus any advance so far) and
@@ -212,8 +182,7 @@ impl TestApp {
     /// assert exact times however slow the machine is. TOTP codes must then come from
     /// `code_at(app.server_now())`, not from the wall clock.
     pub fn freeze_clock(&self) -> u64 {
-        let second = SystemClock.now_millis() / 1000 * 1000;
-        self.clock.frozen_at_millis.store(second, Ordering::SeqCst);
+        self.clock.freeze();
         self.server_now()
     }
 
