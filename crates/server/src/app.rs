@@ -6,7 +6,7 @@ use tokio::net::TcpListener;
 use twofold_core::UnixTime;
 use twofold_core::secrets::{MasterKey, SecretString};
 use twofold_core::settings::LoginSettings;
-use twofold_store::{Backend, SqlStore, Store, StoreOptions};
+use twofold_store::{Backend, Store, StoreOptions};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -29,7 +29,7 @@ pub struct Prepared {
     pub first_admin_token: Option<SecretString>,
 }
 
-pub async fn open_store(config: &Config) -> Result<SqlStore, Error> {
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, Error> {
     let url = config.database_url();
     if Backend::of_url(&url)? == Backend::Sqlite {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
@@ -44,9 +44,7 @@ pub async fn open_store(config: &Config) -> Result<SqlStore, Error> {
         max_connections: config.database_max_connections,
         schema: config.database_schema.clone(),
     };
-    let store = SqlStore::connect(&options).await?;
-    store.migrate().await?;
-    Ok(store)
+    Ok(twofold_store::open(&options).await?)
 }
 
 pub fn master_key(config: &Config, random: &dyn Random) -> Result<MasterKey, Error> {
@@ -81,7 +79,7 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         tracing::warn!("dev mode: codes without a configured transport are written to this log");
     }
     // The store first: a bad database URL should leave no key file behind.
-    let store: Arc<dyn Store> = Arc::new(open_store(config).await?);
+    let store = open_store(config).await?;
     let key = master_key(config, random.as_ref())?;
     let passwords = PasswordHasher::new(config.password_hash_concurrency, random.as_ref())?;
     let state = AppState(Arc::new(Inner {

@@ -2,12 +2,17 @@
 //! agree across server nodes (failure counters, TOTP steps, single-use codes, token rotation) is
 //! one conditional update in the database, so no transaction handle ever crosses the trait.
 
+mod backend;
 mod error;
 mod events;
 mod sql;
 mod store;
 
+pub use backend::{Backend, StoreOptions, open};
 pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
-pub use sql::{Backend, SqlStore, StoreOptions};
-pub use store::{SettingsRevision, Store};
+pub use store::{
+    AdminTokens, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges, Devices,
+    Events, Grants, Hits, PasswordThrottles, SecondFactorLockout, Sessions, SettingsRevision,
+    SigningKeys, Store, Tenants, Users,
+};

@@ -4,7 +4,8 @@ use twofold_core::UnixTime;
 use twofold_core::admin_token::{AdminToken, Revocation};
 use twofold_core::secrets::TokenHash;
 
-use super::{Backend, SqlStore};
+use super::SqlStore;
+use crate::Backend;
 use crate::StoreError;
 
 const COLUMNS: &str = "id, tenant_id, name, created_at, last_used_at";

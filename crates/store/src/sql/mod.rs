@@ -35,7 +35,7 @@ use std::borrow::Cow;
 use sqlx::SqlStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
-use crate::StoreError;
+use crate::{Backend, StoreError, StoreOptions};
 
 /// One embedded migration. Each backend lists its own files: the DDL differs, the steps do not.
 fn migration(version: i64, description: &'static str, sql: &'static str) -> Migration {
@@ -48,47 +48,10 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
     )
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else {
-            Err(StoreError::Unavailable(
-                "database URL must start with sqlite: or postgres://".to_owned(),
-            ))
-        }
-    }
-
-    fn migrator(self) -> Migrator {
-        match self {
-            Backend::Sqlite => sqlite::migrator(),
-            Backend::Postgres => postgres::migrator(),
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
-}
-
-/// How to reach the database.
-#[derive(Debug, Clone)]
-pub struct StoreOptions {
-    pub url: String,
-    pub max_connections: u32,
-    /// PostgreSQL only: keep Twofold's tables in this schema (created if missing), so one
-    /// database can hold several installations or test runs.
-    pub schema: Option<String>,
 }
 
 impl SqlStore {
@@ -117,18 +80,16 @@ impl SqlStore {
 
     /// Applies the embedded migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.backend
-            .migrator()
+        migrator(self.backend)
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
     }
+}
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
+fn migrator(backend: Backend) -> Migrator {
+    match backend {
+        Backend::Sqlite => sqlite::migrator(),
+        Backend::Postgres => postgres::migrator(),
     }
 }

@@ -20,10 +20,14 @@ use twofold_core::user::User;
 use twofold_core::webauthn::Ceremony;
 
 use super::SqlStore;
-use crate::{EventQuery, NewEvent, SettingsRevision, Store, StoreError, StoredEvent, UserQuery};
+use crate::{
+    AdminTokens, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges, Devices,
+    EventQuery, Events, Grants, Hits, NewEvent, PasswordThrottles, SecondFactorLockout, Sessions,
+    SettingsRevision, SigningKeys, StoreError, StoredEvent, Tenants, UserQuery, Users,
+};
 
 #[async_trait]
-impl Store for SqlStore {
+impl Tenants for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -67,7 +71,10 @@ impl Store for SqlStore {
         self.replace_tenant_settings_row(tenant_id, settings, read)
             .await
     }
+}
 
+#[async_trait]
+impl AdminTokens for SqlStore {
     async fn insert_admin_token(
         &self,
         token: &AdminToken,
@@ -98,17 +105,16 @@ impl Store for SqlStore {
     ) -> Result<Revocation, StoreError> {
         self.revoke_admin_token_row(tenant_id, id).await
     }
+}
 
+#[async_trait]
+impl Users for SqlStore {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         self.insert_user_row(user).await
     }
 
     async fn user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {
         self.user_row(tenant_id, id).await
-    }
-
-    async fn users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
-        self.user_rows(query).await
     }
 
     async fn user_by_login_name(
@@ -119,6 +125,10 @@ impl Store for SqlStore {
         self.user_by_login_name_row(tenant_id, login_name).await
     }
 
+    async fn users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
+        self.user_rows(query).await
+    }
+
     async fn update_user(&self, user: &User) -> Result<bool, StoreError> {
         self.update_user_row(user).await
     }
@@ -126,7 +136,10 @@ impl Store for SqlStore {
     async fn delete_user(&self, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
         self.delete_user_row(tenant_id, id).await
     }
+}
 
+#[async_trait]
+impl SecondFactorLockout for SqlStore {
     async fn record_second_factor_failure(&self, user_id: &str) -> Result<Counter, StoreError> {
         self.record_second_factor_failure_row(user_id).await
     }
@@ -149,7 +162,10 @@ impl Store for SqlStore {
     async fn unlock(&self, user_id: &str) -> Result<bool, StoreError> {
         self.unlock_row(user_id).await
     }
+}
 
+#[async_trait]
+impl PasswordThrottles for SqlStore {
     async fn password_throttle(
         &self,
         tenant_id: &str,
@@ -212,7 +228,10 @@ impl Store for SqlStore {
         self.clear_password_failures_rows(tenant_id, subject, source)
             .await
     }
+}
 
+#[async_trait]
+impl Authenticators for SqlStore {
     async fn insert_authenticator(&self, authenticator: &Authenticator) -> Result<(), StoreError> {
         self.insert_authenticator_row(authenticator).await
     }
@@ -265,20 +284,6 @@ impl Store for SqlStore {
             .await
     }
 
-    async fn replace_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
-        self.replace_ceremony_rows(ceremony).await
-    }
-
-    async fn take_ceremony(
-        &self,
-        session_id: Option<&str>,
-        authenticator_id: Option<&str>,
-        now: UnixTime,
-    ) -> Result<Option<Ceremony>, StoreError> {
-        self.take_ceremony_row(session_id, authenticator_id, now)
-            .await
-    }
-
     async fn set_factor_state(
         &self,
         user_id: &str,
@@ -296,7 +301,27 @@ impl Store for SqlStore {
     ) -> Result<bool, StoreError> {
         self.consume_totp_step_row(id, step, now).await
     }
+}
 
+#[async_trait]
+impl Ceremonies for SqlStore {
+    async fn replace_ceremony(&self, ceremony: &Ceremony) -> Result<(), StoreError> {
+        self.replace_ceremony_rows(ceremony).await
+    }
+
+    async fn take_ceremony(
+        &self,
+        session_id: Option<&str>,
+        authenticator_id: Option<&str>,
+        now: UnixTime,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        self.take_ceremony_row(session_id, authenticator_id, now)
+            .await
+    }
+}
+
+#[async_trait]
+impl BackupCodes for SqlStore {
     async fn replace_backup_codes(
         &self,
         authenticator: &Authenticator,
@@ -317,7 +342,10 @@ impl Store for SqlStore {
     async fn unused_backup_codes(&self, user_id: &str) -> Result<u32, StoreError> {
         self.unused_backup_codes_row(user_id).await
     }
+}
 
+#[async_trait]
+impl Sessions for SqlStore {
     async fn insert_session(&self, session: &Session, token: &TokenHash) -> Result<(), StoreError> {
         self.insert_session_row(session, token).await
     }
@@ -339,14 +367,17 @@ impl Store for SqlStore {
         self.update_session_row(session, expected, next).await
     }
 
-    async fn set_session_risk(&self, session: &Session) -> Result<bool, StoreError> {
-        self.set_session_risk_row(session).await
-    }
-
     async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
         self.delete_session_row(id).await
     }
 
+    async fn set_session_risk(&self, session: &Session) -> Result<bool, StoreError> {
+        self.set_session_risk_row(session).await
+    }
+}
+
+#[async_trait]
+impl Challenges for SqlStore {
     async fn replace_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
         self.replace_challenge_rows(challenge).await
     }
@@ -371,7 +402,10 @@ impl Store for SqlStore {
     async fn consume_challenge(&self, id: &str) -> Result<bool, StoreError> {
         self.consume_challenge_row(id).await
     }
+}
 
+#[async_trait]
+impl Hits for SqlStore {
     async fn record_hits(
         &self,
         tenant_id: &str,
@@ -394,7 +428,10 @@ impl Store for SqlStore {
     ) -> Result<WindowCount, StoreError> {
         self.count_hits_row(tenant_id, scope, key, since).await
     }
+}
 
+#[async_trait]
+impl Apps for SqlStore {
     async fn insert_app(&self, app: &App) -> Result<(), StoreError> {
         self.insert_app_row(app).await
     }
@@ -414,7 +451,10 @@ impl Store for SqlStore {
     async fn delete_app(&self, tenant_id: &str, client_id: &str) -> Result<bool, StoreError> {
         self.delete_app_row(tenant_id, client_id).await
     }
+}
 
+#[async_trait]
+impl AuthRequests for SqlStore {
     async fn insert_auth_request(&self, request: &AuthRequest) -> Result<(), StoreError> {
         self.insert_auth_request_row(request).await
     }
@@ -440,7 +480,10 @@ impl Store for SqlStore {
     ) -> Result<bool, StoreError> {
         self.consume_auth_request_row(id, session_id, now).await
     }
+}
 
+#[async_trait]
+impl Grants for SqlStore {
     async fn insert_grant(&self, grant: &Grant, code: &TokenHash) -> Result<(), StoreError> {
         self.insert_grant_row(grant, code).await
     }
@@ -483,7 +526,10 @@ impl Store for SqlStore {
     ) -> Result<Rotation, StoreError> {
         self.rotate_refresh_token_row(hash, now).await
     }
+}
 
+#[async_trait]
+impl Devices for SqlStore {
     async fn insert_device(&self, device: &Device, token: &TokenHash) -> Result<(), StoreError> {
         self.insert_device_row(device, token).await
     }
@@ -516,7 +562,10 @@ impl Store for SqlStore {
     async fn knows_network(&self, user_id: &str, network: &str) -> Result<bool, StoreError> {
         self.knows_network_row(user_id, network).await
     }
+}
 
+#[async_trait]
+impl SigningKeys for SqlStore {
     async fn insert_signing_key(&self, key: &SigningKey) -> Result<(), StoreError> {
         self.insert_signing_key_row(key).await
     }
@@ -534,7 +583,10 @@ impl Store for SqlStore {
         self.retire_signing_keys_row(tenant_id, except_kid, at)
             .await
     }
+}
 
+#[async_trait]
+impl Events for SqlStore {
     async fn append_event(&self, event: &NewEvent) -> Result<(), StoreError> {
         self.append_event_row(event).await
     }

@@ -10,7 +10,7 @@ use twofold_core::lockout::Counter;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
-use twofold_store::{SqlStore, Store, StoreOptions};
+use twofold_store::{Store, StoreOptions};
 
 pub const TENANT: &str = "default";
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -49,13 +49,12 @@ pub async fn stores() -> Vec<Arc<dyn Store>> {
     }
     let mut stores: Vec<Arc<dyn Store>> = Vec::new();
     for option in options {
-        let store = SqlStore::connect(&option).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = twofold_store::open(&option).await.unwrap();
         store
             .ensure_tenant(TENANT, "Default", &LoginSettings::default(), UnixTime(0))
             .await
             .unwrap();
-        stores.push(Arc::new(store));
+        stores.push(store);
     }
     stores
 }

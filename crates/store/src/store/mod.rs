@@ -1,0 +1,83 @@
+//! What the server asks of a database, one trait per concept, so each backend answers a concept in
+//! the file named for it. `Store` is all of them: a `dyn Store` answers every method without the
+//! concept traits in scope; a backend implements each concept trait where its SQL lives.
+
+mod admin_tokens;
+mod apps;
+mod auth_requests;
+mod authenticators;
+mod backup_codes;
+mod ceremonies;
+mod challenges;
+mod devices;
+mod events;
+mod grants;
+mod hits;
+mod lockout;
+mod login_throttle;
+mod sessions;
+mod signing_keys;
+mod tenants;
+mod users;
+
+pub use admin_tokens::AdminTokens;
+pub use apps::Apps;
+pub use auth_requests::AuthRequests;
+pub use authenticators::Authenticators;
+pub use backup_codes::BackupCodes;
+pub use ceremonies::Ceremonies;
+pub use challenges::Challenges;
+pub use devices::Devices;
+pub use events::Events;
+pub use grants::Grants;
+pub use hits::Hits;
+pub use lockout::SecondFactorLockout;
+pub use login_throttle::PasswordThrottles;
+pub use sessions::Sessions;
+pub use signing_keys::SigningKeys;
+pub use tenants::SettingsRevision;
+pub use tenants::Tenants;
+pub use users::Users;
+
+/// Everything a Twofold server needs from its database.
+pub trait Store:
+    Tenants
+    + AdminTokens
+    + Users
+    + SecondFactorLockout
+    + PasswordThrottles
+    + Authenticators
+    + Ceremonies
+    + BackupCodes
+    + Sessions
+    + Challenges
+    + Hits
+    + Apps
+    + AuthRequests
+    + Grants
+    + Devices
+    + SigningKeys
+    + Events
+{
+}
+
+impl<T> Store for T where
+    T: Tenants
+        + AdminTokens
+        + Users
+        + SecondFactorLockout
+        + PasswordThrottles
+        + Authenticators
+        + Ceremonies
+        + BackupCodes
+        + Sessions
+        + Challenges
+        + Hits
+        + Apps
+        + AuthRequests
+        + Grants
+        + Devices
+        + SigningKeys
+        + Events
+{
+}
