@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::postgres::PgStore;
 use crate::sql::SqlStore;
 use crate::{Store, StoreError};
 
@@ -37,7 +38,16 @@ pub struct StoreOptions {
 
 /// Connects to the database the URL names and applies its pending migrations.
 pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
-    let store = SqlStore::connect(options).await?;
-    store.migrate().await?;
-    Ok(Arc::new(store))
+    match Backend::of_url(&options.url)? {
+        Backend::Postgres => {
+            let store = PgStore::connect(options).await?;
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+        Backend::Sqlite => {
+            let store = SqlStore::connect(options).await?;
+            store.migrate().await?;
+            Ok(Arc::new(store))
+        }
+    }
 }
