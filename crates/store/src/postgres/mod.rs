@@ -62,8 +62,10 @@ impl PgStore {
             .await?;
         if let Some(schema) = &options.schema {
             // The name was checked above, so it may become part of the statement.
-            pool.execute(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
-                .await?;
+            pool.execute(AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}"
+            )))
+            .await?;
         }
         Ok(PgStore { pool })
     }

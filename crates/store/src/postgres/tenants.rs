@@ -66,8 +66,7 @@ impl Tenants for PgStore {
             .await?;
         row.map(|row| {
             let text: String = row.try_get("settings")?;
-            let settings =
-                serde_json::from_str(&text).map_err(|_| corrupt("tenants.settings"))?;
+            let settings = serde_json::from_str(&text).map_err(|_| corrupt("tenants.settings"))?;
             Ok((settings, SettingsRevision(text)))
         })
         .transpose()
