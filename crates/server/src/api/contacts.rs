@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::flows::contacts::{self, ContactOutcome, Proof};
 use crate::flows::enrolment;
 use crate::flows::{Ctx, codes};
-use crate::http::auth::{Caller, ClientIp};
+use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::AppState;
@@ -64,6 +64,7 @@ async fn set(
     state: AppState,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     user_id: String,
     channel: Channel,
     value: String,
@@ -72,7 +73,7 @@ async fn set(
     let admin = matches!(caller, Caller::Admin { .. });
     let ctx = Ctx {
         admin,
-        ..ctx(&state, caller.tenant_id(), ip)
+        ..ctx(caller.tenant_id(), ip, at)
     };
     let (user, _) = enrolment::authorize(
         &state,
@@ -120,11 +121,12 @@ async fn verify(
     state: AppState,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     user_id: String,
     channel: Channel,
     code: SecretString,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -147,10 +149,11 @@ async fn enable(
     state: AppState,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     user_id: String,
     channel: Channel,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -167,58 +170,64 @@ pub async fn set_phone(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PhoneBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
-    set(state, caller, ip, id, Channel::Sms, b.phone, proof).await
+    set(state, caller, ip, at, id, Channel::Sms, b.phone, proof).await
 }
 
 pub async fn set_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<EmailBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
-    set(state, caller, ip, id, Channel::Email, b.email, proof).await
+    set(state, caller, ip, at, id, Channel::Email, b.email, proof).await
 }
 
 pub async fn verify_phone(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
-    verify(state, caller, ip, id, Channel::Sms, b.code).await
+    verify(state, caller, ip, at, id, Channel::Sms, b.code).await
 }
 
 pub async fn verify_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
-    verify(state, caller, ip, id, Channel::Email, b.code).await
+    verify(state, caller, ip, at, id, Channel::Email, b.code).await
 }
 
 pub async fn enable_sms(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    enable(state, caller, ip, id, Channel::Sms).await
+    enable(state, caller, ip, at, id, Channel::Sms).await
 }
 
 pub async fn enable_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    enable(state, caller, ip, id, Channel::Email).await
+    enable(state, caller, ip, at, id, Channel::Email).await
 }

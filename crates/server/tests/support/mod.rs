@@ -186,6 +186,11 @@ impl TestApp {
         self.server_now()
     }
 
+    /// How many times the server has read its clock so far.
+    pub fn clock_reads(&self) -> u64 {
+        self.clock.reads()
+    }
+
     /// The server's notion of now, in Unix seconds.
     pub fn server_now(&self) -> u64 {
         self.clock.now().0 as u64
