@@ -63,18 +63,14 @@ fn proof(send_code: bool, return_code: bool, verified: bool) -> Result<Proof, Er
 async fn set(
     state: AppState,
     caller: Caller,
-    ip: ClientIp,
-    at: RequestTime,
+    ctx: Ctx,
     user_id: String,
     channel: Channel,
     value: String,
     proof: Proof,
 ) -> Result<Response, Error> {
     let admin = matches!(caller, Caller::Admin { .. });
-    let ctx = Ctx {
-        admin,
-        ..ctx(caller.tenant_id(), ip, at)
-    };
+    let ctx = Ctx { admin, ..ctx };
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -120,13 +116,11 @@ async fn set(
 async fn verify(
     state: AppState,
     caller: Caller,
-    ip: ClientIp,
-    at: RequestTime,
+    ctx: Ctx,
     user_id: String,
     channel: Channel,
     code: SecretString,
 ) -> Result<Response, Error> {
-    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -148,12 +142,10 @@ async fn verify(
 async fn enable(
     state: AppState,
     caller: Caller,
-    ip: ClientIp,
-    at: RequestTime,
+    ctx: Ctx,
     user_id: String,
     channel: Channel,
 ) -> Result<Response, Error> {
-    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -175,7 +167,8 @@ pub async fn set_phone(
     ApiJson(b): ApiJson<PhoneBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
-    set(state, caller, ip, at, id, Channel::Sms, b.phone, proof).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    set(state, caller, ctx, id, Channel::Sms, b.phone, proof).await
 }
 
 pub async fn set_email(
@@ -187,7 +180,8 @@ pub async fn set_email(
     ApiJson(b): ApiJson<EmailBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
-    set(state, caller, ip, at, id, Channel::Email, b.email, proof).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    set(state, caller, ctx, id, Channel::Email, b.email, proof).await
 }
 
 pub async fn verify_phone(
@@ -198,7 +192,8 @@ pub async fn verify_phone(
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
-    verify(state, caller, ip, at, id, Channel::Sms, b.code).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    verify(state, caller, ctx, id, Channel::Sms, b.code).await
 }
 
 pub async fn verify_email(
@@ -209,7 +204,8 @@ pub async fn verify_email(
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
-    verify(state, caller, ip, at, id, Channel::Email, b.code).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    verify(state, caller, ctx, id, Channel::Email, b.code).await
 }
 
 pub async fn enable_sms(
@@ -219,7 +215,8 @@ pub async fn enable_sms(
     at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    enable(state, caller, ip, at, id, Channel::Sms).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    enable(state, caller, ctx, id, Channel::Sms).await
 }
 
 pub async fn enable_email(
@@ -229,5 +226,6 @@ pub async fn enable_email(
     at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    enable(state, caller, ip, at, id, Channel::Email).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    enable(state, caller, ctx, id, Channel::Email).await
 }
