@@ -64,6 +64,13 @@ impl Factor {
         matches!(self, Factor::Passkey)
     }
 
+    /// Knowledge again, on top of a password: never a second *kind* of proof. A weak factor
+    /// counts where a tenant, app or requirement accepts it, but never makes a sign-in
+    /// multi-factor on its own (no `mfa` amr, no `mfa`-level acr; see `acr::counting_for_level`).
+    pub fn is_weak(self) -> bool {
+        matches!(self, Factor::SecurityQuestions)
+    }
+
     /// Whether this build can enrol and check the factor. Factors still to come are part of the
     /// model (settings and requirements may name them) but are never offered to a user.
     pub fn is_available(self) -> bool {

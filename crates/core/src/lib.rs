@@ -32,6 +32,7 @@ pub mod quota;
 pub mod requirement;
 pub mod risk;
 pub mod secrets;
+pub mod security_questions;
 pub mod session;
 pub mod settings;
 pub mod signing_key;

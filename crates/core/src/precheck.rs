@@ -5,7 +5,7 @@
 //! `max_age`, `prompt=login` and every check's lifetime. What a session satisfied for another
 //! app, or an hour ago, counts for nothing here unless it still holds.
 
-use crate::acr::{ACR_MFA, ACR_PASSWORD, AcrLevel};
+use crate::acr::{self, ACR_MFA, ACR_PASSWORD, AcrLevel};
 use crate::app::App;
 use crate::authorize::{AuthRequest, Prompt};
 use crate::capabilities::Capabilities;
@@ -182,7 +182,11 @@ fn evaluate(
         require: require.as_ref(),
         allowed_factors: &p.app.mfa.allowed_factors,
     };
-    evaluate_for_app(p.settings, p.server, Some(policy), Some(p.user), passed)
+    let passed = match level {
+        Some(level) => acr::counting_for_level(level, passed),
+        None => passed.clone(),
+    };
+    evaluate_for_app(p.settings, p.server, Some(policy), Some(p.user), &passed)
 }
 
 /// Whether some factor the evaluation asks for is set up or may be set up.
@@ -209,8 +213,11 @@ fn strongest_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bo
     }
 }
 
+/// Two kinds of proof: a multi-factor check, or two checks of which one is a strong second
+/// factor (a password and security questions are knowledge twice).
 fn is_multi_factor(passed: &PassedChecks) -> bool {
-    passed.keys().any(|f| f.is_multi_factor()) || passed.len() >= 2
+    passed.keys().any(|f| f.is_multi_factor())
+        || (passed.len() >= 2 && acr::has_strong_second_factor(passed))
 }
 
 fn authentication(settings: &LoginSettings, passed: &PassedChecks, acr: String) -> Authentication {

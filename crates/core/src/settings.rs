@@ -7,6 +7,7 @@ use crate::capabilities::Capabilities;
 use crate::lockout::LockoutPolicy;
 use crate::quota::SendQuotas;
 use crate::requirement::{PassedChecks, Requirement};
+use crate::security_questions::SecurityQuestionsPolicy;
 use crate::webauthn::WebauthnPolicy;
 use crate::{DomainError, Factor};
 
@@ -31,6 +32,7 @@ pub struct LoginSettings {
     pub send_quotas: SendQuotas,
     pub oidc: OidcPolicy,
     pub webauthn: WebauthnPolicy,
+    pub security_questions: SecurityQuestionsPolicy,
 }
 
 impl Default for LoginSettings {
@@ -60,6 +62,7 @@ impl Default for LoginSettings {
             send_quotas: SendQuotas::default(),
             oidc: OidcPolicy::default(),
             webauthn: WebauthnPolicy::default(),
+            security_questions: SecurityQuestionsPolicy::default(),
         }
     }
 }
@@ -246,6 +249,8 @@ impl LoginSettings {
         self.send_quotas.validate()?;
         self.oidc.validate()?;
         self.webauthn.validate()?;
+        self.security_questions
+            .validate(self.second_factors.contains(&Factor::SecurityQuestions))?;
         let otp = &self.otp;
         if !(6..=8).contains(&otp.digits) || !(30..=3600).contains(&otp.ttl_seconds) {
             return Err(DomainError::invalid(
