@@ -6,6 +6,7 @@
 
 pub mod acr;
 pub mod admin_token;
+pub mod altcha;
 pub mod app;
 pub mod authenticator;
 pub mod authorize;
