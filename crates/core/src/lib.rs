@@ -29,6 +29,7 @@ pub mod otp;
 pub mod password;
 pub mod phone;
 pub mod precheck;
+pub mod push;
 pub mod quota;
 pub mod requirement;
 pub mod risk;

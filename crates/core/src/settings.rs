@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::acr::{self, AcrLevel};
 use crate::capabilities::Capabilities;
 use crate::lockout::LockoutPolicy;
+use crate::push::PushPolicy;
 use crate::quota::SendQuotas;
 use crate::requirement::{PassedChecks, Requirement};
 use crate::security_questions::SecurityQuestionsPolicy;
@@ -33,6 +34,7 @@ pub struct LoginSettings {
     pub oidc: OidcPolicy,
     pub webauthn: WebauthnPolicy,
     pub security_questions: SecurityQuestionsPolicy,
+    pub push: PushPolicy,
 }
 
 impl Default for LoginSettings {
@@ -63,6 +65,7 @@ impl Default for LoginSettings {
             oidc: OidcPolicy::default(),
             webauthn: WebauthnPolicy::default(),
             security_questions: SecurityQuestionsPolicy::default(),
+            push: PushPolicy::default(),
         }
     }
 }
@@ -251,6 +254,7 @@ impl LoginSettings {
         self.webauthn.validate()?;
         self.security_questions
             .validate(self.second_factors.contains(&Factor::SecurityQuestions))?;
+        self.push.validate()?;
         let otp = &self.otp;
         if !(6..=8).contains(&otp.digits) || !(30..=3600).contains(&otp.ttl_seconds) {
             return Err(DomainError::invalid(
