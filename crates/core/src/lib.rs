@@ -21,6 +21,7 @@ pub mod event;
 pub mod factor;
 pub mod factor_change;
 pub mod grant;
+pub mod groups;
 pub mod lockout;
 pub mod mask;
 pub mod mfa_info;

@@ -11,7 +11,7 @@ use crate::authorize::{AuthRequest, Prompt};
 use crate::capabilities::Capabilities;
 use crate::device;
 use crate::lockout::LockState;
-use crate::mfa_info::{AppPolicy, MfaInfo, UserMfa, evaluate_for_app};
+use crate::mfa_info::{AppPolicy, Context, MfaInfo, UserMfa, evaluate_in};
 use crate::requirement::{PassedChecks, Requirement};
 use crate::risk::{self, RiskScore, Signals};
 use crate::session::Session;
@@ -67,6 +67,17 @@ pub struct Outcome {
 }
 
 pub fn decide(p: &Precheck<'_>) -> Outcome {
+    decide_in(
+        p,
+        &Context {
+            now: p.now,
+            ..Context::default()
+        },
+    )
+}
+
+/// As [`decide`], for a member of groups and with a prompt-mode skip (see [`Context`]).
+pub fn decide_in(p: &Precheck<'_>, context: &Context<'_>) -> Outcome {
     let passed = counting_checks(p);
     let signals = effective_signals(p, &passed);
     let risk = risk::score(&signals, p.now);
@@ -77,7 +88,7 @@ pub fn decide(p: &Precheck<'_>) -> Outcome {
     } else if let Some(lock) = p.lock {
         Decision::Locked(lock)
     } else {
-        decide_level(p, &passed, app_requires_mfa)
+        decide_level(p, context, &passed, app_requires_mfa)
     };
     Outcome {
         decision,
@@ -132,7 +143,12 @@ fn counting_checks(p: &Precheck<'_>) -> PassedChecks {
     passed
 }
 
-fn decide_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool) -> Decision {
+fn decide_level(
+    p: &Precheck<'_>,
+    context: &Context<'_>,
+    passed: &PassedChecks,
+    app_requires_mfa: bool,
+) -> Decision {
     let levels = &p.settings.oidc.acr_levels;
     let asked = &p.request.request.acr_values;
     let requested: Vec<&AcrLevel> = asked
@@ -143,17 +159,17 @@ fn decide_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool)
         if !asked.is_empty() {
             return Decision::Unsatisfiable("none of the requested acr values is offered".into());
         }
-        let info = evaluate(p, passed, app_requires_mfa, None);
+        let info = evaluate(p, context, passed, app_requires_mfa, None);
         if !info.satisfied {
             return Decision::MfaRequired(info);
         }
-        let acr = strongest_level(p, passed, app_requires_mfa);
+        let acr = strongest_level(p, context, passed, app_requires_mfa);
         return Decision::Ready(authentication(p.settings, passed, acr));
     }
     // The first level this user can reach decides; a weaker one later in the list is never
     // taken instead just because it already holds.
     for level in requested {
-        let info = evaluate(p, passed, app_requires_mfa, Some(level));
+        let info = evaluate(p, context, passed, app_requires_mfa, Some(level));
         if info.satisfied {
             return Decision::Ready(authentication(p.settings, passed, level.value.clone()));
         }
@@ -166,6 +182,7 @@ fn decide_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool)
 
 fn evaluate(
     p: &Precheck<'_>,
+    context: &Context<'_>,
     passed: &PassedChecks,
     app_requires_mfa: bool,
     level: Option<&AcrLevel>,
@@ -186,7 +203,14 @@ fn evaluate(
         Some(level) => acr::counting_for_level(level, passed),
         None => passed.clone(),
     };
-    evaluate_for_app(p.settings, p.server, Some(policy), Some(p.user), &passed)
+    evaluate_in(
+        p.settings,
+        p.server,
+        Some(policy),
+        Some(p.user),
+        context,
+        &passed,
+    )
 }
 
 /// Whether some factor the evaluation asks for is set up or may be set up.
@@ -197,12 +221,17 @@ fn reachable(info: &MfaInfo) -> bool {
 }
 
 /// The strongest configured level the sign-in satisfies (levels are listed weakest first).
-fn strongest_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool) -> String {
+fn strongest_level(
+    p: &Precheck<'_>,
+    context: &Context<'_>,
+    passed: &PassedChecks,
+    app_requires_mfa: bool,
+) -> String {
     let levels = &p.settings.oidc.acr_levels;
     if let Some(level) = levels
         .iter()
         .rev()
-        .find(|level| evaluate(p, passed, app_requires_mfa, Some(level)).satisfied)
+        .find(|level| evaluate(p, context, passed, app_requires_mfa, Some(level)).satisfied)
     {
         return level.value.clone();
     }

@@ -137,6 +137,9 @@ pub enum TenantMfaMode {
     Off,
     /// Every sign-in needs a second factor.
     Always,
+    /// As `off`, but a user with no second factor is asked to set one up at sign-in and may skip;
+    /// a skip holds for `mfa_init_skip_lifetime` (ZITADEL's login policy).
+    Prompt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +239,11 @@ impl LoginSettings {
                     "{name} must be 1 to 31536000 seconds"
                 )));
             }
+        }
+        if self.mfa_init_skip_lifetime > 31_536_000 {
+            return Err(DomainError::invalid(
+                "mfa_init_skip_lifetime must be at most 31536000 seconds",
+            ));
         }
         let required = self
             .mfa
