@@ -15,6 +15,7 @@ pub mod capabilities;
 pub mod challenge;
 pub mod check;
 pub mod claims;
+pub mod contacts;
 pub mod device;
 pub mod error;
 pub mod event;
