@@ -49,9 +49,10 @@ impl Factor {
         }
     }
 
-    /// Factors that can open a sign-in on their own.
+    /// Factors that can open a sign-in on their own. TOTP can where a tenant or app lists it in
+    /// `first_factors` (off by default; see `first_factor`).
     pub fn is_first_factor(self) -> bool {
-        matches!(self, Factor::Password | Factor::Passkey)
+        matches!(self, Factor::Password | Factor::Passkey | Factor::Totp)
     }
 
     /// Factors that can satisfy a second-factor requirement.

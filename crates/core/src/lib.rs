@@ -21,6 +21,7 @@ pub mod error;
 pub mod event;
 pub mod factor;
 pub mod factor_change;
+pub mod first_factor;
 pub mod grant;
 pub mod groups;
 pub mod lockout;

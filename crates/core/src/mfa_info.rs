@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::capabilities::Capabilities;
+use crate::first_factor;
 use crate::groups::{self, GroupMfa, GroupsPolicy};
 use crate::requirement::{PassedChecks, Requirement};
 use crate::settings::{LoginSettings, TenantMfaMode};
@@ -151,6 +152,8 @@ pub fn evaluate_in(
         .filter(|f| f.allows_several() || *f == Factor::BackupCode || !already_setup.contains(f))
         .collect();
     let first_factor_passed = settings.first_factor_passed(passed);
+    let opened_by_totp = first_factor::opened_by_totp_alone(settings, passed);
+    let passed = &first_factor::for_second_factors(settings, passed);
     let mfa_required =
         mfa_required(settings, &user) || app.is_some_and(|app| app.requires_mfa) || groups.required;
     // A passkey is multi-factor on its own: it satisfies "a second factor" — but not an explicit
@@ -187,7 +190,7 @@ pub fn evaluate_in(
         return info;
     }
     if !mfa_required {
-        prompt(settings, &enrolled, context, &mut info);
+        prompt::prompt(settings, &enrolled, context, &mut info);
         return info;
     }
     let requirement = requirement_for(
@@ -215,44 +218,19 @@ pub fn evaluate_in(
         // MFA is required but nothing can satisfy it: the tenant allows no usable second factor.
         None => info.setup_required = true,
     }
+    if opened_by_totp && !info.satisfied {
+        // TOTP opened the sign-in and cannot be its second factor too: the other first factors
+        // come first (a password after the code is two factors), and TOTP is not asked again.
+        let mut next: Vec<Factor> = first_factors
+            .iter()
+            .copied()
+            .filter(|f| *f != Factor::Totp)
+            .collect();
+        next.extend(info.next.iter().copied().filter(|f| *f != Factor::Totp));
+        info.next = next;
+        info.setup_required = false;
+    }
     info
-}
-
-/// Where MFA does not apply: satisfied, except that prompt mode asks a user with no second factor
-/// to set one up, which they may skip; a skip holds until `setup_skipped_until`.
-fn prompt(
-    settings: &LoginSettings,
-    enrolled: &[Factor],
-    context: &Context<'_>,
-    info: &mut MfaInfo,
-) {
-    let offered: Vec<Factor> = info
-        .allowed_to_setup
-        .iter()
-        .copied()
-        .filter(|f| *f != Factor::BackupCode)
-        .collect();
-    let has_factor = enrolled.iter().any(|f| *f != Factor::BackupCode);
-    if settings.mfa.mode != TenantMfaMode::Prompt || has_factor || offered.is_empty() {
-        info.satisfied = true;
-        return;
-    }
-    match context.setup_skipped_until {
-        Some(until) if context.now < until => {
-            info.satisfied = true;
-            info.setup_skipped_until = Some(until);
-        }
-        _ => {
-            info.setup_required = true;
-            info.setup_skippable = true;
-            info.next = offered;
-        }
-    }
-}
-
-/// Until when a skip made at `now` holds (`mfa_init_skip_lifetime`; 0 asks at every sign-in).
-pub fn skip_until(settings: &LoginSettings, now: UnixTime) -> UnixTime {
-    now.plus_seconds(settings.mfa_init_skip_lifetime)
 }
 
 /// Whether MFA applies to this user at all: asked of them, or chosen by them.
@@ -377,6 +355,9 @@ pub fn may_remove(settings: &LoginSettings, user: &UserMfa<'_>, remaining: &[Fac
         .iter()
         .any(|f| *f != Factor::BackupCode && settings.second_factors.contains(f))
 }
+
+mod prompt;
+pub use prompt::skip_until;
 
 #[cfg(test)]
 mod app_tests;

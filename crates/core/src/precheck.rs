@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::authorize::{AuthRequest, Prompt};
 use crate::capabilities::Capabilities;
 use crate::device;
+use crate::first_factor;
 use crate::lockout::LockState;
 use crate::mfa_info::{AppPolicy, Context, MfaInfo, UserMfa, evaluate_in};
 use crate::requirement::{PassedChecks, Requirement};
@@ -78,6 +79,12 @@ pub fn decide(p: &Precheck<'_>) -> Outcome {
 
 /// As [`decide`], for a member of groups and with a prompt-mode skip (see [`Context`]).
 pub fn decide_in(p: &Precheck<'_>, context: &Context<'_>) -> Outcome {
+    // The app's own first factors, where it names any, replace the tenant's.
+    let effective = first_factor::settings_for_app(p.settings, Some(&p.app.mfa));
+    let p = &Precheck {
+        settings: &effective,
+        ..*p
+    };
     let passed = counting_checks(p);
     let signals = effective_signals(p, &passed);
     let risk = risk::score(&signals, p.now);
@@ -100,7 +107,7 @@ pub fn decide_in(p: &Precheck<'_>, context: &Context<'_>) -> Outcome {
 /// The signals as this app may read them: a trusted device means nothing where trust is off for
 /// the app, and a second factor passed in this very session is the latest one.
 fn effective_signals(p: &Precheck<'_>, passed: &PassedChecks) -> Signals {
-    let in_session = latest_second_factor(passed);
+    let in_session = latest_second_factor(&first_factor::for_second_factors(p.settings, passed));
     Signals {
         known_device: p.signals.known_device
             && device::trust_lifetime(&p.settings.oidc, &p.app.mfa).is_some(),

@@ -214,8 +214,22 @@ impl LoginSettings {
         if self.first_factors.is_empty() || self.first_factors.iter().any(|f| !f.is_first_factor())
         {
             return Err(DomainError::invalid(
-                "first_factors must list password and/or passkey",
+                "first_factors must list password, passkey and/or totp",
             ));
+        }
+        if self.first_factors.contains(&Factor::Totp) {
+            // TOTP opens a sign-in only for those who set it up, as a second factor; everyone
+            // else needs a way in too.
+            if !self.second_factors.contains(&Factor::Totp) {
+                return Err(DomainError::invalid(
+                    "first_factors names totp, which needs totp in second_factors to be set up",
+                ));
+            }
+            if !self.first_factors.iter().any(|f| *f != Factor::Totp) {
+                return Err(DomainError::invalid(
+                    "first_factors must list password or passkey beside totp",
+                ));
+            }
         }
         if let Some(f) = self.second_factors.iter().find(|f| !f.is_second_factor()) {
             return Err(DomainError::invalid(format!(
