@@ -165,10 +165,10 @@ impl LockoutPolicy {
         doubled(self.duration_seconds, earlier, cap)
     }
 
-    /// The lock that a second-factor failure earns, given the counter after counting it. A
-    /// security-questions lock is stored as a block that answering lifts; the captcha type never
-    /// locks below the ceiling. [`LockoutPolicy::second_factor_lock_for`] also knows whether
-    /// the user has questions to answer.
+    /// The lock that a second-factor failure earns, given the counter after counting it, for a
+    /// caller that knows only suspensions and blocks: the `security_questions` and `captcha`
+    /// types suspend here, since such a caller could neither ask the questions nor a captcha.
+    /// [`LockoutPolicy::second_factor_lock_for`] gives every type its own lock.
     pub fn second_factor_lock(&self, counter: Counter, now: UnixTime) -> Option<Lock> {
         if counter.run >= self.max_consecutive_failures {
             return Some(Lock {
@@ -177,22 +177,16 @@ impl LockoutPolicy {
                 ceiling: true,
             });
         }
-        if self.mode == LockMode::Captcha {
-            return None;
-        }
         (counter.failures >= self.max_attempts).then(|| self.lock(counter.lockouts, now))
     }
 
-    /// Second-factor guesses left before the next lock (suspension or ceiling). The captcha type
-    /// slows guesses instead of locking: only the ceiling is left to count down to.
+    /// Second-factor guesses left before the next lock (suspension or ceiling), as
+    /// [`LockoutPolicy::second_factor_lock`] locks. [`LockoutPolicy::attempts_left_for`]
+    /// counts under every type.
     pub fn attempts_left(&self, counter: Counter) -> u32 {
-        let to_ceiling = self.max_consecutive_failures.saturating_sub(counter.run);
-        if self.mode == LockMode::Captcha {
-            return to_ceiling;
-        }
         self.max_attempts
             .saturating_sub(counter.failures)
-            .min(to_ceiling)
+            .min(self.max_consecutive_failures.saturating_sub(counter.run))
     }
 
     /// The lock that a failed password earns the account (the login name, from anywhere). The
@@ -200,13 +194,7 @@ impl LockoutPolicy {
     /// given the password, and the account ceiling marks an attack that a captcha would not stop,
     /// so under those two types the account is suspended.
     pub fn password_lock(&self, account: Counter, now: UnixTime) -> Option<Lock> {
-        (account.failures >= self.password_max_attempts).then(|| {
-            let mode = match self.mode {
-                LockMode::Block => LockMode::Block,
-                _ => LockMode::Suspend,
-            };
-            self.lock_as(mode, account.lockouts, now)
-        })
+        (account.failures >= self.password_max_attempts).then(|| self.lock(account.lockouts, now))
     }
 
     /// Password guesses left before the login name is locked for everyone.
@@ -231,12 +219,9 @@ impl LockoutPolicy {
     }
 
     /// How long a source waits after its `failures`-th consecutive failure, if at all.
-    /// Under the captcha type a source never waits: it solves a captcha instead
-    /// ([`LockoutPolicy::password_step`]).
+    /// (Under the captcha type [`LockoutPolicy::password_step`] asks a captcha instead of
+    /// honouring the wait.)
     pub fn source_delay(&self, failures: u32) -> Option<u64> {
-        if self.mode == LockMode::Captcha {
-            return None;
-        }
         let source = &self.per_source;
         failures
             .checked_sub(source.free_attempts)
@@ -257,8 +242,13 @@ impl LockoutPolicy {
         }
     }
 
+    /// A lock by suspension or block: the types that need more of the caller suspend.
     fn lock(&self, earlier: u32, now: UnixTime) -> Lock {
-        self.lock_as(self.mode, earlier, now)
+        let mode = match self.mode {
+            LockMode::Block => LockMode::Block,
+            _ => LockMode::Suspend,
+        };
+        self.lock_as(mode, earlier, now)
     }
 
     fn lock_as(&self, mode: LockMode, earlier: u32, now: UnixTime) -> Lock {

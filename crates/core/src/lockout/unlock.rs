@@ -100,22 +100,33 @@ impl LockoutPolicy {
         counter.run >= self.max_consecutive_failures
     }
 
-    /// As [`LockoutPolicy::second_factor_lock`], for a user with `paths`: a security-questions
-    /// lock for someone with no questions is a timed suspension instead.
+    /// The lock a second-factor failure earns under the tenant's type, for a user with `paths`:
+    /// a security-questions lock is stored blocked (answering lifts it), or suspends someone
+    /// with no questions; the captcha type never locks below the ceiling.
     pub fn second_factor_lock_for(
         &self,
         counter: Counter,
         paths: UnlockPaths,
         now: UnixTime,
     ) -> Option<super::Lock> {
-        if self.mode == LockMode::SecurityQuestions
-            && !paths.security_questions
-            && !self.at_ceiling(counter)
-        {
-            return (counter.failures >= self.max_attempts)
-                .then(|| self.lock_as(LockMode::Suspend, counter.lockouts, now));
+        if self.at_ceiling(counter) {
+            return self.second_factor_lock(counter, now);
         }
-        self.second_factor_lock(counter, now)
+        let mode = match self.mode {
+            LockMode::Captcha => return None,
+            LockMode::SecurityQuestions if !paths.security_questions => LockMode::Suspend,
+            mode => mode,
+        };
+        (counter.failures >= self.max_attempts).then(|| self.lock_as(mode, counter.lockouts, now))
+    }
+
+    /// Second-factor guesses left before the next lock under the tenant's type: the captcha
+    /// type slows guesses instead of locking, so only the ceiling is left to count down to.
+    pub fn attempts_left_for(&self, counter: Counter) -> u32 {
+        match self.mode {
+            LockMode::Captcha => self.max_consecutive_failures.saturating_sub(counter.run),
+            _ => self.attempts_left(counter),
+        }
     }
 
     /// What holds for the user's second factors now, read from the stored counter.

@@ -77,8 +77,23 @@ fn each_type_decides_what_the_fifth_failure_leads_to() {
     assert_eq!(lock.unwrap().state, LockState::Until(until));
     let captcha = policy(LockMode::Captcha);
     assert_eq!(captcha.second_factor_lock_for(fifth, NONE, NOW), None);
-    assert_eq!(captcha.attempts_left(fifth), 95);
-    assert_eq!(policy(LockMode::Suspend).attempts_left(failed(4, 4)), 1);
+    assert_eq!(captcha.attempts_left_for(fifth), 95);
+    assert_eq!(policy(LockMode::Suspend).attempts_left_for(failed(4, 4)), 1);
+}
+
+#[test]
+fn a_caller_that_knows_only_suspensions_and_blocks_suspends_under_the_new_types() {
+    let fifth = failed(5, 5);
+    for mode in [LockMode::SecurityQuestions, LockMode::Captcha] {
+        let p = policy(mode);
+        let lock = p.second_factor_lock(fifth, NOW).unwrap();
+        assert_eq!(
+            lock.state,
+            LockState::Until(NOW.plus_seconds(900)),
+            "{mode:?}"
+        );
+        assert_eq!(p.attempts_left(failed(4, 4)), 1);
+    }
 }
 
 #[test]
@@ -265,7 +280,6 @@ fn passwords_keep_the_account_lock_and_the_captcha_type_replaces_waiting() {
         captcha.password_step(&throttle, NOW),
         PasswordStep::CaptchaRequired
     );
-    assert_eq!(captcha.source_delay(10), None);
     throttle.source.failures = 2;
     assert_eq!(captcha.password_step(&throttle, NOW), PasswordStep::Open);
     let suspend = policy(LockMode::Suspend);
