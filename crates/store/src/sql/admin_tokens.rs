@@ -5,7 +5,6 @@ use twofold_core::admin_token::{AdminToken, Revocation};
 use twofold_core::secrets::TokenHash;
 
 use super::SqlStore;
-use crate::Backend;
 use crate::StoreError;
 
 const COLUMNS: &str = "id, tenant_id, name, created_at, last_used_at";
@@ -78,20 +77,18 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The count and the delete in one transaction; on PostgreSQL the tenant row is locked first,
-    /// so two operators revoking the last two tokens at once cannot both succeed.
+    /// The count and the delete in one transaction, the tenant row locked first, so two operators
+    /// revoking the last two tokens at once cannot both succeed.
     pub(super) async fn revoke_admin_token_row(
         &self,
         tenant_id: &str,
         id: &str,
     ) -> Result<Revocation, StoreError> {
         let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
-                .bind(tenant_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        }
+        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(tenant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let exists = sqlx::query("SELECT id FROM admin_tokens WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)
             .bind(id)

@@ -1,8 +1,5 @@
-//! One SQL implementation of the [`Store`](crate::Store) for SQLite and PostgreSQL.
-//!
-//! The schema uses types both databases share (text ids, integer times, bytes for hashes and
-//! sealed secrets), so one set of portable statements serves both through sqlx's `Any` driver;
-//! what differs (connection set-up, DDL) lives in `sqlite.rs` and `postgres.rs`.
+//! The sqlx implementation of the [`Store`](crate::Store), now serving PostgreSQL only (SQLite has
+//! its own in `sqlite/`) through sqlx's `Any` driver until the PostgreSQL twin replaces it.
 
 mod admin_tokens;
 mod apps;
@@ -21,7 +18,6 @@ mod postgres;
 mod rows;
 mod sessions;
 mod signing_keys;
-mod sqlite;
 mod store_impl;
 mod tenants;
 mod users;
@@ -33,7 +29,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use std::borrow::Cow;
 
 use sqlx::SqlStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::{Migration, MigrationType};
 
 use crate::{Backend, StoreError, StoreOptions};
 
@@ -51,7 +47,6 @@ fn migration(version: i64, description: &'static str, sql: &'static str) -> Migr
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
-    backend: Backend,
 }
 
 impl SqlStore {
@@ -64,32 +59,24 @@ impl SqlStore {
             .max_connections(options.max_connections.max(1))
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(3));
-        let pool_options = match (backend, &options.schema) {
-            (Backend::Sqlite, None) => sqlite::configure(pool_options),
-            (Backend::Postgres, None) => pool_options,
-            (Backend::Postgres, Some(schema)) => postgres::in_schema(pool_options, schema)?,
-            (Backend::Sqlite, Some(_)) => {
-                return Err(StoreError::Unavailable(
-                    "a schema can only be chosen on PostgreSQL".to_owned(),
-                ));
-            }
+        if backend != Backend::Postgres {
+            return Err(StoreError::Unavailable(
+                "the sqlx store serves PostgreSQL only".to_owned(),
+            ));
+        }
+        let pool_options = match &options.schema {
+            None => pool_options,
+            Some(schema) => postgres::in_schema(pool_options, schema)?,
         };
         let pool = pool_options.connect(&options.url).await?;
-        Ok(SqlStore { pool, backend })
+        Ok(SqlStore { pool })
     }
 
     /// Applies the embedded migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migrator(self.backend)
+        postgres::migrator()
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
-    }
-}
-
-fn migrator(backend: Backend) -> Migrator {
-    match backend {
-        Backend::Sqlite => sqlite::migrator(),
-        Backend::Postgres => postgres::migrator(),
     }
 }
