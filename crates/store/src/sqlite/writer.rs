@@ -167,3 +167,80 @@ fn statement(conn: &Connection, sql: &str) -> Result<(), StoreError> {
     conn.prepare_cached(sql)?.execute([])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn writer() -> Writer {
+        let path = std::env::temp_dir().join(format!(
+            "twofold_writer_{}_{:?}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+        ));
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch("CREATE TABLE t (v TEXT PRIMARY KEY)")
+            .unwrap();
+        Writer::start(conn).unwrap()
+    }
+
+    fn insert(conn: &Connection, v: &str) -> Result<(), StoreError> {
+        conn.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_failing_write_in_a_batch_undoes_only_itself() {
+        let writer = writer();
+        // Hold the writer in a first write until the others are queued: they then share a batch.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let first = writer.run(move |_| {
+            held.recv().ok();
+            Ok(())
+        });
+        let a = writer.run(|conn| insert(conn, "a"));
+        let b = writer.run(|conn| {
+            insert(conn, "b")?;
+            Err::<(), _>(StoreError::Conflict("changed its mind".to_owned()))
+        });
+        let dup = writer.run(|conn| insert(conn, "a"));
+        let c = writer.run(|conn| insert(conn, "c"));
+        let all = async { tokio::join!(first, a, b, dup, c) };
+        let (all, ()) = tokio::join!(all, async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            release.send(()).unwrap();
+        });
+        let (first, a, b, dup, c) = all;
+        assert!(first.is_ok() && a.is_ok() && c.is_ok());
+        assert!(matches!(b, Err(StoreError::Conflict(_))));
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+        let kept = writer
+            .run(|conn| {
+                let mut s = conn.prepare("SELECT v FROM t ORDER BY v")?;
+                let rows = s.query_map([], |r| r.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, vec!["a".to_owned(), "c".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn a_lone_failing_write_leaves_nothing_behind() {
+        let writer = writer();
+        let failed = writer
+            .run(|conn| {
+                insert(conn, "x")?;
+                Err::<(), _>(StoreError::Database("no".to_owned()))
+            })
+            .await;
+        assert!(failed.is_err());
+        let n: i64 = writer
+            .run(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}

@@ -6,6 +6,7 @@ mod support;
 
 mod admin_tokens;
 mod authenticators;
+mod concurrency;
 mod events;
 mod lockout;
 mod sessions;
