@@ -1,6 +1,10 @@
 //! The real `twofold` binary: first start, graceful shutdown, restarts, admin tokens, migrations,
 //! PostgreSQL (when TWOFOLD_TEST_DATABASE_URL is set) and a bad configuration.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the test waits for the binary and names its files on the wall clock"
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

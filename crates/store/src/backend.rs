@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::sql::SqlStore;
+use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
 use crate::{Store, StoreError};
 
@@ -50,7 +50,7 @@ pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> 
             Ok(Arc::new(store))
         }
         Backend::Postgres => {
-            let store = SqlStore::connect(options).await?;
+            let store = PgStore::connect(options).await?;
             store.migrate().await?;
             Ok(Arc::new(store))
         }

@@ -5,6 +5,7 @@
 mod backend;
 mod error;
 mod events;
+mod postgres;
 mod sql;
 mod sqlite;
 mod store;

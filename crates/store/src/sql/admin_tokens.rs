@@ -77,17 +77,18 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The count and the delete in one transaction, the tenant row locked first, so two operators
-    /// revoking the last two tokens at once cannot both succeed.
+    /// The count and the delete in one transaction that writes first (a no-op update of the
+    /// tenant): SQLite takes its write lock at once instead of failing to upgrade a read, and two
+    /// operators revoking the last two tokens at once cannot both succeed.
     pub(super) async fn revoke_admin_token_row(
         &self,
         tenant_id: &str,
         id: &str,
     ) -> Result<Revocation, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
+        sqlx::query("UPDATE tenants SET id = id WHERE id = $1")
             .bind(tenant_id)
-            .fetch_optional(&mut *tx)
+            .execute(&mut *tx)
             .await?;
         let exists = sqlx::query("SELECT id FROM admin_tokens WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)

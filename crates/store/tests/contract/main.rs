@@ -11,5 +11,6 @@ mod events;
 mod lockout;
 mod sessions;
 mod tenant;
+mod unavailable;
 mod user_list;
 mod users;

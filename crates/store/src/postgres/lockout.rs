@@ -1,0 +1,79 @@
+//! Second-factor failure counters on the user: single statements, so concurrent failures on any
+//! node are all counted, and of two failures that spend the same budget exactly one locks.
+
+use async_trait::async_trait;
+use twofold_core::lockout::{Counter, LockState};
+
+use super::PgStore;
+use super::rows::{counter, lock_to_column};
+use crate::{SecondFactorLockout, StoreError};
+
+#[async_trait]
+impl SecondFactorLockout for PgStore {
+    async fn record_second_factor_failure(&self, user_id: &str) -> Result<Counter, StoreError> {
+        let row = sqlx::query(
+            "UPDATE users SET sf_failures = sf_failures + 1, sf_run = sf_run + 1 WHERE id = $1 \
+             RETURNING sf_failures, sf_run, sf_lockouts, sf_locked_until",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => counter(
+                &row,
+                "sf_failures",
+                "sf_run",
+                "sf_lockouts",
+                "sf_locked_until",
+            ),
+            None => Ok(Counter::default()),
+        }
+    }
+
+    async fn lock_second_factor(
+        &self,
+        user_id: &str,
+        lock: LockState,
+        max_attempts: u32,
+        ceiling: u32,
+    ) -> Result<bool, StoreError> {
+        // Only while the budget is still spent: the lock empties it, so a racing failure that
+        // counted into the same budget finds nothing left to lock.
+        let done = sqlx::query(
+            "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = $1 \
+             WHERE id = $2 AND (sf_failures >= $3 OR (sf_run >= $4 AND sf_failures > 0))",
+        )
+        .bind(lock_to_column(lock))
+        .bind(user_id)
+        .bind(i64::from(max_attempts))
+        .bind(i64::from(ceiling))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn clear_second_factor_failures(&self, user_id: &str) -> Result<(), StoreError> {
+        // Skips the write when there is nothing to clear: the common case on every passed check.
+        sqlx::query(
+            "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0 \
+             WHERE id = $1 AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0)",
+        )
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// One statement: the user's counters and lock, and every password throttle of the user.
+    async fn unlock(&self, user_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "WITH throttles_gone AS (DELETE FROM password_throttles WHERE subject = $1) \
+             UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, sf_locked_until = NULL \
+             WHERE id = $1",
+        )
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
