@@ -6,7 +6,6 @@ mod backend;
 mod error;
 mod events;
 mod postgres;
-mod sql;
 mod sqlite;
 mod store;
 

@@ -174,12 +174,13 @@ mod tests {
 
     use super::*;
 
-    fn writer() -> Writer {
-        let path = std::env::temp_dir().join(format!(
-            "twofold_writer_{}_{:?}.db",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
+    /// A writer on a fresh file named for the test.
+    fn writer(test: &str) -> Writer {
+        let path =
+            std::env::temp_dir().join(format!("twofold_writer_{test}_{}.db", std::process::id()));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
         let conn = Connection::open(path).unwrap();
         conn.execute_batch("CREATE TABLE t (v TEXT PRIMARY KEY)")
             .unwrap();
@@ -193,7 +194,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_write_in_a_batch_undoes_only_itself() {
-        let writer = writer();
+        let writer = writer("batch");
         // Hold the writer in a first write until the others are queued: they then share a batch.
         let (release, held) = std::sync::mpsc::channel::<()>();
         let first = writer.run(move |_| {
@@ -229,7 +230,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lone_failing_write_leaves_nothing_behind() {
-        let writer = writer();
+        let writer = writer("lone");
         let failed = writer
             .run(|conn| {
                 insert(conn, "x")?;
