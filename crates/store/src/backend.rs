@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::postgres::PgStore;
-use crate::sql::SqlStore;
+use crate::sqlite::SqliteStore;
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub url: String,
+    /// PostgreSQL: the pool's size. SQLite: how many reader connections (at least two) serve
+    /// reads beside the one writer.
     pub max_connections: u32,
     /// PostgreSQL only: keep Twofold's tables in this schema (created if missing), so one
     /// database can hold several installations or test runs.
@@ -39,13 +41,16 @@ pub struct StoreOptions {
 /// Connects to the database the URL names and applies its pending migrations.
 pub async fn open(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     match Backend::of_url(&options.url)? {
-        Backend::Postgres => {
-            let store = PgStore::connect(options).await?;
-            store.migrate().await?;
+        Backend::Sqlite => {
+            // Opening and migrating a file blocks; keep it off the runtime's threads.
+            let options = options.clone();
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&options))
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("opening SQLite failed: {e}")))??;
             Ok(Arc::new(store))
         }
-        Backend::Sqlite => {
-            let store = SqlStore::connect(options).await?;
+        Backend::Postgres => {
+            let store = PgStore::connect(options).await?;
             store.migrate().await?;
             Ok(Arc::new(store))
         }

@@ -40,10 +40,7 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// PostgreSQL classes 08 (connection), 53 (resources), 57P (operator intervention: shutdown);
-/// SQLite 5/6 (busy/locked after the busy timeout).
+/// PostgreSQL classes 08 (connection), 53 (resources), 57P (operator intervention: shutdown).
 fn is_unavailable_code(code: Option<&str>) -> bool {
-    code.is_some_and(|c| {
-        c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") || c == "5" || c == "6"
-    })
+    code.is_some_and(|c| c.starts_with("08") || c.starts_with("53") || c.starts_with("57P"))
 }

@@ -6,7 +6,7 @@ mod backend;
 mod error;
 mod events;
 mod postgres;
-mod sql;
+mod sqlite;
 mod store;
 
 pub use backend::{Backend, StoreOptions, open};

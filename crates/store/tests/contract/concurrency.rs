@@ -1,12 +1,14 @@
 //! Fifty requests at once with one single-use thing between them: exactly as many win as the
 //! thing allows, on every backend, however the database interleaves them.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use twofold_core::admin_token::{AdminToken, Revocation};
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Challenge, Channel, Purpose};
+use twofold_core::lockout::LockState;
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
@@ -176,5 +178,59 @@ async fn revoking_every_admin_token_at_once_leaves_exactly_one() {
             .count();
         assert_eq!(revoked, RACERS - 1);
         assert_eq!(store.admin_tokens(TENANT).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_racers_for_ten_backup_codes_use_each_code_once() {
+    for store in stores().await {
+        store.insert_user(&user("u1", "alice")).await.unwrap();
+        let set = Authenticator {
+            factor: Factor::BackupCode,
+            sealed_secret: None,
+            ..totp("set1", "u1", AuthenticatorState::Active)
+        };
+        let codes: Vec<TokenHash> = (0..10u8).map(|i| TokenHash([i; 32])).collect();
+        store.replace_backup_codes(&set, &codes).await.unwrap();
+        // Five racers per code.
+        let won = race(&store, |store, n| async move {
+            let code = TokenHash([u8::try_from(n % 10).unwrap(); 32]);
+            store
+                .consume_backup_code("u1", &code, UnixTime(9))
+                .await
+                .unwrap()
+        })
+        .await;
+        assert_eq!(won.iter().filter(|w| **w).count(), 10);
+        assert_eq!(store.unused_backup_codes("u1").await.unwrap(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_racing_failures_are_all_counted_and_lock_once_per_budget() {
+    for store in stores().await {
+        store.insert_user(&user("u1", "alice")).await.unwrap();
+        let outcomes = race(&store, |store, _| async move {
+            let counter = store.record_second_factor_failure("u1").await.unwrap();
+            let locked = store
+                .lock_second_factor("u1", LockState::Until(UnixTime(900)), 5, 1000)
+                .await
+                .unwrap();
+            (counter.run, locked)
+        })
+        .await;
+        let runs: BTreeMap<u32, usize> = outcomes.iter().fold(BTreeMap::new(), |mut seen, o| {
+            *seen.entry(o.0).or_default() += 1;
+            seen
+        });
+        assert_eq!(runs.len(), RACERS, "every failure saw its own count");
+        let locks = outcomes.iter().filter(|o| o.1).count();
+        let alice = store.user(TENANT, "u1").await.unwrap().unwrap();
+        assert_eq!(alice.second_factor.run, 50);
+        // A lock empties a budget of at least five and is counted once; every failure is
+        // followed by its own try to lock, so no spent budget is left unlocked.
+        assert!((1..=10).contains(&locks), "{locks} locks");
+        assert_eq!(alice.second_factor.lockouts, u32::try_from(locks).unwrap());
+        assert!(alice.second_factor.failures < 5);
     }
 }

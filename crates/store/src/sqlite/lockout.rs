@@ -1,0 +1,91 @@
+//! Second-factor failure counters on the user. Each move is one statement in the writer, so
+//! concurrent failures are all counted, and of two failures that spend the same budget exactly one
+//! locks.
+
+use async_trait::async_trait;
+use twofold_core::lockout::{Counter, LockState};
+
+use super::SqliteStore;
+use super::rows::{count, execute, lock_from_column, lock_to_column, one};
+use crate::{SecondFactorLockout, StoreError};
+
+#[async_trait]
+impl SecondFactorLockout for SqliteStore {
+    async fn record_second_factor_failure(&self, user_id: &str) -> Result<Counter, StoreError> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            let counter = one(
+                conn,
+                "UPDATE users SET sf_failures = sf_failures + 1, sf_run = sf_run + 1 WHERE id = ?1 \
+                 RETURNING sf_failures, sf_run, sf_lockouts, sf_locked_until",
+                [user_id],
+                |row| {
+                    Ok(Counter {
+                        failures: count(row, "sf_failures")?,
+                        run: count(row, "sf_run")?,
+                        lockouts: count(row, "sf_lockouts")?,
+                        lock: lock_from_column(row.get("sf_locked_until")?),
+                    })
+                },
+            )?;
+            Ok(counter.unwrap_or_default())
+        })
+        .await
+    }
+
+    async fn lock_second_factor(
+        &self,
+        user_id: &str,
+        lock: LockState,
+        max_attempts: u32,
+        ceiling: u32,
+    ) -> Result<bool, StoreError> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            // Only while the budget is still spent: the lock empties it, so a racing failure that
+            // counted into the same budget finds nothing left to lock.
+            let locked = execute(
+                conn,
+                "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = ?1 \
+                 WHERE id = ?2 AND (sf_failures >= ?3 OR (sf_run >= ?4 AND sf_failures > 0))",
+                (lock_to_column(lock), user_id, max_attempts, ceiling),
+            )?;
+            Ok(locked == 1)
+        })
+        .await
+    }
+
+    async fn clear_second_factor_failures(&self, user_id: &str) -> Result<(), StoreError> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            // Changes nothing when there is nothing to clear: the common case on a passed check.
+            execute(
+                conn,
+                "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0 \
+                 WHERE id = ?1 AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0)",
+                [user_id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unlock(&self, user_id: &str) -> Result<bool, StoreError> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            let found = execute(
+                conn,
+                "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
+                 sf_locked_until = NULL WHERE id = ?1",
+                [&user_id],
+            )?;
+            execute(
+                conn,
+                "DELETE FROM password_throttles WHERE subject = ?1",
+                [&user_id],
+            )?;
+            Ok(found == 1)
+        })
+        .await
+    }
+}
