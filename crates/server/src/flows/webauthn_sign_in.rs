@@ -19,6 +19,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::session_view::Subject;
+use super::step_writes::Pending;
 use super::webauthn_credentials::{credentials, internal, reason, refused, save, stand_in};
 use super::{Ctx, checks};
 use crate::error::Error;
@@ -197,6 +198,7 @@ pub(super) async fn check(
     session: &mut Session,
     subject: &mut Subject,
     answer: WebauthnCheck,
+    pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
     let rp = state.relying_party()?;
     let assertion = answer.credential_assertion;
@@ -298,7 +300,7 @@ pub(super) async fn check(
     let kind = CredentialKind::of_factor(authenticator.factor)
         .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
     // A passed check ends a run of second-factor failures, as for every other factor.
-    let passed = checks::passed(state, &user, kind.counts_as(result.user_verified()), ctx).await?;
+    let passed = checks::passed(&user, kind.counts_as(result.user_verified()), ctx, pending);
     // The saved counter makes the credentials loaded above stale: whatever comes next in this
     // request (a new challenge) reads them again.
     if matches!(sign_in, SignIn::Discoverable(_)) {
