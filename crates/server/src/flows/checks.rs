@@ -6,9 +6,10 @@ use twofold_core::authenticator::Authenticator;
 use twofold_core::challenge::{Channel, Purpose};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::otp::{TotpOutcome, totp};
+use twofold_core::otp::totp;
 use twofold_core::quota::Scope;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step::{self, Failure, TotpDecision, TotpVerdict};
 use twofold_core::user::User;
 use twofold_core::{Factor, backup_codes};
 
@@ -39,39 +40,46 @@ pub(super) async fn totp(
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };
-    let mut replayed = false;
+    let mut verdicts = Vec::new();
     for authenticator in authenticators
         .iter()
         .filter(|a| a.factor == Factor::Totp && a.is_usable())
     {
         let seed = totp_store::seed_of(state, authenticator)?;
         let params = totp_store::params_of(authenticator)?;
-        match totp::verify(&seed, &params, code, ctx.now, authenticator.last_step) {
-            TotpOutcome::Accepted { step } => {
-                // The step's transaction decides: of two requests with one code, exactly one
-                // consumes it; the other is told it was replayed.
-                let consumption = Consumption::TotpStep {
-                    authenticator_id: authenticator.id.clone(),
-                    step,
-                    at: ctx.now,
-                };
-                return Ok(passed_reserved(
-                    user,
-                    Factor::Totp,
-                    ctx,
-                    pending,
-                    Some((consumption, "replayed")),
-                    counter,
-                ));
-            }
-            TotpOutcome::Replayed => replayed = true,
-            TotpOutcome::Wrong => {}
+        verdicts.push(TotpVerdict {
+            authenticator_id: &authenticator.id,
+            outcome: totp::verify(&seed, &params, code, ctx.now, authenticator.last_step),
+        });
+    }
+    match step::decide_totp(&verdicts) {
+        TotpDecision::Pass {
+            authenticator_id,
+            step,
+        } => {
+            // The step's transaction decides: of two requests with one code, exactly one
+            // consumes it; the other is told it was replayed.
+            let consumption = Consumption::TotpStep {
+                authenticator_id,
+                step,
+                at: ctx.now,
+            };
+            Ok(passed_reserved(
+                user,
+                Factor::Totp,
+                ctx,
+                pending,
+                Some((consumption, "replayed")),
+                counter,
+            ))
+        }
+        TotpDecision::Fail { replayed } => {
+            let reason = if replayed { "replayed" } else { "wrong" };
+            let outcome =
+                failed_reserved(state, ctx, settings, user, Factor::Totp, reason, counter).await?;
+            Ok(as_replay(outcome, replayed))
         }
     }
-    let reason = if replayed { "replayed" } else { "wrong" };
-    let outcome =
-        failed_reserved(state, ctx, settings, user, Factor::Totp, reason, counter).await?;
-    Ok(as_replay(outcome, replayed))
 }
 
 /// A replayed code is counted like a wrong one and told as a replay.
@@ -197,13 +205,7 @@ async fn reserve(
     {
         Reservation::Taken(counter) => Ok(Ok(counter)),
         // Spent by guesses still in flight, or locked since the user was read.
-        Reservation::Refused(counter) => Ok(Err(CheckOutcome::Locked {
-            until: counter
-                .lock
-                .is_locked(ctx.now)
-                .then(|| counter.lock.until())
-                .flatten(),
-        })),
+        Reservation::Refused(counter) => Ok(Err(step::refused_reservation(counter, ctx.now))),
     }
 }
 
@@ -295,10 +297,9 @@ pub(super) async fn failed_reserved(
         detail,
     )
     .await?;
-    let Some(lock) = policy.second_factor_lock(counter, ctx.now) else {
-        return Ok(CheckOutcome::Failed {
-            attempts_left: policy.attempts_left(counter),
-        });
+    let lock = match step::after_failure(policy, counter, ctx.now) {
+        Failure::Lock(lock) => lock,
+        failed @ Failure::Failed { .. } => return Ok(failed.outcome()),
     };
     // Of failures racing into the same budget, one locks and tells.
     if state

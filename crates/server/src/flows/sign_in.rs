@@ -9,6 +9,7 @@ use twofold_core::names;
 use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step::{self, Proof, Refusal};
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 use twofold_store::{SessionWrite, StepState};
@@ -20,7 +21,7 @@ pub use super::session_input::{
 };
 use super::session_view::{Subject, view_of};
 use super::step_writes::{LostAs, Outcome, Pending};
-use super::webauthn_sign_in::{self, WebauthnIssued};
+use super::webauthn_sign_in::{self, WebauthnCheck, WebauthnIssued};
 use super::{Ctx, checks, events, password_check, tokens};
 
 pub use super::session_view::{SessionView, view};
@@ -167,7 +168,7 @@ async fn settle(
                 factor,
                 reason,
                 counter,
-            } = lost;
+            } = *lost;
             let failed =
                 checks::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
                     .await?;
@@ -284,74 +285,80 @@ async fn apply(
     checks: Checks,
     pending: &mut Pending,
 ) -> Result<(), Error> {
-    if let Some(check) = checks.user {
+    let (user_check, proofs) = checks.into_proofs();
+    if let Some(check) = user_check {
         identify(state, ctx, session, subject, check).await?;
     }
-    if let Some(check) = checks.password {
-        let Some(subject_id) = session.user_id.clone() else {
-            return Err(Error::InvalidRequest(
-                "checks.user must identify the user before a password check".to_owned(),
-            ));
-        };
-        if !settings.first_factors.contains(&Factor::Password) {
-            return Err(Error::Forbidden(
-                "passwords are not enabled for this tenant".to_owned(),
-            ));
-        }
-        let outcome = password_check::password(
-            state,
-            ctx,
-            settings,
-            &subject_id,
-            subject.user.as_ref(),
-            &check.password,
-            pending,
-        )
-        .await?;
-        record_outcome(ctx, session, pending, outcome, |_| {
-            Error::InvalidCredentials
-        })?;
-    }
-    if let Some(check) = checks.totp {
-        let user = second_factor_gate(settings, session, subject, Factor::Totp, ctx.now)?.clone();
-        let authenticators = subject.authenticators(state).await?;
-        let outcome = checks::totp(
-            state,
-            ctx,
-            settings,
-            &user,
-            authenticators,
-            check.code.expose(),
-            pending,
-        )
-        .await?;
-        record_outcome(ctx, session, pending, outcome, code_error)?;
-    }
-    for (check, channel) in [
-        (checks.otp_sms, Channel::Sms),
-        (checks.otp_email, Channel::Email),
-    ] {
-        let Some(check) = check else { continue };
-        let user =
-            second_factor_gate(settings, session, subject, channel.factor(), ctx.now)?.clone();
-        let code = check.code.expose();
-        let outcome =
-            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?;
-        record_outcome(ctx, session, pending, outcome, code_error)?;
-    }
-    if let Some(check) = checks.webauthn {
-        let outcome =
-            webauthn_sign_in::check(state, ctx, settings, session, subject, check, pending).await?;
-        record_outcome(ctx, session, pending, outcome, code_error)?;
-    }
-    if let Some(check) = checks.backup_code {
-        let user =
-            second_factor_gate(settings, session, subject, Factor::BackupCode, ctx.now)?.clone();
-        let code = check.code.expose();
-        let outcome = checks::backup_code(state, ctx, settings, &user, code, pending).await?;
-        record_outcome(ctx, session, pending, outcome, code_error)?;
+    for proof in proofs {
+        prove(state, ctx, settings, session, subject, proof, pending).await?;
     }
     Ok(())
+}
+
+/// One proof, checked by its factor's flow; a pass counts in the session with the step.
+async fn prove(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    session: &mut Session,
+    subject: &mut Subject,
+    proof: Proof<WebauthnCheck>,
+    pending: &mut Pending,
+) -> Result<(), Error> {
+    let factor = proof.factor();
+    let outcome = match proof {
+        Proof::Password(password) => {
+            let Some(subject_id) = session.user_id.clone() else {
+                return Err(Error::InvalidRequest(
+                    "checks.user must identify the user before a password check".to_owned(),
+                ));
+            };
+            if !settings.first_factors.contains(&Factor::Password) {
+                return Err(Error::Forbidden(
+                    "passwords are not enabled for this tenant".to_owned(),
+                ));
+            }
+            let user = subject.user.as_ref();
+            let outcome = password_check::password(
+                state,
+                ctx,
+                settings,
+                &subject_id,
+                user,
+                &password,
+                pending,
+            )
+            .await?;
+            return record_outcome(ctx, session, pending, outcome, |_| {
+                Error::InvalidCredentials
+            });
+        }
+        Proof::Totp(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let authenticators = subject.authenticators(state).await?;
+            let code = code.expose();
+            checks::totp(state, ctx, settings, &user, authenticators, code, pending).await?
+        }
+        Proof::OtpSms(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let (channel, code) = (Channel::Sms, code.expose());
+            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+        }
+        Proof::OtpEmail(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let (channel, code) = (Channel::Email, code.expose());
+            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+        }
+        Proof::Webauthn(check) => {
+            webauthn_sign_in::check(state, ctx, settings, session, subject, check, pending).await?
+        }
+        Proof::BackupCode(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let code = code.expose();
+            checks::backup_code(state, ctx, settings, &user, code, pending).await?
+        }
+    };
+    record_outcome(ctx, session, pending, outcome, code_error)
 }
 
 async fn identify(
@@ -400,8 +407,7 @@ async fn identify(
     Ok(())
 }
 
-/// Second factors are checked only for a known user whose first factor has passed: otherwise
-/// anyone could spend a user's second-factor budget and lock them out without their password.
+/// The domain's gate ([`step::second_factor_gate`]), answered as the API tells it.
 pub(super) fn second_factor_gate<'a>(
     settings: &LoginSettings,
     session: &Session,
@@ -409,16 +415,14 @@ pub(super) fn second_factor_gate<'a>(
     factor: Factor,
     now: UnixTime,
 ) -> Result<&'a User, Error> {
-    if !settings.second_factors.contains(&factor) {
-        return Err(Error::Forbidden(format!(
-            "`{factor}` is not enabled for this tenant"
-        )));
-    }
     let passed = session.valid_checks(settings, now);
-    let first_done = settings.first_factor_passed(&passed);
-    match &subject.user {
-        Some(user) if first_done => Ok(user),
-        _ => Err(Error::InvalidRequest(
+    let gate = step::second_factor_gate(settings, &passed, subject.user.is_some(), factor);
+    match (gate, &subject.user) {
+        (Ok(()), Some(user)) => Ok(user),
+        (Err(Refusal::NotEnabled), _) => Err(Error::Forbidden(format!(
+            "`{factor}` is not enabled for this tenant"
+        ))),
+        (Err(Refusal::FirstFactorFirst), _) | (Ok(()), None) => Err(Error::InvalidRequest(
             "a first factor (password) must pass before a second factor".to_owned(),
         )),
     }

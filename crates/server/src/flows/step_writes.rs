@@ -57,7 +57,7 @@ pub(super) enum Outcome {
     TokenLost,
     /// A single-use proof was spent first elsewhere: nothing committed, the other passes'
     /// reservations given back; this check failed.
-    Lost(LostAs),
+    Lost(Box<LostAs>),
 }
 
 impl Pending {
@@ -128,9 +128,10 @@ impl Pending {
                         _ => release(state, pass.reserved.as_ref()).await?,
                     }
                 }
-                told.map(Outcome::Lost).ok_or_else(|| {
-                    Error::Internal("the store named a consumption the step did not ask".into())
-                })
+                told.map(|lost| Outcome::Lost(Box::new(lost)))
+                    .ok_or_else(|| {
+                        Error::Internal("the store named a consumption the step did not ask".into())
+                    })
             }
         }
     }

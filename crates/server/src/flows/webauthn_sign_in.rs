@@ -11,6 +11,7 @@ use twofold_core::Factor;
 use twofold_core::check::CheckOutcome;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step;
 use twofold_core::user::User;
 use twofold_core::webauthn::{Ceremony, CeremonyPurpose, CredentialKind};
 use webauthn_rs::prelude::{
@@ -281,10 +282,8 @@ pub(super) async fn check(
     };
     // A lock is told only to someone who proved the credential, so it reveals nothing to a
     // prober. A passkey is not held back by failed passwords: it is the stronger proof.
-    if user.second_factor.lock.is_locked(ctx.now) {
-        return Ok(CheckOutcome::Locked {
-            until: user.second_factor.lock.until(),
-        });
+    if let Some(locked) = step::lock_refusal(user.second_factor.lock, ctx.now) {
+        return Ok(locked);
     }
     if !save(state, &authenticator, credential, &result, ctx.now).await? {
         return failed(
