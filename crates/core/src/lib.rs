@@ -35,6 +35,7 @@ pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod signing_key;
+pub mod step;
 pub mod time;
 pub mod user;
 pub mod webauthn;

@@ -6,13 +6,13 @@ use crate::{StoreError, UserQuery};
 
 /// The account-wide password run lives with the login throttle (`login_throttle.rs`): it is kept
 /// for names nobody has too.
-const USER_COLUMNS: &str = "id, users.tenant_id AS tenant_id, username, email, email_verified, phone, phone_verified, language, password_hash, \
+pub(super) const USER_COLUMNS: &str = "id, users.tenant_id AS tenant_id, username, email, email_verified, phone, phone_verified, language, password_hash, \
      mfa_enabled, required_factors, sf_failures, sf_run, sf_lockouts, sf_locked_until, \
      COALESCE(pw.failures, 0) AS pw_failures, COALESCE(pw.run, 0) AS pw_run, COALESCE(pw.lockouts, 0) AS pw_lockouts, \
      pw.locked_until AS pw_locked_until, created_at, users.updated_at AS updated_at";
 
 /// The users table with its account-wide password run.
-const USERS: &str = "users LEFT JOIN password_throttles pw ON pw.tenant_id = users.tenant_id AND pw.subject = users.id AND pw.source = ''";
+pub(super) const USERS: &str = "users LEFT JOIN password_throttles pw ON pw.tenant_id = users.tenant_id AND pw.subject = users.id AND pw.source = ''";
 
 impl SqlStore {
     pub(super) async fn insert_user_row(&self, user: &User) -> Result<(), StoreError> {
