@@ -11,6 +11,7 @@ mod events;
 mod lockout;
 mod reservations;
 mod sessions;
+mod step_races;
 mod steps;
 mod tenant;
 mod unavailable;
