@@ -14,8 +14,7 @@ pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
     AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges,
-    Consumption, Devices, Events, Grants, Hits, PasswordAttempt, PasswordBudget, PasswordRun,
-    PasswordThrottles, Reservation, Reservations, SecondFactorBudget, SecondFactorLockout,
-    SessionWrite, Sessions, SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store,
-    Tenants, Users,
+    Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun, PasswordThrottles,
+    Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
+    SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store, Tenants, Users,
 };

@@ -46,26 +46,18 @@ pub(super) async fn password(
     if let Some(refused) = gate(state, ctx, settings, user, &throttle).await? {
         return Ok(refused);
     }
-    let policy = &settings.lockout;
-    let free = policy.per_source.free_attempts;
     let budget = PasswordBudget {
-        account_max: policy.password_max_attempts,
-        source_free: free,
-        source_hold_until: ctx.now.plus_seconds(
-            policy
-                .source_delay(free)
-                .unwrap_or(policy.per_source.delay_seconds),
-        ),
+        account_max: settings.lockout.password_max_attempts,
     };
-    let attempt = match state
+    let after = match state
         .store
         .reserve_password_attempt(&ctx.tenant_id, subject, source, budget, ctx.now)
         .await?
     {
-        Reservation::Taken(attempt) => attempt,
+        Reservation::Taken(after) => after,
         Reservation::Refused(now) => {
             // Spent by guesses in flight, or locked since it was read: either way not evaluated.
-            return Ok(gate(state, ctx, settings, user, &now.throttle)
+            return Ok(gate(state, ctx, settings, user, &now)
                 .await?
                 .unwrap_or(CheckOutcome::Locked { until: None }));
         }
@@ -82,7 +74,6 @@ pub(super) async fn password(
                     tenant_id: ctx.tenant_id.clone(),
                     subject: subject.to_owned(),
                     source: source.map(str::to_owned),
-                    hold: attempt.hold,
                 }),
             });
             pending.clear_password(PasswordRun {
@@ -95,7 +86,7 @@ pub(super) async fn password(
                 at: ctx.now,
             })
         }
-        _ => failed(state, ctx, settings, subject, user, attempt.throttle).await,
+        _ => failed(state, ctx, settings, subject, user, after).await,
     }
 }
 

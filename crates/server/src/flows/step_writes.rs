@@ -2,9 +2,9 @@
 //! it spends, runs of failures its passes end, its events, and the attempts it reserved (given
 //! back when the step does not commit).
 
+use twofold_core::Factor;
 use twofold_core::lockout::Counter;
 use twofold_core::user::User;
-use twofold_core::{Factor, UnixTime};
 use twofold_store::{Applied, Consumption, NewEvent, PasswordRun, SessionWrite, StepWrite};
 
 use crate::error::Error;
@@ -20,7 +20,6 @@ pub(super) enum Reserved {
         tenant_id: String,
         subject: String,
         source: Option<String>,
-        hold: Option<UnixTime>,
     },
 }
 
@@ -147,11 +146,10 @@ async fn release(state: &Inner, reserved: Option<&Reserved>) -> Result<(), Error
             tenant_id,
             subject,
             source,
-            hold,
         }) => {
             state
                 .store
-                .release_password_attempt(tenant_id, subject, source.as_deref(), *hold)
+                .release_password_attempt(tenant_id, subject, source.as_deref())
                 .await?;
         }
     }

@@ -5,13 +5,12 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use twofold_core::UnixTime;
-use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
+use twofold_core::lockout::{Counter, PasswordThrottle};
 
 use super::PgStore;
 use super::rows::counter;
 use crate::{
-    PasswordAttempt, PasswordBudget, PasswordThrottles, Reservation, Reservations,
-    SecondFactorBudget, StoreError,
+    PasswordBudget, PasswordThrottles, Reservation, Reservations, SecondFactorBudget, StoreError,
 };
 
 /// The source of the account-wide password row.
@@ -39,34 +38,31 @@ const RESERVE_SECOND_FACTOR: &str = "WITH taken AS (UPDATE users \
 
 /// The account row and the source's are locked as they are (newest versions) and judged first:
 /// only when neither refuses is the account counted, and only when the account was counted is
-/// the source. The source that reaches its free attempts gets the hold as its wait. Rows that did
-/// not exist when the statement began cannot be locked ahead; if such a row, made meanwhile by a
-/// racing guess, refuses the source after the account was counted, the statement fails with
-/// `RACED` and so undoes itself.
+/// the source. Rows that did not exist when the statement began cannot be locked ahead; if such
+/// a source row, made and set waiting meanwhile by racing guesses, refuses the source after the
+/// account was counted, the statement fails with `RACED` ($6) and so undoes itself.
 ///
-/// $1 tenant, $2 subject, $3 source ('' for none), $4 account ceiling, $5 source's free
-/// attempts, $6 hold, $7 now.
+/// $1 tenant, $2 subject, $3 source ('' for none), $4 account ceiling, $5 now.
 const RESERVE_PASSWORD: &str = "WITH \
      account_now AS (SELECT failures, run, lockouts, locked_until FROM password_throttles \
          WHERE tenant_id = $1 AND subject = $2 AND source = '' FOR UPDATE), \
      source_now AS (SELECT failures, run, lockouts, locked_until FROM password_throttles \
          WHERE $3 <> '' AND tenant_id = $1 AND subject = $2 AND source = $3 FOR UPDATE), \
-     gate AS (SELECT NOT EXISTS (SELECT 1 FROM account_now WHERE failures >= $4 OR locked_until > $7) \
-         AND NOT EXISTS (SELECT 1 FROM source_now WHERE locked_until > $7) AS open), \
+     gate AS (SELECT NOT EXISTS (SELECT 1 FROM account_now WHERE failures >= $4 OR locked_until > $5) \
+         AND NOT EXISTS (SELECT 1 FROM source_now WHERE locked_until > $5) AS open), \
      account AS (INSERT INTO password_throttles AS p \
          (tenant_id, subject, source, failures, run, lockouts, updated_at) \
-         SELECT $1, $2, '', 1, 1, 0, $7 FROM gate WHERE open \
+         SELECT $1, $2, '', 1, 1, 0, $5 FROM gate WHERE open \
          ON CONFLICT (tenant_id, subject, source) DO UPDATE SET \
-         failures = p.failures + 1, run = p.run + 1, updated_at = $7 \
-         WHERE p.failures < $4 AND (p.locked_until IS NULL OR p.locked_until <= $7) \
+         failures = p.failures + 1, run = p.run + 1, updated_at = $5 \
+         WHERE p.failures < $4 AND (p.locked_until IS NULL OR p.locked_until <= $5) \
          RETURNING failures, run, lockouts, locked_until), \
      source AS (INSERT INTO password_throttles AS p \
-         (tenant_id, subject, source, failures, run, lockouts, updated_at, locked_until) \
-         SELECT $1, $2, $3, 1, 1, 0, $7, CASE WHEN 1 >= $5 THEN $6 END FROM account WHERE $3 <> '' \
+         (tenant_id, subject, source, failures, run, lockouts, updated_at) \
+         SELECT $1, $2, $3, 1, 1, 0, $5 FROM account WHERE $3 <> '' \
          ON CONFLICT (tenant_id, subject, source) DO UPDATE SET \
-         failures = p.failures + 1, run = p.run + 1, updated_at = $7, \
-         locked_until = CASE WHEN p.failures + 1 >= $5 THEN $6 ELSE p.locked_until END \
-         WHERE p.locked_until IS NULL OR p.locked_until <= $7 \
+         failures = p.failures + 1, run = p.run + 1, updated_at = $5 \
+         WHERE p.locked_until IS NULL OR p.locked_until <= $5 \
          RETURNING failures, run, lockouts, locked_until) \
      SELECT gate.open, \
          a.failures AS a_failures, a.run AS a_run, a.lockouts AS a_lockouts, a.locked_until AS a_locked_until, \
@@ -75,7 +71,7 @@ const RESERVE_PASSWORD: &str = "WITH \
          COALESCE(an.lockouts, 0) AS an_lockouts, an.locked_until AS an_locked_until, \
          COALESCE(sn.failures, 0) AS sn_failures, COALESCE(sn.run, 0) AS sn_run, \
          COALESCE(sn.lockouts, 0) AS sn_lockouts, sn.locked_until AS sn_locked_until, \
-         CAST(CASE WHEN a.failures IS NOT NULL AND $3 <> '' AND s.failures IS NULL THEN $8 END AS int) AS raced \
+         CAST(CASE WHEN a.failures IS NOT NULL AND $3 <> '' AND s.failures IS NULL THEN $6 END AS int) AS raced \
      FROM gate LEFT JOIN account a ON true LEFT JOIN source s ON true \
      LEFT JOIN account_now an ON true LEFT JOIN source_now sn ON true";
 
@@ -145,7 +141,7 @@ impl Reservations for PgStore {
         source: Option<&str>,
         budget: PasswordBudget,
         now: UnixTime,
-    ) -> Result<Reservation<PasswordAttempt>, StoreError> {
+    ) -> Result<Reservation<PasswordThrottle>, StoreError> {
         let from_source = source.filter(|s| *s != ACCOUNT);
         let mut tries = 0;
         let row = loop {
@@ -155,8 +151,6 @@ impl Reservations for PgStore {
                 .bind(subject)
                 .bind(from_source.unwrap_or(ACCOUNT))
                 .bind(i64::from(budget.account_max))
-                .bind(i64::from(budget.source_free))
-                .bind(budget.source_hold_until.0)
                 .bind(now.0)
                 .bind(RACED)
                 .fetch_one(&self.pool)
@@ -180,25 +174,16 @@ impl Reservations for PgStore {
                     account: password_counter(&row, "an_")?,
                 }
             };
-            return Ok(Reservation::Refused(PasswordAttempt {
-                throttle,
-                hold: None,
-            }));
+            return Ok(Reservation::Refused(throttle));
         }
         let account = password_counter(&row, "a_")?;
         let source_after = match from_source {
             Some(_) => password_counter(&row, "s_")?,
             None => Counter::default(),
         };
-        let hold = (from_source.is_some()
-            && source_after.lock == LockState::Until(budget.source_hold_until))
-        .then_some(budget.source_hold_until);
-        Ok(Reservation::Taken(PasswordAttempt {
-            throttle: PasswordThrottle {
-                source: source_after,
-                account,
-            },
-            hold,
+        Ok(Reservation::Taken(PasswordThrottle {
+            source: source_after,
+            account,
         }))
     }
 
@@ -207,17 +192,12 @@ impl Reservations for PgStore {
         tenant_id: &str,
         subject: &str,
         source: Option<&str>,
-        hold: Option<UnixTime>,
     ) -> Result<(), StoreError> {
-        // The hold is lifted only while it is still this reservation's: a longer wait a real
-        // failure set since stands.
         sqlx::query(
             "UPDATE password_throttles SET failures = GREATEST(failures - 1, 0), \
-             run = GREATEST(run - 1, 0), \
-             locked_until = CASE WHEN source <> '' AND locked_until = $1 THEN NULL ELSE locked_until END \
-             WHERE tenant_id = $2 AND subject = $3 AND (source = '' OR source = $4)",
+             run = GREATEST(run - 1, 0) \
+             WHERE tenant_id = $1 AND subject = $2 AND (source = '' OR source = $3)",
         )
-        .bind(hold.map(|h| h.0))
         .bind(tenant_id)
         .bind(subject)
         .bind(source.unwrap_or(ACCOUNT))

@@ -6,13 +6,12 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use twofold_core::UnixTime;
-use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
+use twofold_core::lockout::{Counter, PasswordThrottle};
 
 use super::SqlStore;
 use super::rows::{count, lock_from_column};
 use crate::{
-    PasswordAttempt, PasswordBudget, PasswordThrottles, Reservation, Reservations,
-    SecondFactorBudget, StoreError,
+    PasswordBudget, PasswordThrottles, Reservation, Reservations, SecondFactorBudget, StoreError,
 };
 
 /// The source of the account-wide password row.
@@ -92,13 +91,13 @@ impl Reservations for SqlStore {
         source: Option<&str>,
         budget: PasswordBudget,
         now: UnixTime,
-    ) -> Result<Reservation<PasswordAttempt>, StoreError> {
+    ) -> Result<Reservation<PasswordThrottle>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let account = take_account(&mut tx, tenant_id, subject, budget, now).await?;
         let from_source = source.filter(|s| *s != ACCOUNT);
         let source_after = match (account, from_source) {
             (Some(_), Some(source)) => {
-                take_source(&mut tx, tenant_id, subject, source, budget, now).await?
+                take_source(&mut tx, tenant_id, subject, source, now).await?
             }
             (Some(_), None) => Some(Counter::default()),
             (None, _) => None,
@@ -106,20 +105,12 @@ impl Reservations for SqlStore {
         let (Some(account), Some(source_after)) = (account, source_after) else {
             tx.rollback().await?;
             let throttle = self.password_throttle(tenant_id, subject, source).await?;
-            return Ok(Reservation::Refused(PasswordAttempt {
-                throttle,
-                hold: None,
-            }));
+            return Ok(Reservation::Refused(throttle));
         };
         tx.commit().await?;
-        let hold = (from_source.is_some() && source_after.lock == hold_lock(budget))
-            .then_some(budget.source_hold_until);
-        Ok(Reservation::Taken(PasswordAttempt {
-            throttle: PasswordThrottle {
-                source: source_after,
-                account,
-            },
-            hold,
+        Ok(Reservation::Taken(PasswordThrottle {
+            source: source_after,
+            account,
         }))
     }
 
@@ -128,18 +119,13 @@ impl Reservations for SqlStore {
         tenant_id: &str,
         subject: &str,
         source: Option<&str>,
-        hold: Option<UnixTime>,
     ) -> Result<(), StoreError> {
-        // The hold is lifted only while it is still this reservation's: a longer wait a real
-        // failure set since stands.
         sqlx::query(
             "UPDATE password_throttles SET \
              failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
-             run = CASE WHEN run > 0 THEN run - 1 ELSE 0 END, \
-             locked_until = CASE WHEN source <> '' AND locked_until = $1 THEN NULL ELSE locked_until END \
-             WHERE tenant_id = $2 AND subject = $3 AND (source = '' OR source = $4)",
+             run = CASE WHEN run > 0 THEN run - 1 ELSE 0 END \
+             WHERE tenant_id = $1 AND subject = $2 AND (source = '' OR source = $3)",
         )
-        .bind(hold.map(|h| h.0))
         .bind(tenant_id)
         .bind(subject)
         .bind(source.unwrap_or(ACCOUNT))
@@ -147,10 +133,6 @@ impl Reservations for SqlStore {
         .await?;
         Ok(())
     }
-}
-
-fn hold_lock(budget: PasswordBudget) -> LockState {
-    LockState::Until(budget.source_hold_until)
 }
 
 /// Counts a failure on the login name from anywhere, only while it is not locked and below its
@@ -182,34 +164,28 @@ async fn take_account(
     row.as_ref().map(password_counter).transpose()
 }
 
-/// Counts a failure from one source, only while it does not wait; the one that reaches the free
-/// attempts puts the hold on it. The source after it, or `None` when refused.
+/// Counts a failure from one source, only while it does not wait. The source after it, or
+/// `None` when refused.
 async fn take_source(
     conn: &mut AnyConnection,
     tenant_id: &str,
     subject: &str,
     source: &str,
-    budget: PasswordBudget,
     now: UnixTime,
 ) -> Result<Option<Counter>, StoreError> {
     let row = sqlx::query(
-        "INSERT INTO password_throttles (tenant_id, subject, source, failures, run, lockouts, updated_at, locked_until) \
-         VALUES ($1, $2, $3, 1, 1, 0, $4, CASE WHEN 1 >= $5 THEN $6 ELSE NULL END) \
+        "INSERT INTO password_throttles (tenant_id, subject, source, failures, run, lockouts, updated_at) \
+         VALUES ($1, $2, $3, 1, 1, 0, $4) \
          ON CONFLICT (tenant_id, subject, source) DO UPDATE SET \
-         failures = password_throttles.failures + 1, run = password_throttles.run + 1, updated_at = $7, \
-         locked_until = CASE WHEN password_throttles.failures + 1 >= $8 THEN $9 ELSE password_throttles.locked_until END \
-         WHERE password_throttles.locked_until IS NULL OR password_throttles.locked_until <= $10 \
+         failures = password_throttles.failures + 1, run = password_throttles.run + 1, updated_at = $5 \
+         WHERE password_throttles.locked_until IS NULL OR password_throttles.locked_until <= $6 \
          RETURNING failures, run, lockouts, locked_until",
     )
     .bind(tenant_id)
     .bind(subject)
     .bind(source)
     .bind(now.0)
-    .bind(i64::from(budget.source_free))
-    .bind(budget.source_hold_until.0)
     .bind(now.0)
-    .bind(i64::from(budget.source_free))
-    .bind(budget.source_hold_until.0)
     .bind(now.0)
     .fetch_optional(&mut *conn)
     .await?;

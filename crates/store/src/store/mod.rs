@@ -35,9 +35,7 @@ pub use grants::Grants;
 pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
-pub use reservations::{
-    PasswordAttempt, PasswordBudget, Reservation, Reservations, SecondFactorBudget,
-};
+pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
 pub use sessions::Sessions;
 pub use signing_keys::SigningKeys;
 pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};

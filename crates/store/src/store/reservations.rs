@@ -22,23 +22,11 @@ pub struct SecondFactorBudget {
     pub ceiling: u32,
 }
 
-/// The limits a password reservation may not pass.
+/// The limit a password reservation may not pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PasswordBudget {
     /// Failures of the login name from anywhere that lock it (`password_max_attempts`).
     pub account_max: u32,
-    /// Failures from one source before it has to wait (`per_source.free_attempts`).
-    pub source_free: u32,
-    /// Set as the source's wait by the reservation that reaches `source_free`, so racing
-    /// guesses from that source are refused before the failure's own wait is known.
-    pub source_hold_until: UnixTime,
-}
-
-/// A taken password attempt, with the hold it put on the source (if any), to give back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PasswordAttempt {
-    pub throttle: PasswordThrottle,
-    pub hold: Option<UnixTime>,
 }
 
 /// Attempt budgets as reservations: a guess takes an attempt before it is evaluated, in one
@@ -62,9 +50,12 @@ pub trait Reservations: Send + Sync {
     async fn release_second_factor_attempt(&self, user_id: &str) -> Result<(), StoreError>;
 
     /// Takes one password attempt for a login name (`subject`) from `source`, in one
-    /// transaction: counts a failure on the account (only while it is not locked and below
-    /// `account_max`) and on the source (only while it does not wait; reaching `source_free`
-    /// sets `source_hold_until` as its wait). `Refused` with the throttle as it is otherwise.
+    /// transaction: counts a failure on the account, only while it is not locked at `now` and
+    /// below `account_max` (the hard limit), and on the source, only while it does not wait at
+    /// `now`. The source's wait itself is set after a failure (`delay_password_source`): it
+    /// slows a source down, and a burst from one source may pass its free attempts before the
+    /// first wait lands, never the account's limit. `Refused` with the throttle as it is
+    /// otherwise (nothing counted).
     async fn reserve_password_attempt(
         &self,
         tenant_id: &str,
@@ -72,15 +63,14 @@ pub trait Reservations: Send + Sync {
         source: Option<&str>,
         budget: PasswordBudget,
         now: UnixTime,
-    ) -> Result<Reservation<PasswordAttempt>, StoreError>;
+    ) -> Result<Reservation<PasswordThrottle>, StoreError>;
 
-    /// Gives back a password attempt whose step did not commit: one failure less on the account
-    /// and the source, and the source's wait lifted if it is still the reservation's hold.
+    /// Gives back a password attempt whose step did not commit: one failure less in the run of
+    /// the account and of the source (never below zero).
     async fn release_password_attempt(
         &self,
         tenant_id: &str,
         subject: &str,
         source: Option<&str>,
-        hold: Option<UnixTime>,
     ) -> Result<(), StoreError>;
 }

@@ -100,13 +100,7 @@ async fn a_locked_or_blocked_second_factor_refuses_reservations() {
     }
 }
 
-fn password_budget(account_max: u32) -> PasswordBudget {
-    PasswordBudget {
-        account_max,
-        source_free: 3,
-        source_hold_until: UnixTime(160),
-    }
-}
+const PASSWORD_BUDGET: PasswordBudget = PasswordBudget { account_max: 5 };
 
 #[tokio::test]
 async fn concurrent_password_reservations_stop_at_the_account_ceiling() {
@@ -122,7 +116,7 @@ async fn concurrent_password_reservations_stop_at_the_account_ceiling() {
                             TENANT,
                             "stand-in",
                             Some(&source),
-                            password_budget(5),
+                            PASSWORD_BUDGET,
                             UnixTime(100),
                         )
                         .await
@@ -146,7 +140,7 @@ async fn concurrent_password_reservations_stop_at_the_account_ceiling() {
 }
 
 #[tokio::test]
-async fn a_source_reaching_its_free_attempts_is_held_until_released() {
+async fn a_waiting_source_or_a_locked_account_refuses_and_a_release_gives_back() {
     for store in stores().await {
         let reserve = |now: i64| {
             let store = store.clone();
@@ -156,36 +150,58 @@ async fn a_source_reaching_its_free_attempts_is_held_until_released() {
                         TENANT,
                         "u1",
                         Some("10.0.0.1"),
-                        password_budget(100),
+                        PASSWORD_BUDGET,
                         UnixTime(now),
                     )
                     .await
                     .unwrap()
             }
         };
-        for _ in 0..2 {
-            assert!(matches!(reserve(100).await, Reservation::Taken(a) if a.hold.is_none()));
+        for n in 1..=2 {
+            assert!(
+                matches!(reserve(100).await, Reservation::Taken(t) if t.source.failures == n && t.account.failures == n)
+            );
         }
-        let third = reserve(100).await;
-        let Reservation::Taken(third) = third else {
-            panic!("{third:?}")
-        };
-        assert_eq!(third.hold, Some(UnixTime(160)));
-        assert_eq!(third.throttle.source.lock, LockState::Until(UnixTime(160)));
-        // Held: the next guess from that source is refused before it is evaluated.
-        assert!(matches!(reserve(101).await, Reservation::Refused(_)));
-        // The held guess was right but its step did not commit: the attempt and hold go back.
         store
-            .release_password_attempt(TENANT, "u1", Some("10.0.0.1"), third.hold)
+            .delay_password_source(TENANT, "u1", "10.0.0.1", UnixTime(160))
+            .await
+            .unwrap();
+        // The source waits: refused before it is evaluated, and nothing counted.
+        let refused = reserve(159).await;
+        assert!(
+            matches!(refused, Reservation::Refused(t) if t.source.lock == LockState::Until(UnixTime(160)) && t.account.failures == 2)
+        );
+        assert!(matches!(reserve(160).await, Reservation::Taken(t) if t.account.failures == 3));
+        // A right password whose step did not commit gives its attempt back.
+        store
+            .release_password_attempt(TENANT, "u1", Some("10.0.0.1"))
             .await
             .unwrap();
         let throttle = store
             .password_throttle(TENANT, "u1", Some("10.0.0.1"))
             .await
             .unwrap();
-        assert_eq!(throttle.source.failures, 2);
-        assert_eq!(throttle.source.lock, LockState::Open);
-        assert_eq!(throttle.account.failures, 2);
-        assert!(matches!(reserve(101).await, Reservation::Taken(_)));
+        assert_eq!(
+            (throttle.source.failures, throttle.account.failures),
+            (2, 2)
+        );
+        // The account locked: refused from every source.
+        assert!(
+            store
+                .lock_password_account(TENANT, "u1", LockState::Until(UnixTime(500)), 2)
+                .await
+                .unwrap()
+        );
+        let elsewhere = store
+            .reserve_password_attempt(
+                TENANT,
+                "u1",
+                Some("10.0.0.2"),
+                PASSWORD_BUDGET,
+                UnixTime(499),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(elsewhere, Reservation::Refused(_)));
     }
 }
