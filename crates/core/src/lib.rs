@@ -41,6 +41,7 @@ pub mod security_questions;
 pub mod session;
 pub mod settings;
 pub mod signing_key;
+pub mod step;
 pub mod time;
 pub mod user;
 pub mod webauthn;

@@ -13,7 +13,8 @@ pub use backend::{Backend, StoreOptions, open};
 pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
-    AdminTokens, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges, Devices,
-    Events, Grants, Hits, PasswordThrottles, SecondFactorLockout, Sessions, SettingsRevision,
-    SigningKeys, Store, Tenants, Users,
+    AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges,
+    Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun, PasswordThrottles,
+    Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
+    SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store, Tenants, Users,
 };

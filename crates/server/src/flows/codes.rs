@@ -138,15 +138,50 @@ pub async fn check(
     code: &str,
     now: UnixTime,
 ) -> Result<Checked, Error> {
+    match try_code(state, user_id, channel, purpose, code, now).await? {
+        // Consuming decides between racers: exactly one request passes with a code.
+        Tried::Matches { challenge_id, .. }
+            if state.store.consume_challenge(&challenge_id).await? =>
+        {
+            Ok(Checked::Passed)
+        }
+        Tried::Matches { attempts_left, .. } | Tried::Wrong { attempts_left } => {
+            Ok(Checked::Wrong { attempts_left })
+        }
+        Tried::Expired => Ok(Checked::Expired),
+    }
+}
+
+/// A code compared with the live challenge after taking one of its tries, without spending the
+/// challenge: a sign-in step spends it in its own transaction.
+pub enum Tried {
+    Matches {
+        challenge_id: String,
+        attempts_left: u32,
+    },
+    Wrong {
+        attempts_left: u32,
+    },
+    Expired,
+}
+
+pub async fn try_code(
+    state: &Inner,
+    user_id: &str,
+    channel: Channel,
+    purpose: Purpose,
+    code: &str,
+    now: UnixTime,
+) -> Result<Tried, Error> {
     let Some(live) = state
         .store
         .live_challenge(user_id, channel, purpose)
         .await?
     else {
-        return Ok(Checked::Expired);
+        return Ok(Tried::Expired);
     };
     let Some(attempts_left) = state.store.take_challenge_attempt(&live.id, now).await? else {
-        return Ok(Checked::Expired);
+        return Ok(Tried::Expired);
     };
     let given: String = code
         .chars()
@@ -156,11 +191,13 @@ pub async fn check(
         .hashing
         .hash(&challenge::code_domain(&live.id), &given)
         .matches(&live.code_hash);
-    // Consuming decides between racers: exactly one request passes with a code.
-    if matches && state.store.consume_challenge(&live.id).await? {
-        return Ok(Checked::Passed);
+    match matches {
+        true => Ok(Tried::Matches {
+            challenge_id: live.id,
+            attempts_left,
+        }),
+        false => Ok(Tried::Wrong { attempts_left }),
     }
-    Ok(Checked::Wrong { attempts_left })
 }
 
 async fn deliver(

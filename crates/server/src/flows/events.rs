@@ -15,7 +15,15 @@ pub async fn record(
     user_id: Option<&str>,
     detail: Value,
 ) -> Result<(), Error> {
-    let event = NewEvent {
+    let event = new(ctx, kind, user_id, detail);
+    state.store.append_event(&event).await?;
+    state.metrics.count_event(kind);
+    Ok(())
+}
+
+/// An event to be written later, in a step's transaction.
+pub fn new(ctx: &Ctx, kind: EventType, user_id: Option<&str>, detail: Value) -> NewEvent {
+    NewEvent {
         tenant_id: ctx.tenant_id.clone(),
         kind,
         at: ctx.now,
@@ -23,8 +31,5 @@ pub async fn record(
         session_id: ctx.session_id.clone(),
         ip: ctx.ip.clone(),
         detail,
-    };
-    state.store.append_event(&event).await?;
-    state.metrics.count_event(kind);
-    Ok(())
+    }
 }

@@ -19,6 +19,7 @@ pub mod session_input;
 pub mod session_view;
 pub mod settings;
 pub mod sign_in;
+mod step_writes;
 pub mod tokens;
 pub mod totp;
 pub mod users;

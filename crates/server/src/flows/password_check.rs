@@ -17,19 +17,25 @@ use twofold_core::secrets::SecretString;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 
+use twofold_store::{PasswordBudget, PasswordRun, Reservation};
+
+use super::step_writes::{Pass, Pending, Reserved};
 use super::{Ctx, events};
 use crate::error::Error;
 use crate::state::Inner;
 
 /// `subject` is the session's user id (a stand-in for a name nobody has); `user` is `None` for
-/// a name nobody has, and then the same Argon2 work is done against a dummy hash.
-pub async fn password(
+/// a name nobody has, and then the same Argon2 work is done against a dummy hash. The attempt is
+/// reserved (counted as a failure) before Argon2 runs; a right password gives it back and ends
+/// the runs in the step's transaction.
+pub(super) async fn password(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
     subject: &str,
     user: Option<&User>,
     password: &SecretString,
+    pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
     throttle_by_address(state, ctx, settings).await?;
     let source = source_of(ctx);
@@ -37,43 +43,80 @@ pub async fn password(
         .store
         .password_throttle(&ctx.tenant_id, subject, source)
         .await?;
-    match settings.lockout.password_gate(&throttle, ctx.now) {
-        PasswordGate::Open => {}
-        PasswordGate::Wait {
-            retry_after_seconds,
-        } => {
-            let detail = json!({"reason": "failed_passwords_from_source", "retry_after": retry_after_seconds});
-            throttled(state, ctx, user, detail).await?;
-            return Err(Error::RateLimited {
-                retry_after_seconds,
-            });
-        }
-        PasswordGate::Locked(lock) => {
-            let detail =
-                json!({"reason": "login_name_locked", "locked_until": lock.until().map(|t| t.0)});
-            throttled(state, ctx, user, detail).await?;
-            return Ok(CheckOutcome::Locked {
-                until: lock.until(),
-            });
-        }
+    if let Some(refused) = gate(state, ctx, settings, user, &throttle).await? {
+        return Ok(refused);
     }
+    let budget = PasswordBudget {
+        account_max: settings.lockout.password_max_attempts,
+    };
+    let after = match state
+        .store
+        .reserve_password_attempt(&ctx.tenant_id, subject, source, budget, ctx.now)
+        .await?
+    {
+        Reservation::Taken(after) => after,
+        Reservation::Refused(now) => {
+            // Spent by guesses in flight, or locked since it was read: either way not evaluated.
+            return Ok(gate(state, ctx, settings, user, &now)
+                .await?
+                .unwrap_or(CheckOutcome::Locked { until: None }));
+        }
+    };
     let stored = user.and_then(|u| u.password_hash.as_deref());
     let matched = state.passwords.verify(password, stored).await?;
     match user {
         Some(_) if matched => {
-            // A right password ends this source's run and the account's.
-            if throttle != PasswordThrottle::default() {
-                state
-                    .store
-                    .clear_password_failures(&ctx.tenant_id, subject, source)
-                    .await?;
-            }
+            // A right password gives its attempt back and ends this source's run and the
+            // account's, with the step.
+            pending.pass(Pass {
+                consume: None,
+                reserved: Some(Reserved::Password {
+                    tenant_id: ctx.tenant_id.clone(),
+                    subject: subject.to_owned(),
+                    source: source.map(str::to_owned),
+                }),
+            });
+            pending.clear_password(PasswordRun {
+                tenant_id: ctx.tenant_id.clone(),
+                subject: subject.to_owned(),
+                source: source.map(str::to_owned),
+            });
             Ok(CheckOutcome::Passed {
                 factor: Factor::Password,
                 at: ctx.now,
             })
         }
-        _ => failed(state, ctx, settings, subject, user).await,
+        _ => failed(state, ctx, settings, subject, user, after).await,
+    }
+}
+
+/// The throttles' answer before any work: `None` when the password may be tried.
+async fn gate(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: Option<&User>,
+    throttle: &PasswordThrottle,
+) -> Result<Option<CheckOutcome>, Error> {
+    match settings.lockout.password_gate(throttle, ctx.now) {
+        PasswordGate::Open => Ok(None),
+        PasswordGate::Wait {
+            retry_after_seconds,
+        } => {
+            let detail = json!({"reason": "failed_passwords_from_source", "retry_after": retry_after_seconds});
+            throttled(state, ctx, user, detail).await?;
+            Err(Error::RateLimited {
+                retry_after_seconds,
+            })
+        }
+        PasswordGate::Locked(lock) => {
+            let detail =
+                json!({"reason": "login_name_locked", "locked_until": lock.until().map(|t| t.0)});
+            throttled(state, ctx, user, detail).await?;
+            Ok(Some(CheckOutcome::Locked {
+                until: lock.until(),
+            }))
+        }
     }
 }
 
@@ -83,22 +126,20 @@ fn source_of(ctx: &Ctx) -> Option<&str> {
     ctx.ip.as_deref().filter(|_| !ctx.admin)
 }
 
-/// A wrong password, or any password for a name nobody has: counted the same way for both
-/// (costing the same writes), so neither the answers nor their timing tell who exists.
+/// A wrong password, or any password for a name nobody has, already counted by its reservation
+/// (`after`): answered the same way for both (costing the same writes), so neither the answers
+/// nor their timing tell who exists.
 async fn failed(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
     subject: &str,
     user: Option<&User>,
+    after: PasswordThrottle,
 ) -> Result<CheckOutcome, Error> {
     let policy = &settings.lockout;
     let source = source_of(ctx);
     count_failure_from_address(state, ctx).await?;
-    let after = state
-        .store
-        .record_password_failure(&ctx.tenant_id, subject, source, ctx.now)
-        .await?;
     // Runs nobody has added to for long go, so names and addresses rotated by an attacker do
     // not grow the table without bound (one indexed delete; locks in force stay).
     state

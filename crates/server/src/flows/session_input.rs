@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use twofold_core::secrets::SecretString;
+use twofold_core::step::Proof;
 
 use super::webauthn_sign_in::{WebauthnChallenge, WebauthnCheck};
 
@@ -17,6 +18,23 @@ pub struct Checks {
     pub webauthn: Option<WebauthnCheck>,
     pub backup_code: Option<CodeCheck>,
     pub security_questions: Option<Value>,
+}
+
+impl Checks {
+    /// The user check, then the proofs in the order a step checks them: first factors before
+    /// second ones, as the wire always had them.
+    pub fn into_proofs(self) -> (Option<UserCheck>, Vec<Proof<WebauthnCheck>>) {
+        let code = |check: Option<CodeCheck>| check.map(|c| c.code);
+        let proofs = [
+            self.password.map(|p| Proof::Password(p.password)),
+            code(self.totp).map(Proof::Totp),
+            code(self.otp_sms).map(Proof::OtpSms),
+            code(self.otp_email).map(Proof::OtpEmail),
+            self.webauthn.map(Proof::Webauthn),
+            code(self.backup_code).map(Proof::BackupCode),
+        ];
+        (self.user, proofs.into_iter().flatten().collect())
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,16 +9,19 @@ use twofold_core::names;
 use twofold_core::secrets::{SecretString, TokenHash};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step::{self, Proof, Refusal};
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
+use twofold_store::{SessionWrite, StepState};
 
 use super::codes::Issued;
 use super::session_challenges::start_challenges;
 pub use super::session_input::{
     Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
 };
-use super::session_view::{Subject, subject_of, view_of};
-use super::webauthn_sign_in::{self, WebauthnIssued};
+use super::session_view::{Subject, view_of};
+use super::step_writes::{LostAs, Outcome, Pending};
+use super::webauthn_sign_in::{self, WebauthnCheck, WebauthnIssued};
 use super::{Ctx, checks, events, password_check, tokens};
 
 pub use super::session_view::{SessionView, view};
@@ -45,19 +48,31 @@ pub async fn create(
         user: None,
         authenticators: None,
     };
-    let (issued, webauthn) =
-        advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
-    let (token, hash) = tokens::new_session_token(state)?;
-    state.store.insert_session(&session, &hash).await?;
-    let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
-    events::record(
+    let mut pending = Pending::default();
+    let advanced = advance(
         state,
+        &ctx,
+        &settings,
+        &mut session,
+        &mut subject,
+        step,
+        &mut pending,
+    )
+    .await;
+    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let (token, hash) = tokens::new_session_token(state)?;
+    let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
+    pending.event(events::new(
         &ctx,
         EventType::SessionCreated,
         session.user_id.as_deref(),
         detail,
-    )
-    .await?;
+    ));
+    let write = SessionWrite::Insert {
+        session: session.clone(),
+        token: hash,
+    };
+    settle(state, &ctx, &settings, pending.apply(state, write).await?).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
@@ -72,9 +87,14 @@ pub async fn update(
     step: Step,
 ) -> Result<(SessionView, SecretString), Error> {
     refuse_unavailable(&step)?;
-    let (mut session, current) = state
+    let StepState {
+        mut session,
+        token: current,
+        user,
+        authenticators,
+    } = state
         .store
-        .session(id)
+        .load_step(id)
         .await?
         .ok_or(Error::NotFound("session"))?;
     if !current.matches(&tokens::session_token_hash(state, token)) || session.is_expired(ctx.now) {
@@ -86,10 +106,23 @@ pub async fn update(
         ..ctx.clone()
     };
     let settings = state.settings(&ctx.tenant_id).await?;
-    let mut subject = subject_of(state, &session).await?;
-    let (issued, webauthn) =
-        advance(state, &ctx, &settings, &mut session, &mut subject, step).await?;
-    let next_token = save_rotated(state, &settings, &mut session, &current, ctx.now).await?;
+    let mut subject = Subject {
+        user,
+        authenticators: Some(authenticators),
+    };
+    let mut pending = Pending::default();
+    let advanced = advance(
+        state,
+        &ctx,
+        &settings,
+        &mut session,
+        &mut subject,
+        step,
+        &mut pending,
+    )
+    .await;
+    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let next_token = save_rotated(state, &ctx, &settings, &mut session, current, pending).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
@@ -98,19 +131,62 @@ pub async fn update(
 
 /// Saves the session under a new token, only if `current` is still its token: of two updates
 /// racing with one token, the second finds it rotated away.
+/// Everything the step decided is written with it, or nothing is.
 async fn save_rotated(
     state: &Inner,
+    ctx: &Ctx,
     settings: &LoginSettings,
     session: &mut Session,
-    current: &TokenHash,
-    now: UnixTime,
+    current: TokenHash,
+    pending: Pending,
 ) -> Result<SecretString, Error> {
-    session.touch(now, settings);
+    session.touch(ctx.now, settings);
     let (token, hash) = tokens::new_session_token(state)?;
-    if !state.store.update_session(session, current, &hash).await? {
-        return Err(Error::Unauthorized);
-    }
+    let write = SessionWrite::Rotate {
+        session: session.clone(),
+        expected: current,
+        next: hash,
+    };
+    settle(state, ctx, settings, pending.apply(state, write).await?).await?;
     Ok(token)
+}
+
+/// What a step's transaction came to, for the client: a lost token is the stale-token answer; a
+/// proof spent first by another request is this check's failure, counted by its reservation.
+async fn settle(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    outcome: Outcome,
+) -> Result<(), Error> {
+    match outcome {
+        Outcome::Committed => Ok(()),
+        Outcome::TokenLost => Err(Error::Unauthorized),
+        Outcome::Lost(lost) => {
+            let LostAs {
+                user,
+                factor,
+                reason,
+                counter,
+            } = *lost;
+            let failed =
+                checks::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
+                    .await?;
+            Err(code_error(checks::as_replay(failed, reason == "replayed")))
+        }
+    }
+}
+
+/// A step that failed before it could be written gives back the attempts its passes reserved.
+async fn given_back_unless_ok<T>(
+    state: &Inner,
+    pending: &Pending,
+    advanced: Result<T, Error>,
+) -> Result<T, Error> {
+    if advanced.is_err() {
+        pending.release(state).await?;
+    }
+    advanced
 }
 
 /// Signing out ends the session and every grant it led to: refresh tokens stop working and
@@ -150,20 +226,18 @@ pub async fn record_pass(
         .ok_or(Error::Unauthorized)?;
     let settings = state.settings(&session.tenant_id).await?;
     session.record_pass(factor, ctx.now);
-    let token = save_rotated(state, &settings, &mut session, &current, ctx.now).await?;
     let ctx = Ctx {
         session_id: Some(session.id.clone()),
         ..ctx.clone()
     };
-    events::record(
-        state,
+    let mut pending = Pending::default();
+    pending.event(events::new(
         &ctx,
         EventType::SessionCheckPassed,
         session.user_id.as_deref(),
         json!({"factor": factor, "via": "enrolment"}),
-    )
-    .await?;
-    Ok(token)
+    ));
+    save_rotated(state, &ctx, &settings, &mut session, current, pending).await
 }
 
 fn refuse_unavailable(step: &Step) -> Result<(), Error> {
@@ -183,13 +257,14 @@ async fn advance(
     session: &mut Session,
     subject: &mut Subject,
     step: Step,
+    pending: &mut Pending,
 ) -> Result<(Vec<Issued>, Option<WebauthnIssued>), Error> {
     let Step {
         checks,
         mut challenges,
         admin,
     } = step;
-    apply(state, ctx, settings, session, subject, checks).await?;
+    apply(state, ctx, settings, session, subject, checks, pending).await?;
     let webauthn = match challenges.webauthn.take() {
         Some(asked) => {
             Some(webauthn_sign_in::start(state, ctx, settings, session, subject, asked).await?)
@@ -208,70 +283,82 @@ async fn apply(
     session: &mut Session,
     subject: &mut Subject,
     checks: Checks,
+    pending: &mut Pending,
 ) -> Result<(), Error> {
-    if let Some(check) = checks.user {
+    let (user_check, proofs) = checks.into_proofs();
+    if let Some(check) = user_check {
         identify(state, ctx, session, subject, check).await?;
     }
-    if let Some(check) = checks.password {
-        let Some(subject_id) = session.user_id.clone() else {
-            return Err(Error::InvalidRequest(
-                "checks.user must identify the user before a password check".to_owned(),
-            ));
-        };
-        if !settings.first_factors.contains(&Factor::Password) {
-            return Err(Error::Forbidden(
-                "passwords are not enabled for this tenant".to_owned(),
-            ));
-        }
-        let outcome = password_check::password(
-            state,
-            ctx,
-            settings,
-            &subject_id,
-            subject.user.as_ref(),
-            &check.password,
-        )
-        .await?;
-        record_outcome(state, ctx, session, outcome, |_| Error::InvalidCredentials).await?;
-    }
-    if let Some(check) = checks.totp {
-        let user = second_factor_gate(settings, session, subject, Factor::Totp, ctx.now)?.clone();
-        let authenticators = subject.authenticators(state).await?;
-        let outcome = checks::totp(
-            state,
-            ctx,
-            settings,
-            &user,
-            authenticators,
-            check.code.expose(),
-        )
-        .await?;
-        record_outcome(state, ctx, session, outcome, code_error).await?;
-    }
-    for (check, channel) in [
-        (checks.otp_sms, Channel::Sms),
-        (checks.otp_email, Channel::Email),
-    ] {
-        let Some(check) = check else { continue };
-        let user =
-            second_factor_gate(settings, session, subject, channel.factor(), ctx.now)?.clone();
-        let outcome =
-            checks::one_time_code(state, ctx, settings, &user, channel, check.code.expose())
-                .await?;
-        record_outcome(state, ctx, session, outcome, code_error).await?;
-    }
-    if let Some(check) = checks.webauthn {
-        let outcome =
-            webauthn_sign_in::check(state, ctx, settings, session, subject, check).await?;
-        record_outcome(state, ctx, session, outcome, code_error).await?;
-    }
-    if let Some(check) = checks.backup_code {
-        let user =
-            second_factor_gate(settings, session, subject, Factor::BackupCode, ctx.now)?.clone();
-        let outcome = checks::backup_code(state, ctx, settings, &user, check.code.expose()).await?;
-        record_outcome(state, ctx, session, outcome, code_error).await?;
+    for proof in proofs {
+        prove(state, ctx, settings, session, subject, proof, pending).await?;
     }
     Ok(())
+}
+
+/// One proof, checked by its factor's flow; a pass counts in the session with the step.
+async fn prove(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    session: &mut Session,
+    subject: &mut Subject,
+    proof: Proof<WebauthnCheck>,
+    pending: &mut Pending,
+) -> Result<(), Error> {
+    let factor = proof.factor();
+    let outcome = match proof {
+        Proof::Password(password) => {
+            let Some(subject_id) = session.user_id.clone() else {
+                return Err(Error::InvalidRequest(
+                    "checks.user must identify the user before a password check".to_owned(),
+                ));
+            };
+            if !settings.first_factors.contains(&Factor::Password) {
+                return Err(Error::Forbidden(
+                    "passwords are not enabled for this tenant".to_owned(),
+                ));
+            }
+            let user = subject.user.as_ref();
+            let outcome = password_check::password(
+                state,
+                ctx,
+                settings,
+                &subject_id,
+                user,
+                &password,
+                pending,
+            )
+            .await?;
+            return record_outcome(ctx, session, pending, outcome, |_| {
+                Error::InvalidCredentials
+            });
+        }
+        Proof::Totp(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let authenticators = subject.authenticators(state).await?;
+            let code = code.expose();
+            checks::totp(state, ctx, settings, &user, authenticators, code, pending).await?
+        }
+        Proof::OtpSms(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let (channel, code) = (Channel::Sms, code.expose());
+            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+        }
+        Proof::OtpEmail(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let (channel, code) = (Channel::Email, code.expose());
+            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+        }
+        Proof::Webauthn(check) => {
+            webauthn_sign_in::check(state, ctx, settings, session, subject, check, pending).await?
+        }
+        Proof::BackupCode(code) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let code = code.expose();
+            checks::backup_code(state, ctx, settings, &user, code, pending).await?
+        }
+    };
+    record_outcome(ctx, session, pending, outcome, code_error)
 }
 
 async fn identify(
@@ -320,8 +407,7 @@ async fn identify(
     Ok(())
 }
 
-/// Second factors are checked only for a known user whose first factor has passed: otherwise
-/// anyone could spend a user's second-factor budget and lock them out without their password.
+/// The domain's gate ([`step::second_factor_gate`]), answered as the API tells it.
 pub(super) fn second_factor_gate<'a>(
     settings: &LoginSettings,
     session: &Session,
@@ -329,16 +415,14 @@ pub(super) fn second_factor_gate<'a>(
     factor: Factor,
     now: UnixTime,
 ) -> Result<&'a User, Error> {
-    if !settings.second_factors.contains(&factor) {
-        return Err(Error::Forbidden(format!(
-            "`{factor}` is not enabled for this tenant"
-        )));
-    }
     let passed = session.valid_checks(settings, now);
-    let first_done = settings.first_factor_passed(&passed);
-    match &subject.user {
-        Some(user) if first_done => Ok(user),
-        _ => Err(Error::InvalidRequest(
+    let gate = step::second_factor_gate(settings, &passed, subject.user.is_some(), factor);
+    match (gate, &subject.user) {
+        (Ok(()), Some(user)) => Ok(user),
+        (Err(Refusal::NotEnabled), _) => Err(Error::Forbidden(format!(
+            "`{factor}` is not enabled for this tenant"
+        ))),
+        (Err(Refusal::FirstFactorFirst), _) | (Ok(()), None) => Err(Error::InvalidRequest(
             "a first factor (password) must pass before a second factor".to_owned(),
         )),
     }
@@ -353,24 +437,24 @@ fn code_error(outcome: CheckOutcome) -> Error {
     }
 }
 
-async fn record_outcome(
-    state: &Inner,
+/// A pass counts in the session and is told in the audit log, both with the step.
+fn record_outcome(
     ctx: &Ctx,
     session: &mut Session,
+    pending: &mut Pending,
     outcome: CheckOutcome,
     failure: impl Fn(CheckOutcome) -> Error,
 ) -> Result<(), Error> {
     match outcome {
         CheckOutcome::Passed { factor, at } => {
             session.record_pass(factor, at);
-            events::record(
-                state,
+            pending.event(events::new(
                 ctx,
                 EventType::SessionCheckPassed,
                 session.user_id.as_deref(),
                 json!({"factor": factor}),
-            )
-            .await
+            ));
+            Ok(())
         }
         CheckOutcome::Locked { until } => Err(Error::Locked { until }),
         other => Err(failure(other)),

@@ -11,6 +11,7 @@ use twofold_core::Factor;
 use twofold_core::check::CheckOutcome;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step;
 use twofold_core::user::User;
 use twofold_core::webauthn::{Ceremony, CeremonyPurpose, CredentialKind};
 use webauthn_rs::prelude::{
@@ -19,6 +20,7 @@ use webauthn_rs::prelude::{
 };
 
 use super::session_view::Subject;
+use super::step_writes::Pending;
 use super::webauthn_credentials::{credentials, internal, reason, refused, save, stand_in};
 use super::{Ctx, checks};
 use crate::error::Error;
@@ -197,6 +199,7 @@ pub(super) async fn check(
     session: &mut Session,
     subject: &mut Subject,
     answer: WebauthnCheck,
+    pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
     let rp = state.relying_party()?;
     let assertion = answer.credential_assertion;
@@ -279,10 +282,8 @@ pub(super) async fn check(
     };
     // A lock is told only to someone who proved the credential, so it reveals nothing to a
     // prober. A passkey is not held back by failed passwords: it is the stronger proof.
-    if user.second_factor.lock.is_locked(ctx.now) {
-        return Ok(CheckOutcome::Locked {
-            until: user.second_factor.lock.until(),
-        });
+    if let Some(locked) = step::lock_refusal(user.second_factor.lock, ctx.now) {
+        return Ok(locked);
     }
     if !save(state, &authenticator, credential, &result, ctx.now).await? {
         return failed(
@@ -298,7 +299,7 @@ pub(super) async fn check(
     let kind = CredentialKind::of_factor(authenticator.factor)
         .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
     // A passed check ends a run of second-factor failures, as for every other factor.
-    let passed = checks::passed(state, &user, kind.counts_as(result.user_verified()), ctx).await?;
+    let passed = checks::passed(&user, kind.counts_as(result.user_verified()), ctx, pending);
     // The saved counter makes the credentials loaded above stale: whatever comes next in this
     // request (a new challenge) reads them again.
     if matches!(sign_in, SignIn::Discoverable(_)) {

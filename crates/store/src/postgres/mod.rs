@@ -19,9 +19,11 @@ mod hits;
 mod lockout;
 mod login_throttle;
 mod migrations;
+mod reservations;
 mod rows;
 mod sessions;
 mod signing_keys;
+mod steps;
 mod tenants;
 mod users;
 

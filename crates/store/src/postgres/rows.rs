@@ -1,6 +1,8 @@
 //! Reading PostgreSQL rows back into domain values, and the column forms shared by several
 //! files. A value that does not parse is `Corrupt`, never a panic.
 
+use std::borrow::Cow;
+
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
@@ -86,64 +88,86 @@ pub(super) fn counter(
 }
 
 pub(super) fn user(row: &PgRow) -> Result<User, StoreError> {
-    let required: String = row.try_get("required_factors")?;
+    user_at(row, "")
+}
+
+/// A column under a prefix, for rows that join several tables with clashing names; no
+/// allocation for the plain name.
+fn col<'a>(prefix: &str, name: &'a str) -> Cow<'a, str> {
+    if prefix.is_empty() {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("{prefix}{name}"))
+    }
+}
+
+/// A user whose columns are named `{prefix}id`, `{prefix}tenant_id` and so on.
+pub(super) fn user_at(row: &PgRow, prefix: &str) -> Result<User, StoreError> {
+    let c = |name: &'static str| col(prefix, name);
+    let required: String = row.try_get(&*c("required_factors"))?;
     let required_factors: Vec<Factor> =
         serde_json::from_str(&required).map_err(|_| corrupt("users.required_factors"))?;
     Ok(User {
-        id: row.try_get("id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        username: row.try_get("username")?,
-        email: row.try_get("email")?,
-        email_verified: row.try_get::<i64, _>("email_verified")? != 0,
-        phone: row.try_get("phone")?,
-        phone_verified: row.try_get::<i64, _>("phone_verified")? != 0,
-        language: row.try_get("language")?,
-        password_hash: row.try_get("password_hash")?,
-        mfa_enabled: row.try_get::<i64, _>("mfa_enabled")? != 0,
+        id: row.try_get(&*c("id"))?,
+        tenant_id: row.try_get(&*c("tenant_id"))?,
+        username: row.try_get(&*c("username"))?,
+        email: row.try_get(&*c("email"))?,
+        email_verified: row.try_get::<i64, _>(&*c("email_verified"))? != 0,
+        phone: row.try_get(&*c("phone"))?,
+        phone_verified: row.try_get::<i64, _>(&*c("phone_verified"))? != 0,
+        language: row.try_get(&*c("language"))?,
+        password_hash: row.try_get(&*c("password_hash"))?,
+        mfa_enabled: row.try_get::<i64, _>(&*c("mfa_enabled"))? != 0,
         required_factors,
         second_factor: counter(
             row,
-            "sf_failures",
-            "sf_run",
-            "sf_lockouts",
-            "sf_locked_until",
+            &c("sf_failures"),
+            &c("sf_run"),
+            &c("sf_lockouts"),
+            &c("sf_locked_until"),
         )?,
         password: counter(
             row,
-            "pw_failures",
-            "pw_run",
-            "pw_lockouts",
-            "pw_locked_until",
+            &c("pw_failures"),
+            &c("pw_run"),
+            &c("pw_lockouts"),
+            &c("pw_locked_until"),
         )?,
-        created_at: time(row, "created_at")?,
-        updated_at: time(row, "updated_at")?,
+        created_at: time(row, &c("created_at"))?,
+        updated_at: time(row, &c("updated_at"))?,
     })
 }
 
 pub(super) fn authenticator(row: &PgRow) -> Result<Authenticator, StoreError> {
-    let factor: String = row.try_get("factor")?;
-    let state: String = row.try_get("state")?;
-    let params: String = row.try_get("params")?;
-    let last_step: Option<i64> = row.try_get("last_step")?;
+    authenticator_at(row, "")
+}
+
+/// An authenticator whose columns are named `{prefix}id`, `{prefix}user_id` and so on.
+pub(super) fn authenticator_at(row: &PgRow, prefix: &str) -> Result<Authenticator, StoreError> {
+    let c = |name: &'static str| col(prefix, name);
+    let factor: String = row.try_get(&*c("factor"))?;
+    let state: String = row.try_get(&*c("state"))?;
+    let params: String = row.try_get(&*c("params"))?;
+    let last_step: Option<i64> = row.try_get(&*c("last_step"))?;
     Ok(Authenticator {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
+        id: row.try_get(&*c("id"))?,
+        user_id: row.try_get(&*c("user_id"))?,
         factor: factor
             .parse()
             .map_err(|_| corrupt("authenticators.factor"))?,
-        name: row.try_get("name")?,
+        name: row.try_get(&*c("name"))?,
         state: match state.as_str() {
             "pending" => AuthenticatorState::Pending,
             "active" => AuthenticatorState::Active,
             _ => return Err(corrupt("authenticators.state")),
         },
-        sealed_secret: row.try_get("sealed_secret")?,
+        sealed_secret: row.try_get(&*c("sealed_secret"))?,
         params: serde_json::from_str(&params).map_err(|_| corrupt("authenticators.params"))?,
         last_step: last_step
             .map(|s| u64::try_from(s).map_err(|_| corrupt("authenticators.last_step")))
             .transpose()?,
-        created_at: time(row, "created_at")?,
-        last_used_at: optional_time(row, "last_used_at")?,
+        created_at: time(row, &c("created_at"))?,
+        last_used_at: optional_time(row, &c("last_used_at"))?,
     })
 }
 

@@ -15,8 +15,10 @@ mod grants;
 mod hits;
 mod lockout;
 mod login_throttle;
+mod reservations;
 mod sessions;
 mod signing_keys;
+mod steps;
 mod tenants;
 mod users;
 
@@ -33,8 +35,10 @@ pub use grants::Grants;
 pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
+pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
 pub use sessions::Sessions;
 pub use signing_keys::SigningKeys;
+pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};
 pub use tenants::SettingsRevision;
 pub use tenants::Tenants;
 pub use users::Users;
@@ -58,6 +62,8 @@ pub trait Store:
     + Devices
     + SigningKeys
     + Events
+    + Steps
+    + Reservations
 {
 }
 
@@ -79,5 +85,7 @@ impl<T> Store for T where
         + Devices
         + SigningKeys
         + Events
+        + Steps
+        + Reservations
 {
 }

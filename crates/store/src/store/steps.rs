@@ -1,0 +1,110 @@
+use crate::{NewEvent, StoreError};
+use async_trait::async_trait;
+use twofold_core::UnixTime;
+use twofold_core::authenticator::Authenticator;
+use twofold_core::secrets::TokenHash;
+use twofold_core::session::Session;
+use twofold_core::user::User;
+
+/// Everything a sign-in step reads before it decides, loaded in one call.
+#[derive(Debug, Clone)]
+pub struct StepState {
+    pub session: Session,
+    /// The session's current token: the step's writes are conditional on it.
+    pub token: TokenHash,
+    /// The session's user; `None` before one is named, or for a stand-in (a name nobody has).
+    pub user: Option<User>,
+    /// The user's authenticators in enrolment order (none without a user).
+    pub authenticators: Vec<Authenticator>,
+}
+
+/// How a step leaves its session.
+#[derive(Debug, Clone)]
+pub enum SessionWrite {
+    /// A new session under its first token.
+    Insert { session: Session, token: TokenHash },
+    /// The session saved under `next`, only while `expected` is still its token.
+    Rotate {
+        session: Session,
+        expected: TokenHash,
+        next: TokenHash,
+    },
+    /// The session is not written (a refused step still records its failures).
+    Keep,
+}
+
+/// A single-use proof spent by a step; each is conditional and the step commits only if all are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consumption {
+    /// The authenticator's last accepted TOTP step becomes `step`, only if it is newer.
+    TotpStep {
+        authenticator_id: String,
+        step: u64,
+        at: UnixTime,
+    },
+    /// The backup code is marked used, only if unused.
+    BackupCode {
+        user_id: String,
+        code_hash: TokenHash,
+        at: UnixTime,
+    },
+    /// The SMS or email challenge is deleted, only if it is still there.
+    Challenge { id: String },
+}
+
+/// The password runs a passed password ends: its source's and the account's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordRun {
+    pub tenant_id: String,
+    pub subject: String,
+    pub source: Option<String>,
+}
+
+/// Everything one step writes, applied atomically by [`Steps::apply_step`].
+#[derive(Debug, Clone)]
+pub struct StepWrite {
+    pub session: SessionWrite,
+    pub consume: Vec<Consumption>,
+    /// Users whose second-factor run a passed check ends (failures, run, escalation to zero).
+    pub clear_second_factor: Vec<String>,
+    /// Password runs a passed password ends.
+    pub clear_password: Vec<PasswordRun>,
+    /// Appended in this order, after everything else.
+    pub events: Vec<NewEvent>,
+}
+
+impl StepWrite {
+    pub fn new(session: SessionWrite) -> StepWrite {
+        StepWrite {
+            session,
+            consume: Vec::new(),
+            clear_second_factor: Vec::new(),
+            clear_password: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+}
+
+/// What became of a step's writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Everything committed.
+    Committed,
+    /// The session's token was no longer `expected` (or the session is gone): nothing committed.
+    TokenLost,
+    /// The consumption at this index of [`StepWrite::consume`] was already spent: nothing
+    /// committed.
+    ConsumptionLost(usize),
+}
+
+/// A sign-in step as the store sees it: one read, one atomic write.
+#[async_trait]
+pub trait Steps: Send + Sync {
+    /// The session with its token, its user and the user's authenticators, as of one moment.
+    async fn load_step(&self, session_id: &str) -> Result<Option<StepState>, StoreError>;
+
+    /// One transaction: the session write first (insert, or update conditional on the token),
+    /// then each consumption, the clears and the events. When the token's compare-and-set or any
+    /// consumption loses, it rolls back and nothing of the step is written.
+    async fn apply_step(&self, write: &StepWrite) -> Result<Applied, StoreError>;
+}
