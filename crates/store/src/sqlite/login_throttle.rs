@@ -15,7 +15,7 @@ use crate::{PasswordThrottles, StoreError};
 /// The source of the account-wide row.
 const ACCOUNT: &str = "";
 
-fn counter(row: &Row<'_>) -> Result<Counter, StoreError> {
+pub(super) fn counter(row: &Row<'_>) -> Result<Counter, StoreError> {
     Ok(Counter {
         failures: count(row, "failures")?,
         run: count(row, "run")?,

@@ -20,9 +20,11 @@ mod lockout;
 mod login_throttle;
 mod migrations;
 mod readers;
+mod reservations;
 mod rows;
 mod sessions;
 mod signing_keys;
+mod steps;
 mod tenants;
 mod users;
 mod writer;
@@ -32,7 +34,7 @@ use rusqlite::Connection;
 use crate::{StoreError, StoreOptions};
 use connection::Location;
 use readers::Readers;
-use writer::Writer;
+use writer::{Kept, Writer};
 
 /// The fewest reader connections, so one slow read never holds up every other.
 const MIN_READERS: u32 = 2;
@@ -82,5 +84,15 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         self.writer.run(f).await
+    }
+
+    /// Like `write`, for a closure that may find its writes must not stand (a compare-and-set
+    /// it lost): `Kept::Undo` undoes them and still answers its value.
+    async fn write_or_undo<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<Kept<T>, StoreError> + Send + 'static,
+    {
+        self.writer.run_or_undo(f).await
     }
 }

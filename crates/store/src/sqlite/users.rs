@@ -7,7 +7,7 @@ use crate::{StoreError, UserQuery, Users};
 
 /// The user's columns with the account-wide password run, which lives with the login throttle
 /// (`login_throttle.rs`) because it is kept for names nobody has too.
-const SELECT_USERS: &str = "SELECT id, users.tenant_id AS tenant_id, username, email, email_verified, \
+pub(super) const SELECT_USERS: &str = "SELECT id, users.tenant_id AS tenant_id, username, email, email_verified, \
      phone, phone_verified, language, password_hash, mfa_enabled, required_factors, \
      sf_failures, sf_run, sf_lockouts, sf_locked_until, \
      COALESCE(pw.failures, 0) AS pw_failures, COALESCE(pw.run, 0) AS pw_run, \

@@ -4,6 +4,10 @@
 //! answers them all. Many concurrent writes cost one commit (one WAL sync) instead of one each,
 //! and since no other connection writes, a closure sees a state nobody changes under it: a
 //! read-then-write condition belongs inside one write closure.
+//!
+//! A closure that finds, part way through, that its writes must not stand (a compare-and-set it
+//! lost) answers `Kept::Undo` with its answer: its writes are undone like a failed closure's, but
+//! the caller gets the answer, not an error.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -16,9 +20,18 @@ use crate::StoreError;
 /// The most writes one transaction takes, so a flood still commits (and answers) in steps.
 const MAX_BATCH: usize = 256;
 
+/// What a write closure answers, and whether its writes stand.
+#[derive(Debug)]
+pub(super) enum Kept<T> {
+    /// Its writes commit with the batch.
+    Commit(T),
+    /// Its writes are undone; the answer is still given once the batch has committed.
+    Undo(T),
+}
+
 /// A write waiting for the writer: run inside the transaction, answered after it ends.
 trait Pending: Send {
-    /// Runs the closure; false when it failed (its changes are to be undone).
+    /// Runs the closure; false when its changes are to be undone (it failed, or said so).
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller: its own result when the transaction committed, or why it did not.
     fn answer(self: Box<Self>, batch: Result<(), &StoreError>);
@@ -33,7 +46,7 @@ struct Write<T, F> {
 impl<T, F> Pending for Write<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection) -> Result<T, StoreError> + Send,
+    F: FnOnce(&Connection) -> Result<Kept<T>, StoreError> + Send,
 {
     fn run(&mut self, conn: &Connection) -> bool {
         let Some(f) = self.f.take() else {
@@ -41,9 +54,13 @@ where
         };
         let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
             .unwrap_or_else(|_| Err(StoreError::Database("a write panicked".to_owned())));
-        let ok = result.is_ok();
+        let (result, keep) = match result {
+            Ok(Kept::Commit(value)) => (Ok(value), true),
+            Ok(Kept::Undo(value)) => (Ok(value), false),
+            Err(e) => (Err(e), false),
+        };
         self.result = Some(result);
-        ok
+        keep
     }
 
     fn answer(self: Box<Self>, batch: Result<(), &StoreError>) {
@@ -81,6 +98,16 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.run_or_undo(move |conn| f(conn).map(Kept::Commit))
+            .await
+    }
+
+    /// Like `run`, for a closure that may undo its own writes and still answer.
+    pub async fn run_or_undo<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<Kept<T>, StoreError> + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel();
         let job = Box::new(Write {
             f: Some(f),
@@ -115,8 +142,8 @@ fn serve(conn: &Connection, jobs: &Receiver<Box<dyn Pending>>) {
     }
 }
 
-/// Runs the batch in one transaction. A lone write needs no savepoint: when it fails, the whole
-/// transaction is rolled back instead.
+/// Runs the batch in one transaction. A lone write needs no savepoint: when it fails (or undoes
+/// itself), the whole transaction is rolled back instead.
 fn commit(conn: &Connection, batch: &mut [Box<dyn Pending>]) -> Result<(), StoreError> {
     statement(conn, "BEGIN IMMEDIATE")?;
     let ran = if let [only] = batch {
@@ -217,6 +244,46 @@ mod tests {
         assert!(first.is_ok() && a.is_ok() && c.is_ok());
         assert!(matches!(b, Err(StoreError::Conflict(_))));
         assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+        let kept = writer
+            .run(|conn| {
+                let mut s = conn.prepare("SELECT v FROM t ORDER BY v")?;
+                let rows = s.query_map([], |r| r.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, vec!["a".to_owned(), "c".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_undoes_itself_answers_and_leaves_nothing_behind() {
+        let writer = writer("undo");
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let first = writer.run(move |_| {
+            held.recv().ok();
+            Ok(())
+        });
+        let a = writer.run(|conn| insert(conn, "a"));
+        let undone = writer.run_or_undo(|conn| {
+            insert(conn, "b")?;
+            Ok(Kept::Undo("lost"))
+        });
+        let c = writer.run(|conn| insert(conn, "c"));
+        let all = async { tokio::join!(first, a, undone, c) };
+        let (all, ()) = tokio::join!(all, async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            release.send(()).unwrap();
+        });
+        let (first, a, undone, c) = all;
+        assert!(first.is_ok() && a.is_ok() && c.is_ok());
+        assert_eq!(undone.unwrap(), "lost");
+        let lone = writer
+            .run_or_undo(|conn| {
+                insert(conn, "d")?;
+                Ok(Kept::Undo(7))
+            })
+            .await;
+        assert_eq!(lone.unwrap(), 7);
         let kept = writer
             .run(|conn| {
                 let mut s = conn.prepare("SELECT v FROM t ORDER BY v")?;
