@@ -90,11 +90,20 @@ pub fn now() -> UnixTime {
     )
 }
 
-/// The next step of `authenticator` the server will still accept now (one step of skew either
-/// way, and only after the last one spent), if any.
+/// Seconds before a step leaves the skew window that the bench stops spending it: a request
+/// that reaches the server after that would be refused and counted as a wrong code.
+const MARGIN_SECONDS: i64 = 3;
+
+/// The next step of `authenticator` the server will still accept when the request arrives (one
+/// step of skew either way, and only after the last one spent), if any.
 pub fn next_step(authenticator: &Authenticator) -> Option<u64> {
-    let current = TotpParams::default().step_at(now());
-    let first = (authenticator.last_step + 1).max(current.saturating_sub(1));
+    let params = TotpParams::default();
+    let now = now();
+    let current = params.step_at(now);
+    let oldest = params
+        .step_at(UnixTime(now.0 + MARGIN_SECONDS))
+        .saturating_sub(1);
+    let first = (authenticator.last_step + 1).max(oldest);
     (first <= current + 1).then_some(first)
 }
 
