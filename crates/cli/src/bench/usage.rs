@@ -68,6 +68,18 @@ pub fn line(name: &str, before: &Snapshot, after: &Snapshot, requests: usize) ->
     format!("{name}: {}", parts.join(", "))
 }
 
+/// The server's CPU milliseconds per request between two snapshots, with `--server-pid`.
+pub fn server_ms(before: &Snapshot, after: &Snapshot, requests: usize) -> Option<f64> {
+    let used = after.server?.saturating_sub(before.server?);
+    Some(used as f64 / TICKS_PER_SECOND * 1000.0 / requests.max(1) as f64)
+}
+
+/// The bench's own CPU milliseconds per request (or per hash, for (c)).
+pub fn own_ms(before: &Snapshot, after: &Snapshot, requests: usize) -> Option<f64> {
+    let used = after.own?.saturating_sub(before.own?);
+    Some(used as f64 / TICKS_PER_SECOND * 1000.0 / requests.max(1) as f64)
+}
+
 /// User plus system ticks of a process, all its threads (fields 14 and 15 of `stat`).
 fn process_ticks(pid: &str) -> anyhow::Result<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
