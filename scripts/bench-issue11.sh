@@ -64,9 +64,16 @@ echo "== $store, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   2> >(tee "$run_dir/bench.err" >&2) &
 bench=$!
 if [ "${PERF:-0}" = 1 ]; then
+  # From the first check of (a) to the first sign-in of (b), and nothing else.
   until grep -q "second-factor checks" "$run_dir/bench.err" 2>/dev/null; do sleep 0.1; done
-  perf record -g -o "$run_dir/perf.data" -p "$server" -- sleep "$seconds" 2>"$run_dir/perf.log"
-  echo "profile: perf report -i $run_dir/perf.data --no-children --sort dso,symbol"
+  perf record -g -o "$run_dir/perf.data" -p "$server" 2>"$run_dir/perf.log" &
+  recorder=$!
+  until grep -q "(b) password" "$run_dir/bench.err" 2>/dev/null || ! kill -0 "$bench" 2>/dev/null; do
+    sleep 0.1
+  done
+  kill -INT "$recorder"
+  wait "$recorder" || true
+  echo "profile: perf report -i $run_dir/perf.data --no-children --sort dso,symbol -g none | head -60"
 fi
 wait "$bench"
 echo "run directory: $run_dir"
