@@ -5,6 +5,10 @@
 //! (b)/(c) shows what the server adds on top of the hash it must compute; (d) email-code rounds;
 //! (e) whole OIDC authorization-code flows with a password, and (f) their precheck-and-token part;
 //! (i) a flood of password sign-ins, and the server's resident memory after it.
+//!
+//! Users are enrolled over HTTP, or with `--seeded` are the ones `twofold seed-bench` wrote
+//! straight into the store (enough codes for (a) at any rate). With `--server-pid` the bench
+//! also reads the server's resident memory (idle, around (a), around (i)) and CPU time per request.
 
 mod client;
 mod derive;
