@@ -78,6 +78,7 @@ async fn a_throttled_address_does_not_keep_the_owner_out() {
         sign_in_from(&app, attacker, "alice", WRONG)
             .await
             .problem("invalid_credentials");
+        // Counted from the failure, so a second may have passed since (as above).
         let longest = sign_in_from(&app, attacker, "alice", WRONG).await;
         assert!((239..=240).contains(&retry_after(&longest)), "{longest:?}");
 
