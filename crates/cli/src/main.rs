@@ -1,4 +1,4 @@
-//! The `twofold` binary: serve, migrate, admin-token, bench.
+//! The `twofold` binary: serve, migrate, admin-token, bench, seed-bench.
 
 mod bench;
 mod options;
@@ -33,6 +33,9 @@ enum Command {
     },
     /// Load-test a running server and print rates.
     Bench(bench::BenchArgs),
+    /// Write bench users with active TOTP authenticators straight into the database, for
+    /// `bench --seeded` (throwaway databases only: the users have a known password).
+    SeedBench(bench::store_seed::SeedBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -67,6 +70,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(args) => bench::run(args).await,
+            Command::SeedBench(args) => bench::store_seed::run(args).await,
         }
     })
 }

@@ -79,6 +79,10 @@ pub struct StorageArgs {
     /// Connections served at once; more wait until one ends.
     #[arg(long, env = "TWOFOLD_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Milliseconds a node keeps the login settings before reading them again (default 1000):
+    /// the longest a change made on another node takes to apply here. 0 reads them every time.
+    #[arg(long, env = "TWOFOLD_SETTINGS_CACHE_MILLIS")]
+    settings_cache_millis: Option<u64>,
     /// Development only: log codes instead of sending them where no transport is configured.
     #[arg(long, env = "TWOFOLD_DEV_MODE")]
     dev_mode: bool,
@@ -104,6 +108,9 @@ impl StorageArgs {
         config.webauthn_rp_id = self.webauthn_rp_id.clone().or(config.webauthn_rp_id);
         if !self.webauthn_origins.is_empty() {
             config.webauthn_origins = self.webauthn_origins.clone();
+        }
+        if let Some(millis) = self.settings_cache_millis {
+            config.settings_cache = Duration::from_millis(millis);
         }
         let http = &mut config.http;
         http.metrics_listen = self.metrics_listen.or(http.metrics_listen);

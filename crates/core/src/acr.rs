@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::requirement::Requirement;
+use crate::requirement::{PassedChecks, Requirement};
 use crate::{DomainError, Factor};
 
 pub const ACR_PASSWORD: &str = "urn:twofold:acr:pwd";
@@ -86,9 +86,46 @@ pub fn validate(levels: &[AcrLevel]) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// The checks that count towards `level`. A level that needs a second factor is never reached
+/// by a weak one alone (security questions are knowledge, like the password): weak checks count
+/// there only beside a strong second factor, so an explicit requirement may still name them.
+pub fn counting_for_level(level: &AcrLevel, passed: &PassedChecks) -> PassedChecks {
+    if !level.mfa || has_strong_second_factor(passed) {
+        return passed.clone();
+    }
+    passed
+        .iter()
+        .filter(|(f, _)| !f.is_weak())
+        .map(|(f, at)| (*f, *at))
+        .collect()
+}
+
+/// Whether a second factor that is not weak passed.
+pub fn has_strong_second_factor(passed: &PassedChecks) -> bool {
+    passed.keys().any(|f| f.is_second_factor() && !f.is_weak())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UnixTime;
+
+    #[test]
+    fn security_questions_alone_never_reach_a_level_that_needs_a_second_factor() {
+        let passed: PassedChecks = [
+            (Factor::Password, UnixTime(1)),
+            (Factor::SecurityQuestions, UnixTime(2)),
+        ]
+        .into();
+        let levels = default_levels();
+        assert_eq!(counting_for_level(&levels[0], &passed), passed);
+        let for_mfa = counting_for_level(&levels[1], &passed);
+        assert!(!for_mfa.contains_key(&Factor::SecurityQuestions));
+        let mut with_totp = passed.clone();
+        with_totp.insert(Factor::Totp, UnixTime(3));
+        assert_eq!(counting_for_level(&levels[1], &with_totp), with_totp);
+        assert!(!has_strong_second_factor(&passed));
+    }
 
     #[test]
     fn the_defaults_are_valid_and_duplicates_are_not() {

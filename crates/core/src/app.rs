@@ -37,6 +37,10 @@ pub struct AppMfa {
     /// Second factors this app accepts; empty means the tenant's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_factors: Vec<Factor>,
+    /// First factors for sign-ins to this app; empty means the tenant's
+    /// (`first_factor::settings_for_app`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub first_factors: Vec<Factor>,
     /// Whether sign-ins to this app ignore trusted devices and may not trust new ones.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub forbid_trusted_devices: bool,
@@ -63,6 +67,16 @@ impl AppMfa {
                     "mfa: period_seconds and risk_threshold belong to time_based and smart",
                 ));
             }
+        }
+        if let Some(f) = self.first_factors.iter().find(|f| !f.is_first_factor()) {
+            return Err(DomainError::invalid(format!(
+                "mfa.first_factors: `{f}` cannot open a sign-in"
+            )));
+        }
+        if self.first_factors == [Factor::Totp] {
+            return Err(DomainError::invalid(
+                "mfa.first_factors must list password or passkey beside totp",
+            ));
         }
         if let Some(f) = self.allowed_factors.iter().find(|f| !f.is_second_factor()) {
             return Err(DomainError::invalid(format!(

@@ -36,10 +36,21 @@ pub enum EventType {
     WebauthnRefused,
     AuthenticatorRenamed,
     UserBlocked,
+    /// Push paused for a user after too many refused pushes.
+    PushFatigue,
+    /// A backup code lifted a lock (or a wrong one spent the unlock budget).
+    LockFallback,
+    GroupCreated,
+    GroupUpdated,
+    GroupDeleted,
+    GroupMemberAdded,
+    GroupMemberRemoved,
+    /// Prompt mode: the user skipped setting up a second factor.
+    MfaSetupSkipped,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 34] = [
+    pub const ALL: [EventType; 42] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -74,6 +85,14 @@ impl EventType {
         EventType::WebauthnRefused,
         EventType::AuthenticatorRenamed,
         EventType::UserBlocked,
+        EventType::PushFatigue,
+        EventType::LockFallback,
+        EventType::GroupCreated,
+        EventType::GroupUpdated,
+        EventType::GroupDeleted,
+        EventType::GroupMemberAdded,
+        EventType::GroupMemberRemoved,
+        EventType::MfaSetupSkipped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,10 +131,39 @@ impl EventType {
             EventType::WebauthnRefused => "webauthn.refused",
             EventType::AuthenticatorRenamed => "authenticator.renamed",
             EventType::UserBlocked => "user.blocked",
+            EventType::PushFatigue => "push.fatigue",
+            EventType::LockFallback => "user.lock_fallback",
+            EventType::GroupCreated => "group.created",
+            EventType::GroupUpdated => "group.updated",
+            EventType::GroupDeleted => "group.deleted",
+            EventType::GroupMemberAdded => "group.member_added",
+            EventType::GroupMemberRemoved => "group.member_removed",
+            EventType::MfaSetupSkipped => "session.mfa_setup_skipped",
         }
     }
 
     pub fn parse(name: &str) -> Option<EventType> {
         EventType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_name_is_unique_and_parses_back() {
+        for (i, kind) in EventType::ALL.iter().enumerate() {
+            assert_eq!(EventType::parse(kind.as_str()), Some(*kind));
+            assert!(
+                EventType::ALL[..i]
+                    .iter()
+                    .all(|other| other.as_str() != kind.as_str())
+            );
+        }
+        assert_eq!(
+            EventType::parse("push.fatigue"),
+            Some(EventType::PushFatigue)
+        );
     }
 }

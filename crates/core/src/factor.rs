@@ -49,9 +49,10 @@ impl Factor {
         }
     }
 
-    /// Factors that can open a sign-in on their own.
+    /// Factors that can open a sign-in on their own. TOTP can where a tenant or app lists it in
+    /// `first_factors` (off by default; see `first_factor`).
     pub fn is_first_factor(self) -> bool {
-        matches!(self, Factor::Password | Factor::Passkey)
+        matches!(self, Factor::Password | Factor::Passkey | Factor::Totp)
     }
 
     /// Factors that can satisfy a second-factor requirement.
@@ -62,6 +63,13 @@ impl Factor {
     /// A passkey with user verification is possession plus inherence/knowledge in one step.
     pub fn is_multi_factor(self) -> bool {
         matches!(self, Factor::Passkey)
+    }
+
+    /// Knowledge again, on top of a password: never a second *kind* of proof. A weak factor
+    /// counts where a tenant, app or requirement accepts it, but never makes a sign-in
+    /// multi-factor on its own (no `mfa` amr, no `mfa`-level acr; see `acr::counting_for_level`).
+    pub fn is_weak(self) -> bool {
+        matches!(self, Factor::SecurityQuestions)
     }
 
     /// Whether this build can enrol and check the factor. Factors still to come are part of the

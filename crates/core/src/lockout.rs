@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::quota::Window;
 use crate::{DomainError, UnixTime};
 
+/// The tenant's lockout type (`lockout.mode`, also read as `lockout.type`): what an empty
+/// second-factor budget leads to, and what lifts it (see [`SecondFactorGate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LockMode {
@@ -23,6 +25,12 @@ pub enum LockMode {
     Suspend,
     /// Locked until an administrator unlocks.
     Block,
+    /// Locked until the user answers their security questions (timed, as `Suspend`, for a user
+    /// who has none).
+    SecurityQuestions,
+    /// Never locked below the ceiling: after `captcha_after_failures` every attempt must carry a
+    /// solved ALTCHA challenge of `captcha_difficulty`.
+    Captcha,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +48,16 @@ pub struct LockoutPolicy {
     pub duration_seconds: u64,
     /// The longest a suspension grows to.
     pub max_duration_seconds: u64,
+    #[serde(alias = "type")]
     pub mode: LockMode,
+    /// Captcha type: consecutive failures after which each attempt needs a solved captcha.
+    #[serde(alias = "captcha_after")]
+    pub captcha_after_failures: u32,
+    /// Captcha type: the ALTCHA `maxnumber` (a solver tries half of it on average).
+    pub captcha_difficulty: u64,
+    /// Attempts at unlocking (a backup code, or the security questions) allowed per lock: the
+    /// fallback must not be a way around the budget.
+    pub unlock_attempts: u32,
     /// Failed passwords for one login name from one client address before that source waits.
     pub per_source: SourceThrottle,
     /// Failed passwords allowed from one client address, across all users, per window: one
@@ -79,6 +96,9 @@ impl Default for LockoutPolicy {
             duration_seconds: 900,
             max_duration_seconds: 86_400,
             mode: LockMode::Suspend,
+            captcha_after_failures: 3,
+            captcha_difficulty: 100_000,
+            unlock_attempts: 5,
             per_source: SourceThrottle::default(),
             per_ip: Window {
                 limit: 100,
@@ -118,6 +138,14 @@ impl LockoutPolicy {
                 "lockout.per_source needs free_attempts 1 to 100 and 1 ≤ delay_seconds ≤ max_delay_seconds ≤ 31536000",
             ));
         }
+        if !(1..=100).contains(&self.captcha_after_failures)
+            || !(1_000..=10_000_000).contains(&self.captcha_difficulty)
+            || !(1..=20).contains(&self.unlock_attempts)
+        {
+            return Err(DomainError::invalid(
+                "lockout needs captcha_after_failures 1 to 100, captcha_difficulty 1000 to 10000000 and unlock_attempts 1 to 20",
+            ));
+        }
         // The cap is not checked against duration_seconds: settings stored before it existed may
         // name a first suspension longer than its default, and the cap never shortens that one.
         if !(1..=YEAR).contains(&self.duration_seconds)
@@ -137,7 +165,10 @@ impl LockoutPolicy {
         doubled(self.duration_seconds, earlier, cap)
     }
 
-    /// The lock that a second-factor failure earns, given the counter after counting it.
+    /// The lock that a second-factor failure earns, given the counter after counting it, for a
+    /// caller that knows only suspensions and blocks: the `security_questions` and `captcha`
+    /// types suspend here, since such a caller could neither ask the questions nor a captcha.
+    /// [`LockoutPolicy::second_factor_lock_for`] gives every type its own lock.
     pub fn second_factor_lock(&self, counter: Counter, now: UnixTime) -> Option<Lock> {
         if counter.run >= self.max_consecutive_failures {
             return Some(Lock {
@@ -149,14 +180,19 @@ impl LockoutPolicy {
         (counter.failures >= self.max_attempts).then(|| self.lock(counter.lockouts, now))
     }
 
-    /// Second-factor guesses left before the next lock (suspension or ceiling).
+    /// Second-factor guesses left before the next lock (suspension or ceiling), as
+    /// [`LockoutPolicy::second_factor_lock`] locks. [`LockoutPolicy::attempts_left_for`]
+    /// counts under every type.
     pub fn attempts_left(&self, counter: Counter) -> u32 {
         self.max_attempts
             .saturating_sub(counter.failures)
             .min(self.max_consecutive_failures.saturating_sub(counter.run))
     }
 
-    /// The lock that a failed password earns the account (the login name, from anywhere).
+    /// The lock that a failed password earns the account (the login name, from anywhere). The
+    /// lockout types are about second factors: questions cannot be asked of someone who has not
+    /// given the password, and the account ceiling marks an attack that a captcha would not stop,
+    /// so under those two types the account is suspended.
     pub fn password_lock(&self, account: Counter, now: UnixTime) -> Option<Lock> {
         (account.failures >= self.password_max_attempts).then(|| self.lock(account.lockouts, now))
     }
@@ -183,6 +219,8 @@ impl LockoutPolicy {
     }
 
     /// How long a source waits after its `failures`-th consecutive failure, if at all.
+    /// (Under the captcha type [`LockoutPolicy::password_step`] asks a captcha instead of
+    /// honouring the wait.)
     pub fn source_delay(&self, failures: u32) -> Option<u64> {
         let source = &self.per_source;
         failures
@@ -204,12 +242,21 @@ impl LockoutPolicy {
         }
     }
 
+    /// A lock by suspension or block: the types that need more of the caller suspend.
     fn lock(&self, earlier: u32, now: UnixTime) -> Lock {
-        let state = match self.mode {
-            LockMode::Suspend => {
+        let mode = match self.mode {
+            LockMode::Block => LockMode::Block,
+            _ => LockMode::Suspend,
+        };
+        self.lock_as(mode, earlier, now)
+    }
+
+    fn lock_as(&self, mode: LockMode, earlier: u32, now: UnixTime) -> Lock {
+        let state = match mode {
+            LockMode::Suspend | LockMode::Captcha => {
                 LockState::Until(now.plus_seconds(self.suspension_seconds(earlier)))
             }
-            LockMode::Block => LockState::Blocked,
+            LockMode::Block | LockMode::SecurityQuestions => LockState::Blocked,
         };
         Lock {
             state,
@@ -292,5 +339,12 @@ pub enum PasswordGate {
     Locked(LockState),
 }
 
+mod unlock;
+pub use unlock::{
+    FallbackOutcome, PasswordStep, SecondFactorGate, UnlockAttempt, UnlockPaths, UnlockWith,
+};
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unlock_tests;

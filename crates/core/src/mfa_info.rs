@@ -7,10 +7,12 @@
 
 use serde::Serialize;
 
-use crate::Factor;
 use crate::capabilities::Capabilities;
+use crate::first_factor;
+use crate::groups::{self, GroupMfa, GroupsPolicy};
 use crate::requirement::{PassedChecks, Requirement};
 use crate::settings::{LoginSettings, TenantMfaMode};
+use crate::{Factor, UnixTime};
 
 /// What the evaluation needs to know about the user.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +34,32 @@ pub struct MfaInfo {
     pub next: Vec<Factor>,
     pub already_setup: Vec<Factor>,
     pub allowed_to_setup: Vec<Factor>,
+    /// Prompt mode: the setup that is due may be skipped (`skip-mfa-setup`) instead.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub setup_skippable: bool,
+    /// Prompt mode: the user skipped setting up a second factor; they are asked again then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_skipped_until: Option<UnixTime>,
+}
+
+/// What the policy knows beyond the tenant, the app and the user's own flags.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The MFA policies of the user's groups.
+    pub groups: &'a [GroupMfa],
+    /// Prompt mode: until when the user's last skip of setting up a second factor holds.
+    pub setup_skipped_until: Option<UnixTime>,
+    pub now: UnixTime,
+}
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        Context {
+            groups: &[],
+            setup_skipped_until: None,
+            now: UnixTime(0),
+        }
+    }
 }
 
 /// What an app adds to the policy of a sign-in on its behalf.
@@ -67,6 +95,20 @@ pub fn evaluate_for_app(
     user: Option<UserMfa<'_>>,
     passed: &PassedChecks,
 ) -> MfaInfo {
+    evaluate_in(settings, server, app, user, &Context::default(), passed)
+}
+
+/// As [`evaluate_for_app`], with the user's groups (the strictest of every policy holds, see
+/// [`crate::groups`]) and, in prompt mode, their skip of setting up a second factor.
+pub fn evaluate_in(
+    settings: &LoginSettings,
+    server: Capabilities,
+    app: Option<AppPolicy<'_>>,
+    user: Option<UserMfa<'_>>,
+    context: &Context<'_>,
+    passed: &PassedChecks,
+) -> MfaInfo {
+    let groups = groups::combine(context.groups);
     let accepted = |f: &Factor| app.is_none_or(|app| app.accepts(*f));
     let first_factors: Vec<Factor> = settings
         .first_factors
@@ -83,6 +125,8 @@ pub fn evaluate_for_app(
             next: first_factors,
             already_setup: Vec::new(),
             allowed_to_setup: Vec::new(),
+            setup_skippable: false,
+            setup_skipped_until: None,
         };
     };
     // What the person has set up, whether or not this server can run it right now: it decides
@@ -108,12 +152,16 @@ pub fn evaluate_for_app(
         .filter(|f| f.allows_several() || *f == Factor::BackupCode || !already_setup.contains(f))
         .collect();
     let first_factor_passed = settings.first_factor_passed(passed);
-    let mfa_required = mfa_required(settings, &user) || app.is_some_and(|app| app.requires_mfa);
+    let opened_by_totp = first_factor::opened_by_totp_alone(settings, passed);
+    let passed = &first_factor::for_second_factors(settings, passed);
+    let mfa_required =
+        mfa_required(settings, &user) || app.is_some_and(|app| app.requires_mfa) || groups.required;
     // A passkey is multi-factor on its own: it satisfies "a second factor" — but not an explicit
     // requirement that names other factors, nor an app that does not accept passkeys.
     let explicit = settings.mfa.require.is_some()
         || app.is_some_and(|a| a.require.is_some())
-        || !user.required_factors.is_empty();
+        || !user.required_factors.is_empty()
+        || !groups.require.is_empty();
     let passkey_passed =
         passed.contains_key(&Factor::Passkey) && accepted(&Factor::Passkey) && !explicit;
 
@@ -125,6 +173,8 @@ pub fn evaluate_for_app(
         next: Vec::new(),
         already_setup,
         allowed_to_setup,
+        setup_skippable: false,
+        setup_skipped_until: None,
     };
     if !first_factor_passed {
         // Nothing about the user's factors is told before the first factor: the answer is the
@@ -135,14 +185,19 @@ pub fn evaluate_for_app(
         info.allowed_to_setup.clear();
         return info;
     }
-    if !mfa_required || passkey_passed {
+    if passkey_passed {
         info.satisfied = true;
+        return info;
+    }
+    if !mfa_required {
+        prompt::prompt(settings, &enrolled, context, &mut info);
         return info;
     }
     let requirement = requirement_for(
         settings,
         app.and_then(|a| a.require),
         &user,
+        &groups,
         &enrolled,
         &info.allowed_to_setup,
     );
@@ -162,6 +217,18 @@ pub fn evaluate_for_app(
         }
         // MFA is required but nothing can satisfy it: the tenant allows no usable second factor.
         None => info.setup_required = true,
+    }
+    if opened_by_totp && !info.satisfied {
+        // TOTP opened the sign-in and cannot be its second factor too: the other first factors
+        // come first (a password after the code is two factors), and TOTP is not asked again.
+        let mut next: Vec<Factor> = first_factors
+            .iter()
+            .copied()
+            .filter(|f| *f != Factor::Totp)
+            .collect();
+        next.extend(info.next.iter().copied().filter(|f| *f != Factor::Totp));
+        info.next = next;
+        info.setup_required = false;
     }
     info
 }
@@ -189,12 +256,14 @@ pub fn opted_in(settings: &LoginSettings, user: &UserMfa<'_>) -> bool {
         })
 }
 
-/// The second-factor requirement: the tenant's expression, the user's required factors (any one),
-/// both when both exist; else any one active second factor; else any one that can be set up.
+/// The second-factor requirement: every expression the tenant, the app, the user's groups and the
+/// user's required factors (any one) state, all together, identical ones once; else any one
+/// active second factor; else any one that can be set up.
 fn requirement_for(
     settings: &LoginSettings,
     app_requirement: Option<&Requirement>,
     user: &UserMfa<'_>,
+    groups: &GroupsPolicy,
     already_setup: &[Factor],
     allowed_to_setup: &[Factor],
 ) -> Option<Requirement> {
@@ -202,14 +271,16 @@ fn requirement_for(
         (!factors.is_empty())
             .then(|| Requirement::OneOf(factors.into_iter().map(Requirement::Factor).collect()))
     };
-    let mut parts: Vec<Requirement> = [
+    let stated: Vec<Requirement> = [
         settings.mfa.require.clone(),
         app_requirement.cloned(),
         one_of(user.required_factors.to_vec()),
     ]
     .into_iter()
     .flatten()
+    .chain(groups.require.iter().cloned())
     .collect();
+    let mut parts: Vec<Requirement> = groups::all_of(stated).into_iter().collect();
     match parts.len() {
         0 if !already_setup.is_empty() => one_of(already_setup.to_vec()),
         // Backup codes recover access to a second factor; they are not one to start with.
@@ -220,8 +291,7 @@ fn requirement_for(
                 .filter(|f| *f != Factor::BackupCode)
                 .collect(),
         ),
-        1 => parts.pop(),
-        _ => Some(Requirement::AllOfInAnyOrder(parts)),
+        _ => parts.pop(),
     }
 }
 
@@ -256,6 +326,24 @@ pub fn may_set_up_in_session(info: &MfaInfo, factor: Factor) -> bool {
         || (info.first_factor_passed && info.setup_required && info.next.contains(&factor))
 }
 
+/// As [`may_remove`], for a member of groups: a group that asks for MFA forces it as the tenant's
+/// mode would.
+pub fn may_remove_in(
+    settings: &LoginSettings,
+    user: &UserMfa<'_>,
+    groups: &[GroupMfa],
+    remaining: &[Factor],
+) -> bool {
+    if groups::combine(groups).required && !mfa_forced(settings, user) {
+        let forced = UserMfa {
+            mfa_enabled: true,
+            ..*user
+        };
+        return may_remove(settings, &forced, remaining);
+    }
+    may_remove(settings, user, remaining)
+}
+
 /// Whether removing an authenticator leaving `remaining` active factors keeps the user able to
 /// meet their MFA requirement. Backup codes alone do not count as a second factor. A person who
 /// only opted in may remove their last factor (in a session that passed it): that is opting out.
@@ -268,7 +356,12 @@ pub fn may_remove(settings: &LoginSettings, user: &UserMfa<'_>, remaining: &[Fac
         .any(|f| *f != Factor::BackupCode && settings.second_factors.contains(f))
 }
 
+mod prompt;
+pub use prompt::skip_until;
+
 #[cfg(test)]
 mod app_tests;
+#[cfg(test)]
+mod group_tests;
 #[cfg(test)]
 mod tests;

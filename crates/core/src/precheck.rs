@@ -5,13 +5,14 @@
 //! `max_age`, `prompt=login` and every check's lifetime. What a session satisfied for another
 //! app, or an hour ago, counts for nothing here unless it still holds.
 
-use crate::acr::{ACR_MFA, ACR_PASSWORD, AcrLevel};
+use crate::acr::{self, ACR_MFA, ACR_PASSWORD, AcrLevel};
 use crate::app::App;
 use crate::authorize::{AuthRequest, Prompt};
 use crate::capabilities::Capabilities;
 use crate::device;
+use crate::first_factor;
 use crate::lockout::LockState;
-use crate::mfa_info::{AppPolicy, MfaInfo, UserMfa, evaluate_for_app};
+use crate::mfa_info::{AppPolicy, Context, MfaInfo, UserMfa, evaluate_in};
 use crate::requirement::{PassedChecks, Requirement};
 use crate::risk::{self, RiskScore, Signals};
 use crate::session::Session;
@@ -67,6 +68,23 @@ pub struct Outcome {
 }
 
 pub fn decide(p: &Precheck<'_>) -> Outcome {
+    decide_in(
+        p,
+        &Context {
+            now: p.now,
+            ..Context::default()
+        },
+    )
+}
+
+/// As [`decide`], for a member of groups and with a prompt-mode skip (see [`Context`]).
+pub fn decide_in(p: &Precheck<'_>, context: &Context<'_>) -> Outcome {
+    // The app's own first factors, where it names any, replace the tenant's.
+    let effective = first_factor::settings_for_app(p.settings, Some(&p.app.mfa));
+    let p = &Precheck {
+        settings: &effective,
+        ..*p
+    };
     let passed = counting_checks(p);
     let signals = effective_signals(p, &passed);
     let risk = risk::score(&signals, p.now);
@@ -77,7 +95,7 @@ pub fn decide(p: &Precheck<'_>) -> Outcome {
     } else if let Some(lock) = p.lock {
         Decision::Locked(lock)
     } else {
-        decide_level(p, &passed, app_requires_mfa)
+        decide_level(p, context, &passed, app_requires_mfa)
     };
     Outcome {
         decision,
@@ -89,7 +107,7 @@ pub fn decide(p: &Precheck<'_>) -> Outcome {
 /// The signals as this app may read them: a trusted device means nothing where trust is off for
 /// the app, and a second factor passed in this very session is the latest one.
 fn effective_signals(p: &Precheck<'_>, passed: &PassedChecks) -> Signals {
-    let in_session = latest_second_factor(passed);
+    let in_session = latest_second_factor(&first_factor::for_second_factors(p.settings, passed));
     Signals {
         known_device: p.signals.known_device
             && device::trust_lifetime(&p.settings.oidc, &p.app.mfa).is_some(),
@@ -132,7 +150,12 @@ fn counting_checks(p: &Precheck<'_>) -> PassedChecks {
     passed
 }
 
-fn decide_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool) -> Decision {
+fn decide_level(
+    p: &Precheck<'_>,
+    context: &Context<'_>,
+    passed: &PassedChecks,
+    app_requires_mfa: bool,
+) -> Decision {
     let levels = &p.settings.oidc.acr_levels;
     let asked = &p.request.request.acr_values;
     let requested: Vec<&AcrLevel> = asked
@@ -143,17 +166,17 @@ fn decide_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool)
         if !asked.is_empty() {
             return Decision::Unsatisfiable("none of the requested acr values is offered".into());
         }
-        let info = evaluate(p, passed, app_requires_mfa, None);
+        let info = evaluate(p, context, passed, app_requires_mfa, None);
         if !info.satisfied {
             return Decision::MfaRequired(info);
         }
-        let acr = strongest_level(p, passed, app_requires_mfa);
+        let acr = strongest_level(p, context, passed, app_requires_mfa);
         return Decision::Ready(authentication(p.settings, passed, acr));
     }
     // The first level this user can reach decides; a weaker one later in the list is never
     // taken instead just because it already holds.
     for level in requested {
-        let info = evaluate(p, passed, app_requires_mfa, Some(level));
+        let info = evaluate(p, context, passed, app_requires_mfa, Some(level));
         if info.satisfied {
             return Decision::Ready(authentication(p.settings, passed, level.value.clone()));
         }
@@ -166,6 +189,7 @@ fn decide_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool)
 
 fn evaluate(
     p: &Precheck<'_>,
+    context: &Context<'_>,
     passed: &PassedChecks,
     app_requires_mfa: bool,
     level: Option<&AcrLevel>,
@@ -182,7 +206,18 @@ fn evaluate(
         require: require.as_ref(),
         allowed_factors: &p.app.mfa.allowed_factors,
     };
-    evaluate_for_app(p.settings, p.server, Some(policy), Some(p.user), passed)
+    let passed = match level {
+        Some(level) => acr::counting_for_level(level, passed),
+        None => passed.clone(),
+    };
+    evaluate_in(
+        p.settings,
+        p.server,
+        Some(policy),
+        Some(p.user),
+        context,
+        &passed,
+    )
 }
 
 /// Whether some factor the evaluation asks for is set up or may be set up.
@@ -193,12 +228,17 @@ fn reachable(info: &MfaInfo) -> bool {
 }
 
 /// The strongest configured level the sign-in satisfies (levels are listed weakest first).
-fn strongest_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bool) -> String {
+fn strongest_level(
+    p: &Precheck<'_>,
+    context: &Context<'_>,
+    passed: &PassedChecks,
+    app_requires_mfa: bool,
+) -> String {
     let levels = &p.settings.oidc.acr_levels;
     if let Some(level) = levels
         .iter()
         .rev()
-        .find(|level| evaluate(p, passed, app_requires_mfa, Some(level)).satisfied)
+        .find(|level| evaluate(p, context, passed, app_requires_mfa, Some(level)).satisfied)
     {
         return level.value.clone();
     }
@@ -209,8 +249,11 @@ fn strongest_level(p: &Precheck<'_>, passed: &PassedChecks, app_requires_mfa: bo
     }
 }
 
+/// Two kinds of proof: a multi-factor check, or two checks of which one is a strong second
+/// factor (a password and security questions are knowledge twice).
 fn is_multi_factor(passed: &PassedChecks) -> bool {
-    passed.keys().any(|f| f.is_multi_factor()) || passed.len() >= 2
+    passed.keys().any(|f| f.is_multi_factor())
+        || (passed.len() >= 2 && acr::has_strong_second_factor(passed))
 }
 
 fn authentication(settings: &LoginSettings, passed: &PassedChecks, acr: String) -> Authentication {

@@ -86,6 +86,11 @@ impl MasterKey {
         HashingKey(self.derive(b"twofold/v1/keyed-hash"))
     }
 
+    /// The key ALTCHA challenges are signed with.
+    pub fn altcha_key(&self) -> crate::altcha::AltchaKey {
+        crate::altcha::AltchaKey::from_bytes(*self.derive(b"twofold/v1/altcha"))
+    }
+
     fn derive(&self, purpose: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
         Zeroizing::new(hmac_sha256(self.0.as_slice(), &[purpose]))
     }

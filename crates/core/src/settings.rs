@@ -4,9 +4,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::acr::{self, AcrLevel};
 use crate::capabilities::Capabilities;
-use crate::lockout::LockoutPolicy;
+use crate::lockout::{LockMode, LockoutPolicy};
+use crate::push::PushPolicy;
 use crate::quota::SendQuotas;
 use crate::requirement::{PassedChecks, Requirement};
+use crate::security_questions::SecurityQuestionsPolicy;
 use crate::webauthn::WebauthnPolicy;
 use crate::{DomainError, Factor};
 
@@ -31,6 +33,8 @@ pub struct LoginSettings {
     pub send_quotas: SendQuotas,
     pub oidc: OidcPolicy,
     pub webauthn: WebauthnPolicy,
+    pub security_questions: SecurityQuestionsPolicy,
+    pub push: PushPolicy,
 }
 
 impl Default for LoginSettings {
@@ -60,6 +64,8 @@ impl Default for LoginSettings {
             send_quotas: SendQuotas::default(),
             oidc: OidcPolicy::default(),
             webauthn: WebauthnPolicy::default(),
+            security_questions: SecurityQuestionsPolicy::default(),
+            push: PushPolicy::default(),
         }
     }
 }
@@ -131,6 +137,9 @@ pub enum TenantMfaMode {
     Off,
     /// Every sign-in needs a second factor.
     Always,
+    /// As `off`, but a user with no second factor is asked to set one up at sign-in and may skip;
+    /// a skip holds for `mfa_init_skip_lifetime` (ZITADEL's login policy).
+    Prompt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,18 +204,56 @@ impl LoginSettings {
     pub fn validate_on(&self, server: Capabilities) -> Result<(), DomainError> {
         self.validate()?;
         server.ensure_all_run("first_factors", &self.first_factors)?;
+        self.ensure_served()?;
         if let Some(require) = &self.mfa.require {
             server.ensure_all_run("mfa.require", &require.factors())?;
         }
         Ok(())
     }
 
+    /// Settings the domain already models but the server does not act on yet are refused, so a
+    /// tenant cannot switch on a behaviour that would silently not happen.
+    fn ensure_served(&self) -> Result<(), DomainError> {
+        let unserved = if self.first_factors.contains(&Factor::Totp) {
+            Some("`totp` in first_factors")
+        } else if self.mfa.mode == TenantMfaMode::Prompt {
+            Some("mfa.mode `prompt`")
+        } else if matches!(
+            self.lockout.mode,
+            LockMode::SecurityQuestions | LockMode::Captcha
+        ) {
+            Some("lockout.mode `security_questions` and `captcha`")
+        } else {
+            None
+        };
+        match unserved {
+            Some(what) => Err(DomainError::invalid(format!(
+                "{what} is not available on this server yet"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.first_factors.is_empty() || self.first_factors.iter().any(|f| !f.is_first_factor())
         {
             return Err(DomainError::invalid(
-                "first_factors must list password and/or passkey",
+                "first_factors must list password, passkey and/or totp",
             ));
+        }
+        if self.first_factors.contains(&Factor::Totp) {
+            // TOTP opens a sign-in only for those who set it up, as a second factor; everyone
+            // else needs a way in too.
+            if !self.second_factors.contains(&Factor::Totp) {
+                return Err(DomainError::invalid(
+                    "first_factors names totp, which needs totp in second_factors to be set up",
+                ));
+            }
+            if !self.first_factors.iter().any(|f| *f != Factor::Totp) {
+                return Err(DomainError::invalid(
+                    "first_factors must list password or passkey beside totp",
+                ));
+            }
         }
         if let Some(f) = self.second_factors.iter().find(|f| !f.is_second_factor()) {
             return Err(DomainError::invalid(format!(
@@ -231,6 +278,11 @@ impl LoginSettings {
                 )));
             }
         }
+        if self.mfa_init_skip_lifetime > 31_536_000 {
+            return Err(DomainError::invalid(
+                "mfa_init_skip_lifetime must be at most 31536000 seconds",
+            ));
+        }
         let required = self
             .mfa
             .require
@@ -246,6 +298,9 @@ impl LoginSettings {
         self.send_quotas.validate()?;
         self.oidc.validate()?;
         self.webauthn.validate()?;
+        self.security_questions
+            .validate(self.second_factors.contains(&Factor::SecurityQuestions))?;
+        self.push.validate()?;
         let otp = &self.otp;
         if !(6..=8).contains(&otp.digits) || !(30..=3600).contains(&otp.ttl_seconds) {
             return Err(DomainError::invalid(
@@ -309,6 +364,28 @@ mod tests {
         assert_eq!(settings.mfa.mode, TenantMfaMode::Always);
         assert_eq!(settings.lockout.max_attempts, 5);
         settings.validate().unwrap();
+    }
+
+    #[test]
+    fn behaviours_the_server_does_not_run_yet_are_refused() {
+        for unserved in [
+            json!({"first_factors": ["password", "totp"]}),
+            json!({"mfa": {"mode": "prompt"}}),
+            json!({"lockout": {"mode": "captcha"}}),
+            json!({"lockout": {"mode": "security_questions"}}),
+        ] {
+            let settings: LoginSettings = serde_json::from_value(unserved.clone()).unwrap();
+            let refused = settings.validate_on(Capabilities::ALL).unwrap_err();
+            assert!(
+                refused
+                    .to_string()
+                    .contains("not available on this server yet"),
+                "{unserved}: {refused}"
+            );
+        }
+        let block: LoginSettings =
+            serde_json::from_value(json!({"lockout": {"mode": "block"}})).unwrap();
+        assert!(block.validate_on(Capabilities::ALL).is_ok());
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! check in the same harness as the baseline, and the share of the time the software authenticators
 //! themselves took (they run on the same cores as the server).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a benchmark times the server from outside"
+)]
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -84,7 +84,7 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
     let passwords = PasswordHasher::new(config.password_hash_concurrency, random.as_ref())?;
     let state = AppState(Arc::new(Inner {
         store,
-        settings_cache: SettingsCache::default(),
+        settings_cache: SettingsCache::new(config.settings_cache),
         metrics: Metrics::default(),
         sealing: key.sealing_key(),
         hashing: key.hashing_key(),

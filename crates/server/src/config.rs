@@ -32,6 +32,9 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// Trust `X-Forwarded-For` from the proxy in front (only behind one that overwrites it).
     pub trust_forwarded_for: bool,
+    /// How long a node keeps a tenant's login settings before reading them again: the longest a
+    /// change made on another node goes unseen here. Zero reads them for every request.
+    pub settings_cache: Duration,
     pub delivery: DeliveryConfig,
     pub http: HttpConfig,
 }
@@ -127,6 +130,7 @@ impl Default for Config {
             totp_issuer: "Twofold".to_owned(),
             password_hash_concurrency: 0,
             trust_forwarded_for: false,
+            settings_cache: Duration::from_secs(1),
             delivery: DeliveryConfig::default(),
             http: HttpConfig::default(),
         }
@@ -149,6 +153,7 @@ pub struct FileConfig {
     pub totp_issuer: Option<String>,
     pub password_hash_concurrency: Option<usize>,
     pub trust_forwarded_for: Option<bool>,
+    pub settings_cache_millis: Option<u64>,
     pub delivery: Option<DeliveryConfig>,
     pub http: Option<HttpFileConfig>,
 }
@@ -178,6 +183,7 @@ impl FileConfig {
             totp_issuer,
             password_hash_concurrency,
             trust_forwarded_for,
+            settings_cache_millis,
             delivery,
             http,
         } = self;
@@ -197,6 +203,9 @@ impl FileConfig {
         config.password_hash_concurrency =
             password_hash_concurrency.unwrap_or(config.password_hash_concurrency);
         config.trust_forwarded_for = trust_forwarded_for.unwrap_or(config.trust_forwarded_for);
+        if let Some(millis) = settings_cache_millis {
+            config.settings_cache = Duration::from_millis(millis);
+        }
         if let Some(delivery) = delivery {
             config.delivery = delivery;
         }

@@ -4,12 +4,14 @@
 //! thread was free had cost 19 MiB per thread that ever hashed, kept by the allocator for good.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use twofold_core::password::{self, Memory};
 use twofold_core::secrets::SecretString;
 
+use crate::clock;
 use crate::error::Error;
 use crate::random::{self, Random};
 
@@ -110,7 +112,7 @@ impl PasswordHasher {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             work,
-            queued_at: Instant::now(),
+            queued_at: clock::monotonic(),
             reply,
         };
         tokio::time::timeout(QUEUE_TIMEOUT, self.queue.send(job))

@@ -10,9 +10,24 @@ pub trait Random: Send + Sync {
 pub struct OsRandom;
 
 impl Random for OsRandom {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the operating system's CSPRNG's one reader; everything else draws from here"
+    )]
     fn fill(&self, buffer: &mut [u8]) -> Result<(), Error> {
         getrandom::fill(buffer).map_err(|e| Error::Internal(format!("no randomness: {e}")))
     }
+}
+
+/// aws-lc's own handle on the operating system's CSPRNG, for the one thing that must draw from
+/// it directly: generating a signing key pair (its `SecureRandom` trait is sealed, so it cannot
+/// take a [`Random`]).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the OS CSPRNG for aws-lc's key generation, handed out from this one place"
+)]
+pub fn for_key_generation() -> aws_lc_rs::rand::SystemRandom {
+    aws_lc_rs::rand::SystemRandom::new()
 }
 
 pub fn bytes<const N: usize>(random: &dyn Random) -> Result<[u8; N], Error> {

@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use twofold_core::capabilities::Capabilities;
 use twofold_core::secrets::{HashingKey, SealingKey};
@@ -10,7 +13,7 @@ use twofold_store::Store;
 
 use axum::http::HeaderValue;
 
-use crate::clock::Clock;
+use crate::clock::{self, Clock};
 use crate::config::HttpConfig;
 use crate::delivery::Senders;
 use crate::error::Error;
@@ -83,47 +86,68 @@ impl Inner {
             .map_or("http://localhost", String::as_str)
     }
 
-    /// The tenant's login settings, read at most once a second per node: every request needs
-    /// them, and they change rarely. A change made on this node is seen at once; one made on
-    /// another node within a second.
+    /// The tenant's login settings, read from the store at most once per configured cache
+    /// lifetime (`settings_cache_millis`, 1 s by default) on each node: every request needs them,
+    /// and they change rarely. A change made on this node is seen at once; one made on another
+    /// node within the cache lifetime.
     pub async fn settings(&self, tenant_id: &str) -> Result<LoginSettings, Error> {
-        let now = self.clock.now_millis();
-        if let Some(settings) = self.settings_cache.fresh(tenant_id, now) {
+        if let Some(settings) = self.settings_cache.fresh(tenant_id) {
             return Ok(settings);
         }
+        let read_at = clock::monotonic();
         let settings = self
             .store
             .tenant_settings(tenant_id)
             .await?
             .ok_or(Error::NotFound("tenant"))?;
-        self.settings_cache.put(tenant_id, settings.clone(), now);
+        self.settings_cache
+            .put(tenant_id, settings.clone(), read_at);
         Ok(settings)
     }
 }
 
-const SETTINGS_TTL_MILLIS: u64 = 1000;
-
-#[derive(Default)]
-pub struct SettingsCache(Mutex<HashMap<String, (LoginSettings, u64)>>);
+/// Each tenant's login settings with when they were read (the monotonic clock: a test that
+/// freezes the server's time must not freeze the cache too).
+pub struct SettingsCache {
+    lifetime: Duration,
+    entries: Mutex<HashMap<String, (LoginSettings, Instant)>>,
+}
 
 impl SettingsCache {
-    fn fresh(&self, tenant_id: &str, now_millis: u64) -> Option<LoginSettings> {
-        let cache = self.0.lock().ok()?;
-        let (settings, read_at) = cache.get(tenant_id)?;
-        (now_millis.saturating_sub(*read_at) < SETTINGS_TTL_MILLIS).then(|| settings.clone())
+    /// A cache keeping settings for `lifetime`; zero keeps nothing.
+    pub fn new(lifetime: Duration) -> SettingsCache {
+        SettingsCache {
+            lifetime,
+            entries: Mutex::default(),
+        }
     }
 
-    pub fn put(&self, tenant_id: &str, settings: LoginSettings, now_millis: u64) {
-        if let Ok(mut cache) = self.0.lock() {
-            cache.insert(tenant_id.to_owned(), (settings, now_millis));
+    fn fresh(&self, tenant_id: &str) -> Option<LoginSettings> {
+        if self.lifetime.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().ok()?;
+        let (settings, read_at) = entries.get(tenant_id)?;
+        (clock::monotonic().saturating_duration_since(*read_at) < self.lifetime)
+            .then(|| settings.clone())
+    }
+
+    /// Keeps `settings` as read at `read_at` (taken before the read: a change committed while it
+    /// was in flight must not look older than the copy kept).
+    fn put(&self, tenant_id: &str, settings: LoginSettings, read_at: Instant) {
+        if self.lifetime.is_zero() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(tenant_id.to_owned(), (settings, read_at));
         }
     }
 
     /// Drops what is cached, so the next request reads the store: after a change, which of two
     /// racing saves committed last is known only there.
     pub fn forget(&self, tenant_id: &str) {
-        if let Ok(mut cache) = self.0.lock() {
-            cache.remove(tenant_id);
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(tenant_id);
         }
     }
 }

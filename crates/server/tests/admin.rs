@@ -84,7 +84,10 @@ async fn settings_round_trip_and_tenant_always_forces_mfa() {
                 "max_duration_seconds": 86_400,
                 "mode": "suspend",
                 "per_source": {"free_attempts": 5, "delay_seconds": 60, "max_delay_seconds": 3600},
-                "per_ip": {"limit": 100, "seconds": 3600}
+                "per_ip": {"limit": 100, "seconds": 3600},
+                "captcha_after_failures": 3,
+                "captcha_difficulty": 100_000,
+                "unlock_attempts": 5
             })
         );
         assert_eq!(

@@ -11,13 +11,15 @@ use twofold_core::otp::{TotpParams, totp};
 use twofold_core::secrets::Seed;
 
 use super::client::{Client, text};
+use super::derive;
 
 pub const PASSWORD: &str = "lantern copper river meadow 1987";
 
 #[derive(Clone)]
 pub struct Authenticator {
     pub seed: Seed,
-    /// The last step spent on this authenticator (at enrolment, then by checks).
+    /// The last step spent on this authenticator (at enrolment, then by checks); 0 when none
+    /// inside the current window is known to be spent (users from `seed-bench`).
     pub last_step: u64,
 }
 
@@ -31,6 +33,33 @@ pub struct BenchUser {
 pub struct Pool(pub Vec<BenchUser>);
 
 impl Pool {
+    /// The users `twofold seed-bench` wrote with this prefix and secret, computed, not fetched:
+    /// their ids are unknown to the bench (scenarios that need them use HTTP-seeded users).
+    pub fn seeded(prefix: &str, secret: &str, users: usize, authenticators: usize) -> Pool {
+        Pool(
+            (0..users)
+                .map(|index| BenchUser {
+                    id: String::new(),
+                    username: derive::username(prefix, index),
+                    authenticators: (0..authenticators)
+                        .map(|k| Authenticator {
+                            seed: derive::seed(secret, prefix, index, k),
+                            last_step: 0,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The first users for (a), the last `for_sign_ins` for (b): (a) signs its users in before
+    /// the clock starts, so users that (b) alone needs would only add sign-ins.
+    pub fn split_users(mut self, for_sign_ins: usize) -> (Vec<BenchUser>, Vec<BenchUser>) {
+        let at = self.0.len().saturating_sub(for_sign_ins);
+        let rest = self.0.split_off(at);
+        (self.0, rest)
+    }
+
     /// Two pools over the same users: the first `at` authenticators of each, and the rest.
     pub fn split(self, at: usize) -> (Vec<BenchUser>, Vec<BenchUser>) {
         self.0
@@ -59,6 +88,23 @@ pub fn now() -> UnixTime {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     )
+}
+
+/// Seconds before a step leaves the skew window that the bench stops spending it: a request
+/// that reaches the server after that would be refused and counted as a wrong code.
+const MARGIN_SECONDS: i64 = 3;
+
+/// The next step of `authenticator` the server will still accept when the request arrives (one
+/// step of skew either way, and only after the last one spent), if any.
+pub fn next_step(authenticator: &Authenticator) -> Option<u64> {
+    let params = TotpParams::default();
+    let now = now();
+    let current = params.step_at(now);
+    let oldest = params
+        .step_at(UnixTime(now.0 + MARGIN_SECONDS))
+        .saturating_sub(1);
+    let first = (authenticator.last_step + 1).max(oldest);
+    (first <= current + 1).then_some(first)
 }
 
 pub fn code(seed: &Seed, step: u64) -> String {

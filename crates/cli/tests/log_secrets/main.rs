@@ -2,6 +2,10 @@
 //! email through a real SMTP conversation with AUTH, SMS through a real HTTP gateway, a sign-in
 //! with every kind of factor — then every secret the run handled is searched for in its output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the test plays the authenticator app and waits for the binary, on the wall clock"
+)]
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -327,3 +327,37 @@ fn a_second_factor_in_this_session_is_the_latest_one_for_time_based_mode() {
     assert!(!outcome.app_requires_mfa);
     assert_eq!(ready(&outcome).amr, vec!["pwd", "otp", "mfa"]);
 }
+
+#[test]
+fn security_questions_pass_a_second_factor_but_never_make_the_sign_in_multi_factor() {
+    let mut w = world()
+        .mode(always())
+        .passed(Factor::Password, 30)
+        .passed(Factor::SecurityQuestions, 5);
+    w.settings.second_factors.push(Factor::SecurityQuestions);
+    w.active = vec![Factor::SecurityQuestions];
+    let outcome = w.decide();
+    let auth = ready(&outcome);
+    assert_eq!(auth.amr, vec!["pwd", "kba"]);
+    assert_eq!(auth.acr, ACR_PASSWORD);
+    let w = w.acr(&[ACR_MFA]);
+    assert!(!matches!(w.decide().decision, Decision::Ready(_)));
+    let w = w.passed(Factor::Totp, 1);
+    assert_eq!(ready(&w.decide()).acr, ACR_MFA);
+}
+
+#[test]
+fn a_totp_code_alone_signs_in_where_totp_is_a_first_factor_and_says_otp() {
+    let w = world().passed(Factor::Totp, 20);
+    assert_eq!(w.decide().decision, Decision::LoginRequired);
+    let mut w = w;
+    w.app.mfa.first_factors = vec![Factor::Password, Factor::Totp];
+    let outcome = w.decide();
+    let auth = ready(&outcome);
+    assert_eq!(auth.amr, vec!["otp"]);
+    assert_eq!(auth.acr, ACR_PASSWORD);
+    assert_eq!(auth.auth_time, NOW.minus_seconds(20));
+    // An app that needs MFA asks for the password too: the code opened the sign-in.
+    w.app.mfa.mode = AppMfaMode::Always;
+    assert_eq!(next(&w.decide()), vec![Factor::Password]);
+}

@@ -8,7 +8,7 @@ use twofold_core::admin_token::AdminToken;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::admin_tokens;
-use crate::http::auth::{Admin, ClientIp};
+use crate::http::auth::{Admin, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present::rfc3339;
 use crate::state::AppState;
@@ -44,9 +44,10 @@ pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let ctx = ctx(&admin.tenant_id, ip, at);
     let (token, secret) = admin_tokens::create(&state, &ctx, body.name.as_deref()).await?;
     let mut shown = present(&token, &admin);
     shown["token"] = json!(secret.expose());
@@ -57,8 +58,9 @@ pub async fn revoke(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    admin_tokens::revoke(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?;
+    admin_tokens::revoke(&state, &ctx(&admin.tenant_id, ip, at), &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -11,7 +11,7 @@ use twofold_core::secrets::SecretString;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::apps::{self, AppChange, NewApp};
-use crate::http::auth::{Admin, ClientIp};
+use crate::http::auth::{Admin, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath, present_value};
 use crate::http::present::rfc3339;
 use crate::state::AppState;
@@ -61,9 +61,10 @@ pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let ctx = ctx(&admin.tenant_id, ip, at);
     let new = NewApp {
         name: body.name,
         redirect_uris: body.redirect_uris,
@@ -97,10 +98,11 @@ pub async fn patch(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(client_id): ApiPath<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let ctx = ctx(&admin.tenant_id, ip, at);
     let change = AppChange {
         name: body.name,
         redirect_uris: body.redirect_uris,
@@ -116,8 +118,9 @@ pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(client_id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    apps::delete(&state, &ctx(&state, &admin.tenant_id, ip), &client_id).await?;
+    apps::delete(&state, &ctx(&admin.tenant_id, ip, at), &client_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

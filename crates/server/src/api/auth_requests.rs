@@ -13,7 +13,7 @@ use super::{ctx, ok};
 use crate::error::Error;
 use crate::flows::auth_requests;
 use crate::flows::precheck::{self, ContinueInput, Evaluated};
-use crate::http::auth::{self, ClientIp};
+use crate::http::auth::{self, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::{AppState, DEFAULT_TENANT};
@@ -58,10 +58,11 @@ fn device_token(headers: &HeaderMap, body: Option<SecretString>) -> Option<Secre
 pub async fn get(
     State(state): State<AppState>,
     ip: ClientIp,
+    at: RequestTime,
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, DEFAULT_TENANT, ip);
+    let ctx = ctx(DEFAULT_TENANT, ip, at);
     let request = auth_requests::live_request(&state, &ctx, &id).await?;
     let app = auth_requests::app_of(&state, &ctx, &request).await?;
     let mut body = json!({
@@ -111,11 +112,12 @@ pub async fn get(
 pub async fn continue_request(
     State(state): State<AppState>,
     ip: ClientIp,
+    at: RequestTime,
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ContinueBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, DEFAULT_TENANT, ip);
+    let ctx = ctx(DEFAULT_TENANT, ip, at);
     let device = device_token(&headers, body.device_token);
     let continued = precheck::continue_request(
         &state,

@@ -12,7 +12,7 @@ use twofold_core::secrets::SecretString;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::enrolment;
-use crate::http::auth::{Caller, ClientIp};
+use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::AppState;
@@ -34,9 +34,10 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(user_id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) =
         enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     let found = state.store.authenticators_of(&user.id).await?;
@@ -49,9 +50,10 @@ pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) =
         enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     enrolment::remove(&state, &ctx, &user, &authenticator_id).await?;
@@ -68,10 +70,11 @@ pub async fn rename(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RenameBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) =
         enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     let renamed = enrolment::rename(&state, &ctx, &user, &authenticator_id, &body.name).await?;
@@ -82,10 +85,11 @@ pub async fn start_totp(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(body): ApiJson<TotpStartBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -109,10 +113,11 @@ pub async fn verify_totp(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(body): ApiJson<TotpVerifyBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, session) = enrolment::authorize(
         &state,
         &ctx,
@@ -141,9 +146,10 @@ pub async fn new_backup_codes(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(user_id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,

@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::flows::contacts::{self, ContactOutcome, Proof};
 use crate::flows::enrolment;
 use crate::flows::{Ctx, codes};
-use crate::http::auth::{Caller, ClientIp};
+use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::AppState;
@@ -63,17 +63,14 @@ fn proof(send_code: bool, return_code: bool, verified: bool) -> Result<Proof, Er
 async fn set(
     state: AppState,
     caller: Caller,
-    ip: ClientIp,
+    ctx: Ctx,
     user_id: String,
     channel: Channel,
     value: String,
     proof: Proof,
 ) -> Result<Response, Error> {
     let admin = matches!(caller, Caller::Admin { .. });
-    let ctx = Ctx {
-        admin,
-        ..ctx(&state, caller.tenant_id(), ip)
-    };
+    let ctx = Ctx { admin, ..ctx };
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -119,12 +116,11 @@ async fn set(
 async fn verify(
     state: AppState,
     caller: Caller,
-    ip: ClientIp,
+    ctx: Ctx,
     user_id: String,
     channel: Channel,
     code: SecretString,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -146,11 +142,10 @@ async fn verify(
 async fn enable(
     state: AppState,
     caller: Caller,
-    ip: ClientIp,
+    ctx: Ctx,
     user_id: String,
     channel: Channel,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
     let (user, _) = enrolment::authorize(
         &state,
         &ctx,
@@ -167,58 +162,70 @@ pub async fn set_phone(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PhoneBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
-    set(state, caller, ip, id, Channel::Sms, b.phone, proof).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    set(state, caller, ctx, id, Channel::Sms, b.phone, proof).await
 }
 
 pub async fn set_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<EmailBody>,
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
-    set(state, caller, ip, id, Channel::Email, b.email, proof).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    set(state, caller, ctx, id, Channel::Email, b.email, proof).await
 }
 
 pub async fn verify_phone(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
-    verify(state, caller, ip, id, Channel::Sms, b.code).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    verify(state, caller, ctx, id, Channel::Sms, b.code).await
 }
 
 pub async fn verify_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<VerifyBody>,
 ) -> Result<Response, Error> {
-    verify(state, caller, ip, id, Channel::Email, b.code).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    verify(state, caller, ctx, id, Channel::Email, b.code).await
 }
 
 pub async fn enable_sms(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    enable(state, caller, ip, id, Channel::Sms).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    enable(state, caller, ctx, id, Channel::Sms).await
 }
 
 pub async fn enable_email(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    enable(state, caller, ip, id, Channel::Email).await
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    enable(state, caller, ctx, id, Channel::Email).await
 }

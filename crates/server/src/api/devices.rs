@@ -10,7 +10,7 @@ use super::{ctx, ok};
 use crate::error::Error;
 use crate::flows::devices;
 use crate::flows::enrolment;
-use crate::http::auth::{Caller, ClientIp};
+use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::ApiPath;
 use crate::http::present;
 use crate::state::AppState;
@@ -19,9 +19,10 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(user_id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) =
         enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     let found = devices::list(&state, &user).await?;
@@ -45,9 +46,10 @@ pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath((user_id, device_id)): ApiPath<(String, String)>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let (user, _) =
         enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
     devices::revoke(&state, &ctx, &user, &device_id).await?;

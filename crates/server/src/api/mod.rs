@@ -19,13 +19,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::flows::Ctx;
-use crate::http::auth::ClientIp;
-use crate::state::AppState;
+use crate::http::auth::{ClientIp, RequestTime};
 
-pub fn ctx(state: &AppState, tenant_id: &str, ip: ClientIp) -> Ctx {
+/// The flow's context: the tenant acted in, and when and from where the request came.
+pub fn ctx(tenant_id: &str, ip: ClientIp, at: RequestTime) -> Ctx {
     Ctx {
         tenant_id: tenant_id.to_owned(),
-        now: state.clock.now(),
+        now: at.0,
         ip: ip.0,
         session_id: None,
         admin: false,

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use twofold_core::UnixTime;
 use twofold_core::challenge::Channel;
 use twofold_core::secrets::{ADMIN_TOKEN_PREFIX, SecretString};
 use twofold_core::session::Session;
@@ -17,7 +18,7 @@ use crate::flows::auth_requests;
 use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
 use crate::flows::tokens;
 use crate::flows::webauthn_sign_in;
-use crate::http::auth::{self, Caller, ClientIp};
+use crate::http::auth::{self, Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::{AppState, DEFAULT_TENANT};
@@ -45,10 +46,10 @@ pub struct PatchBody {
 
 /// Whether the request carries an admin token of the sessions' tenant (which may have codes
 /// returned, not sent).
-async fn is_admin(state: &AppState, headers: &HeaderMap) -> Result<bool, Error> {
+async fn is_admin(state: &AppState, headers: &HeaderMap, now: UnixTime) -> Result<bool, Error> {
     match auth::bearer(headers) {
         Some(token) if token.expose().starts_with(ADMIN_TOKEN_PREFIX) => {
-            let found = tokens::admin_token(state, &token, state.clock.now()).await?;
+            let found = tokens::admin_token(state, &token, now).await?;
             Ok(found.is_some_and(|t| t.tenant_id == DEFAULT_TENANT))
         }
         _ => Ok(false),
@@ -97,10 +98,11 @@ fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
 pub async fn create(
     State(state): State<AppState>,
     ip: ClientIp,
+    at: RequestTime,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, DEFAULT_TENANT, ip);
+    let ctx = ctx(DEFAULT_TENANT, ip, at);
     // A session started for an auth request is for that request's app, and only it may answer it.
     let request = match &body.auth_request_id {
         Some(id) => {
@@ -122,7 +124,7 @@ pub async fn create(
     let step = Step {
         checks: body.checks,
         challenges: body.challenges,
-        admin: is_admin(&state, &headers).await?,
+        admin: is_admin(&state, &headers, ctx.now).await?,
     };
     let (view, token) = sign_in::create(&state, &ctx, step, client_id).await?;
     if let Some(request) = &request {
@@ -134,6 +136,7 @@ pub async fn create(
 pub async fn patch(
     State(state): State<AppState>,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PatchBody>,
@@ -142,25 +145,30 @@ pub async fn patch(
         .session_token
         .or_else(|| auth::bearer(&headers))
         .ok_or(Error::Unauthorized)?;
-    let ctx = ctx(&state, DEFAULT_TENANT, ip);
+    let ctx = ctx(DEFAULT_TENANT, ip, at);
     // The admin token may ride in the header while the session token is in the body.
     let step = Step {
         checks: body.checks,
         challenges: body.challenges,
-        admin: is_admin(&state, &headers).await?,
+        admin: is_admin(&state, &headers, ctx.now).await?,
     };
     let (view, token) = sign_in::update(&state, &ctx, &id, &token, step).await?;
     Ok(ok(render(&view, Some(&token))))
 }
 
 /// The session `id`, if the caller holds its token or administers its tenant.
-async fn visible(state: &AppState, caller: &Caller, id: &str) -> Result<Session, Error> {
+async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    now: UnixTime,
+) -> Result<Session, Error> {
     let session = match caller {
         Caller::Session(own) if own.id == id => Some(own.as_ref().clone()),
         Caller::Session(_) => None,
         Caller::Admin { tenant_id } => {
             let found = state.store.session(id).await?.map(|(session, _)| session);
-            found.filter(|s| &s.tenant_id == tenant_id && !s.is_expired(state.clock.now()))
+            found.filter(|s| &s.tenant_id == tenant_id && !s.is_expired(now))
         }
     };
     session.ok_or(Error::NotFound("session"))
@@ -169,20 +177,22 @@ async fn visible(state: &AppState, caller: &Caller, id: &str) -> Result<Session,
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
+    RequestTime(now): RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    let session = visible(&state, &caller, &id).await?;
-    let view = sign_in::view(&state, session, state.clock.now()).await?;
+    let session = visible(&state, &caller, &id, now).await?;
+    let view = sign_in::view(&state, session, now).await?;
     Ok(ok(render(&view, None)))
 }
 
 pub async fn mfa(
     State(state): State<AppState>,
     caller: Caller,
+    RequestTime(now): RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    let session = visible(&state, &caller, &id).await?;
-    let view = sign_in::view(&state, session, state.clock.now()).await?;
+    let session = visible(&state, &caller, &id, now).await?;
+    let view = sign_in::view(&state, session, now).await?;
     Ok(ok(present::mfa(&view.info, view.user.as_ref())))
 }
 
@@ -190,12 +200,13 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    let session = visible(&state, &caller, &id).await?;
+    let session = visible(&state, &caller, &id, at.0).await?;
     let ctx = Ctx {
         tenant_id: session.tenant_id.clone(),
-        ..ctx(&state, DEFAULT_TENANT, ip)
+        ..ctx(DEFAULT_TENANT, ip, at)
     };
     sign_in::terminate(&state, &ctx, &session).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -6,7 +6,7 @@ use twofold_core::settings::LoginSettings;
 use super::{ctx, ok};
 use crate::error::Error;
 use crate::flows::settings;
-use crate::http::auth::{Admin, ClientIp};
+use crate::http::auth::{Admin, ClientIp, RequestTime};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
@@ -26,6 +26,7 @@ pub async fn put_login(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, Error> {
     let whole: LoginSettings = serde_json::from_value(body.clone())
@@ -38,7 +39,7 @@ pub async fn put_login(
             missing.join(", ")
         )));
     }
-    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let ctx = ctx(&admin.tenant_id, ip, at);
     render(&settings::replace(&state, &ctx, whole).await?)
 }
 
@@ -48,8 +49,9 @@ pub async fn patch_login(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiJson(patch): ApiJson<Value>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let ctx = ctx(&admin.tenant_id, ip, at);
     render(&settings::patch(&state, &ctx, &patch).await?)
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{created, ctx};
 use crate::error::Error;
-use crate::http::auth::{Admin, ClientIp};
+use crate::http::auth::{Admin, ClientIp, RequestTime};
 use crate::http::present::rfc3339;
 use crate::oidc::keys;
 use crate::state::AppState;
@@ -16,8 +16,9 @@ pub async fn rotate(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
 ) -> Result<Response, Error> {
-    let key = keys::rotate(&state, &ctx(&state, &admin.tenant_id, ip)).await?;
+    let key = keys::rotate(&state, &ctx(&admin.tenant_id, ip, at)).await?;
     Ok(created(
         json!({"kid": key.kid, "alg": key.alg, "created_at": rfc3339(key.created_at)}),
     ))

@@ -9,7 +9,7 @@ use twofold_core::secrets::SecretString;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::users::{self, NewUser, UserChange};
-use crate::http::auth::{Admin, ClientIp};
+use crate::http::auth::{Admin, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath, ApiQuery, present_value};
 use crate::http::present;
 use crate::state::AppState;
@@ -52,9 +52,10 @@ pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let ctx = ctx(&admin.tenant_id, ip, at);
     let new = NewUser {
         username: body.username,
         language: body.language,
@@ -111,10 +112,11 @@ pub async fn patch(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, &admin.tenant_id, ip);
+    let ctx = ctx(&admin.tenant_id, ip, at);
     let change = UserChange {
         language: body.language,
         email: body.email,
@@ -134,9 +136,10 @@ pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
-    users::delete(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?;
+    users::delete(&state, &ctx(&admin.tenant_id, ip, at), &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -144,9 +147,10 @@ pub async fn unlock(
     State(state): State<AppState>,
     admin: Admin,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Error> {
     Ok(ok(present::user(
-        &users::unlock(&state, &ctx(&state, &admin.tenant_id, ip), &id).await?,
+        &users::unlock(&state, &ctx(&admin.tenant_id, ip, at), &id).await?,
     )))
 }

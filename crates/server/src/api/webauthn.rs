@@ -11,7 +11,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::enrolment;
 use crate::flows::webauthn_enrolment;
-use crate::http::auth::{Caller, ClientIp};
+use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
 use crate::state::AppState;
@@ -35,10 +35,11 @@ pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath(user_id): ApiPath<String>,
     ApiJson(body): ApiJson<StartBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     let change = FactorChange::SetUp(body.kind.factor());
     let (user, _) = enrolment::authorize(&state, &ctx, &caller, &user_id, change).await?;
     let started =
@@ -54,10 +55,11 @@ pub async fn finish(
     State(state): State<AppState>,
     caller: Caller,
     ip: ClientIp,
+    at: RequestTime,
     ApiPath((user_id, authenticator_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<FinishBody>,
 ) -> Result<Response, Error> {
-    let ctx = ctx(&state, caller.tenant_id(), ip);
+    let ctx = ctx(caller.tenant_id(), ip, at);
     // Nothing about another user's authenticators is read for a session that is not theirs.
     if let Caller::Session(session) = &caller
         && session.user_id.as_deref() != Some(user_id.as_str())

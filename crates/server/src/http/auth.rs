@@ -1,12 +1,15 @@
-//! Who is calling: an administrator (admin token), a user in a sign-in (session token), and from
-//! which address.
+//! Who is calling: an administrator (admin token), a user in a sign-in (session token), from
+//! which address, and when.
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use twofold_core::UnixTime;
 use twofold_core::secrets::{ADMIN_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, SecretString};
 use twofold_core::session::Session;
 
@@ -41,7 +44,7 @@ impl FromRequestParts<AppState> for Admin {
         if !token.expose().starts_with(ADMIN_TOKEN_PREFIX) {
             return Err(Error::Unauthorized);
         }
-        let found = tokens::admin_token(state, &token, state.clock.now())
+        let found = tokens::admin_token(state, &token, RequestTime::of(parts, state).0)
             .await?
             .ok_or(Error::Unauthorized)?;
         Ok(Admin {
@@ -75,7 +78,7 @@ impl FromRequestParts<AppState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
         if token.expose().starts_with(SESSION_TOKEN_PREFIX) {
-            let now = state.clock.now();
+            let now = RequestTime::of(parts, state).0;
             let session = tokens::session_of_token(state, &token, now)
                 .await?
                 .ok_or(Error::Unauthorized)?;
@@ -117,4 +120,44 @@ impl FromRequestParts<AppState> for ClientIp {
             .map(|info| info.0.ip().to_string());
         Ok(ClientIp(peer))
     }
+}
+
+/// When the request arrived: the server's clock read once for it, so every rule the request
+/// decides (token expiry, locks, the flow's `Ctx.now`) sees the same second.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTime(pub UnixTime);
+
+impl RequestTime {
+    /// The time stamped on the request; read (and stamped) here if nothing did before.
+    fn of(parts: &mut Parts, state: &AppState) -> RequestTime {
+        if let Some(stamped) = parts.extensions.get::<RequestTime>() {
+            return *stamped;
+        }
+        let now = RequestTime(state.clock.now());
+        parts.extensions.insert(now);
+        now
+    }
+}
+
+impl FromRequestParts<AppState> for RequestTime {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestTime::of(parts, state))
+    }
+}
+
+/// Reads the clock for the request as it arrives, before anything else looks at it.
+pub async fn stamp_time(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    request
+        .extensions_mut()
+        .insert(RequestTime(state.clock.now()));
+    next.run(request).await
 }

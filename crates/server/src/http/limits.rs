@@ -11,8 +11,9 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 
+use crate::clock;
 use crate::state::AppState;
 
 /// What reading a body past its deadline fails with; `http::json` answers it with a 408.
@@ -36,7 +37,7 @@ pub async fn body_deadline(
     if request.body().size_hint().exact() == Some(0) {
         return next.run(request).await;
     }
-    let deadline = Instant::now() + state.http.body_timeout;
+    let deadline = clock::monotonic() + state.http.body_timeout;
     let request = request.map(|body| {
         Body::new(DeadlineBody {
             inner: body,

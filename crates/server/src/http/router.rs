@@ -18,7 +18,7 @@ use crate::api::{
     settings, signing_keys, users, webauthn,
 };
 use crate::error::Error;
-use crate::http::{bare_errors, cors, headers, limits};
+use crate::http::{auth, bare_errors, cors, headers, limits};
 use crate::oidc;
 use crate::state::AppState;
 
@@ -133,6 +133,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { Error::NotFound("route") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        // The request's one reading of the clock, for every extractor and flow behind it.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::stamp_time,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             limits::body_deadline,

@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::error::Error;
 use crate::flows::client_redirect::{self, Answer};
+use crate::http::auth::RequestTime;
 use crate::http::json::ApiQuery;
 use crate::random;
 use crate::state::{AppState, DEFAULT_TENANT};
@@ -54,6 +55,7 @@ fn error_redirect(
 
 pub async fn authorize(
     State(state): State<AppState>,
+    RequestTime(now): RequestTime,
     ApiQuery(p): ApiQuery<Params>,
 ) -> Result<Response, Error> {
     let params = AuthorizeParams {
@@ -103,7 +105,6 @@ pub async fn authorize(
             "this app has no login_url, and the hosted login UI is not available yet".to_owned(),
         ));
     };
-    let now = state.clock.now();
     let request = AuthRequest {
         id: random::new_id(state.random.as_ref())?,
         tenant_id: DEFAULT_TENANT.to_owned(),

@@ -6,10 +6,14 @@ use axum::response::{IntoResponse, Response};
 
 use super::keys;
 use crate::error::Error;
+use crate::http::auth::RequestTime;
 use crate::state::{AppState, DEFAULT_TENANT};
 
-pub async fn jwks(State(state): State<AppState>) -> Result<Response, Error> {
-    let set = keys::published(&state, DEFAULT_TENANT, state.clock.now()).await?;
+pub async fn jwks(
+    State(state): State<AppState>,
+    RequestTime(now): RequestTime,
+) -> Result<Response, Error> {
+    let set = keys::published(&state, DEFAULT_TENANT, now).await?;
     // Relying parties may cache briefly; a rotation keeps the old key published long enough.
     Ok((
         [(header::CACHE_CONTROL, "public, max-age=300")],

@@ -1,7 +1,6 @@
 //! Token-signing keys: ES256, generated here, the private half sealed at rest, rotated with the
 //! old key still published until the tokens it signed have expired.
 
-use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -24,9 +23,11 @@ const ALG: &str = "ES256";
 /// Fresh key material: the kid (RFC 7638 thumbprint), the public JWK and the PKCS#8 private key.
 pub fn new_key_material() -> Result<(String, Jwk, Zeroizing<Vec<u8>>), Error> {
     let fail = |what: &str| Error::Internal(format!("signing key: {what}"));
-    let pkcs8 =
-        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .map_err(|_| fail("generation failed"))?;
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &random::for_key_generation(),
+    )
+    .map_err(|_| fail("generation failed"))?;
     let private = Zeroizing::new(pkcs8.as_ref().to_vec());
     let mut jwk = Jwk::from_encoding_key(&EncodingKey::from_ec_der(&private), Algorithm::ES256)
         .map_err(|e| fail(&e.to_string()))?;

@@ -14,7 +14,7 @@ use twofold_core::secrets::SecretString;
 use super::super::api::ctx;
 use crate::error::{Error, OAuthError};
 use crate::flows::oauth::{self, ClientCredentials, GrantRequest};
-use crate::http::auth::ClientIp;
+use crate::http::auth::{ClientIp, RequestTime};
 use crate::state::{AppState, DEFAULT_TENANT};
 
 #[derive(Deserialize)]
@@ -85,12 +85,13 @@ fn credentials(headers: &HeaderMap, form: &mut TokenForm) -> Result<ClientCreden
 pub async fn token(
     State(state): State<AppState>,
     ip: ClientIp,
+    at: RequestTime,
     headers: HeaderMap,
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Response, Error> {
     let Form(mut form) =
         form.map_err(|_| invalid_request("expected an application/x-www-form-urlencoded body"))?;
-    let ctx = ctx(&state, DEFAULT_TENANT, ip);
+    let ctx = ctx(DEFAULT_TENANT, ip, at);
     let credentials = credentials(&headers, &mut form)?;
     let request = match form.grant_type.as_deref() {
         Some("authorization_code") => GrantRequest::AuthorizationCode {

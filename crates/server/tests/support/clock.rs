@@ -12,6 +12,8 @@ pub struct ShiftedClock {
     offset_seconds: AtomicI64,
     /// Unix milliseconds the clock stands at; 0 while it follows the wall clock.
     frozen_at_millis: AtomicU64,
+    /// How many times the server has read this clock.
+    reads: AtomicU64,
 }
 
 impl ShiftedClock {
@@ -23,6 +25,11 @@ impl ShiftedClock {
     pub fn freeze(&self) {
         let second = SystemClock.now_millis() / 1000 * 1000;
         self.frozen_at_millis.store(second, Ordering::SeqCst);
+    }
+
+    /// How many times the server has read the clock so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::SeqCst)
     }
 
     fn base_millis(&self) -> u64 {
@@ -39,6 +46,7 @@ impl Clock for ShiftedClock {
     }
 
     fn now_millis(&self) -> u64 {
+        self.reads.fetch_add(1, Ordering::SeqCst);
         self.base_millis()
             .saturating_add_signed(self.offset_seconds.load(Ordering::SeqCst) * 1000)
     }

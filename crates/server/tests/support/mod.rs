@@ -1,6 +1,10 @@
 //! The test harness: the real server on 127.0.0.1 with a random port and a fresh database, once
 //! on SQLite and once on PostgreSQL (when TWOFOLD_TEST_DATABASE_URL is set), spoken to over HTTP.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the harness plays the authenticator app and the client, on the wall clock"
+)]
 
 mod clock;
 pub mod codes;
@@ -184,6 +188,11 @@ impl TestApp {
     pub fn freeze_clock(&self) -> u64 {
         self.clock.freeze();
         self.server_now()
+    }
+
+    /// How many times the server has read its clock so far.
+    pub fn clock_reads(&self) -> u64 {
+        self.clock.reads()
     }
 
     /// The server's notion of now, in Unix seconds.

@@ -1,5 +1,9 @@
 //! One contract, every backend: SQLite always, PostgreSQL when TWOFOLD_TEST_DATABASE_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test times how long an unreachable database takes to refuse"
+)]
 
 #[path = "../support/mod.rs"]
 mod support;

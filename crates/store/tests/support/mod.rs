@@ -1,5 +1,9 @@
 //! Shared by the store's test files: a fresh, migrated store per backend.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "names unique per run from the wall clock"
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
