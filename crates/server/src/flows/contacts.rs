@@ -8,8 +8,9 @@ use twofold_core::settings::LoginSettings;
 use twofold_core::user::{self, User};
 use twofold_core::{DomainError, phone};
 
-use super::codes::{self, Checked, Handover, Issued, Target};
-use super::{Ctx, checks, events, users};
+use super::factors::budget;
+use super::factors::codes::{self, Checked, Handover, Issued, Target};
+use super::{Ctx, events, users};
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -155,7 +156,7 @@ async fn spend(
 ) -> Result<Error, Error> {
     use twofold_core::check::CheckOutcome;
     Ok(
-        match checks::failed(state, ctx, settings, user, channel.factor(), "contact").await? {
+        match budget::failed(state, ctx, settings, user, channel.factor(), "contact").await? {
             CheckOutcome::Locked { until } => Error::Locked { until },
             CheckOutcome::Failed { attempts_left } => Error::InvalidCode {
                 attempts_left: attempts_left.min(left),

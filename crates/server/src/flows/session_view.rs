@@ -7,8 +7,8 @@ use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
-use super::codes::Issued;
-use super::webauthn_sign_in::WebauthnIssued;
+use super::factors::codes::Issued;
+use super::factors::webauthn::sign_in::WebauthnIssued;
 use crate::error::Error;
 use crate::state::Inner;
 

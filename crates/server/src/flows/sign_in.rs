@@ -14,15 +14,16 @@ use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 use twofold_store::{SessionWrite, StepState};
 
-use super::codes::Issued;
-use super::session_challenges::start_challenges;
+use super::factors::codes::Issued;
+use super::factors::codes::sign_in::start_challenges;
+use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
+use super::factors::{backup_codes, budget, codes, password, totp};
 pub use super::session_input::{
     Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
 };
 use super::session_view::{Subject, view_of};
 use super::step_writes::{LostAs, Outcome, Pending};
-use super::webauthn_sign_in::{self, WebauthnCheck, WebauthnIssued};
-use super::{Ctx, checks, events, password_check, tokens};
+use super::{Ctx, events, tokens};
 
 pub use super::session_view::{SessionView, view};
 use crate::error::Error;
@@ -170,9 +171,9 @@ async fn settle(
                 counter,
             } = *lost;
             let failed =
-                checks::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
+                budget::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
                     .await?;
-            Err(code_error(checks::as_replay(failed, reason == "replayed")))
+            Err(code_error(budget::as_replay(failed, reason == "replayed")))
         }
     }
 }
@@ -319,16 +320,9 @@ async fn prove(
                 ));
             }
             let user = subject.user.as_ref();
-            let outcome = password_check::password(
-                state,
-                ctx,
-                settings,
-                &subject_id,
-                user,
-                &password,
-                pending,
-            )
-            .await?;
+            let outcome =
+                password::password(state, ctx, settings, &subject_id, user, &password, pending)
+                    .await?;
             return record_outcome(ctx, session, pending, outcome, |_| {
                 Error::InvalidCredentials
             });
@@ -337,17 +331,17 @@ async fn prove(
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let authenticators = subject.authenticators(state).await?;
             let code = code.expose();
-            checks::totp(state, ctx, settings, &user, authenticators, code, pending).await?
+            totp::check(state, ctx, settings, &user, authenticators, code, pending).await?
         }
         Proof::OtpSms(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let (channel, code) = (Channel::Sms, code.expose());
-            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+            codes::sign_in::check(state, ctx, settings, &user, channel, code, pending).await?
         }
         Proof::OtpEmail(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let (channel, code) = (Channel::Email, code.expose());
-            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+            codes::sign_in::check(state, ctx, settings, &user, channel, code, pending).await?
         }
         Proof::Webauthn(check) => {
             webauthn_sign_in::check(state, ctx, settings, session, subject, check, pending).await?
@@ -355,7 +349,7 @@ async fn prove(
         Proof::BackupCode(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let code = code.expose();
-            checks::backup_code(state, ctx, settings, &user, code, pending).await?
+            backup_codes::check(state, ctx, settings, &user, code, pending).await?
         }
     };
     record_outcome(ctx, session, pending, outcome, code_error)
