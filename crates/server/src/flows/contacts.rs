@@ -10,7 +10,7 @@ use twofold_core::{DomainError, phone};
 
 use super::factors::budget;
 use super::factors::codes::{self, Checked, Handover, Issued, Target};
-use super::{Ctx, events, users};
+use super::{Ctx, events};
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -219,7 +219,11 @@ pub async fn enable_factor(
     }
     // A factor with no transport behind it could only fail at sign-in (and be offered in vain).
     state.capabilities().ensure_runs(factor)?;
-    let user = users::get(state, &ctx.tenant_id, user_id).await?;
+    let user = state
+        .store
+        .user(&ctx.tenant_id, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     let (Some(destination), true) = contact(&user, channel) else {
         return Err(DomainError::invalid(format!(
             "the user's {} must be verified first",

@@ -15,9 +15,9 @@ use twofold_core::Factor;
 use twofold_core::session::Session;
 use twofold_core::user::User;
 
+use super::caller::Caller;
 use super::{Ctx, events, sign_in, users};
 use crate::error::Error;
-use crate::http::auth::Caller;
 use crate::state::Inner;
 
 /// Resolves the user the caller acts on, refusing callers without the right.

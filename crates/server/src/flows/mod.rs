@@ -4,19 +4,25 @@
 pub mod admin_tokens;
 pub mod apps;
 pub mod auth_requests;
+pub mod caller;
 pub mod client_redirect;
 pub mod contacts;
 pub mod devices;
 pub mod enrolment;
 pub mod events;
 pub mod factors;
+pub mod jwt;
 pub mod oauth;
 pub mod precheck;
+pub mod precheck_subject;
+pub mod session_commit;
 pub mod session_input;
 pub mod session_view;
 pub mod settings;
 pub mod sign_in;
+pub mod signing_keys;
 mod step_writes;
+mod subject;
 pub mod tokens;
 pub mod users;
 

@@ -19,7 +19,7 @@ use twofold_store::Consumption;
 use super::budget;
 use crate::error::Error;
 use crate::flows::step_writes::Pending;
-use crate::flows::{Ctx, events, sign_in};
+use crate::flows::{Ctx, events, session_commit};
 use crate::random;
 use crate::state::Inner;
 
@@ -151,7 +151,9 @@ pub async fn verify_totp(
     )
     .await?;
     let token = match session {
-        Some(session) => Some(sign_in::record_pass(state, ctx, session, Factor::Totp).await?),
+        Some(session) => {
+            Some(session_commit::record_pass(state, ctx, session, Factor::Totp).await?)
+        }
         None => None,
     };
     let mut active = pending.clone();

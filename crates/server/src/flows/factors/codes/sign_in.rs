@@ -15,9 +15,9 @@ use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::factors::budget;
 use crate::flows::session_input::Challenges;
-use crate::flows::session_view::Subject;
-use crate::flows::sign_in::second_factor_gate;
 use crate::flows::step_writes::Pending;
+use crate::flows::subject::Subject;
+use crate::flows::subject::second_factor_gate;
 use crate::state::Inner;
 
 /// Sends (or returns) the codes asked for. The same gate as for checks: a known user whose first

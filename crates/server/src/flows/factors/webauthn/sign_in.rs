@@ -23,8 +23,8 @@ use super::credentials::{credentials, internal, reason, refused, save, stand_in}
 use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::factors::budget;
-use crate::flows::session_view::Subject;
 use crate::flows::step_writes::Pending;
+use crate::flows::subject::Subject;
 use crate::random;
 use crate::state::Inner;
 
