@@ -15,6 +15,7 @@ pub mod password_hasher;
 pub mod random;
 pub mod relying_party;
 pub mod state;
+pub mod time_text;
 
 pub use config::Config;
 pub use error::Error;

@@ -12,6 +12,7 @@ use twofold_core::secrets::SecretString;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::enrolment;
+use crate::flows::factors::{backup_codes, totp};
 use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;
@@ -98,7 +99,7 @@ pub async fn start_totp(
         FactorChange::SetUp(Factor::Totp),
     )
     .await?;
-    let started = enrolment::start_totp(&state, &ctx, &user, body.name.as_deref()).await?;
+    let started = totp::start_totp(&state, &ctx, &user, body.name.as_deref()).await?;
     Ok(created(json!({
         "authenticator_id": started.authenticator.id,
         "name": started.authenticator.name,
@@ -126,7 +127,7 @@ pub async fn verify_totp(
         FactorChange::SetUp(Factor::Totp),
     )
     .await?;
-    let (authenticator, token) = enrolment::verify_totp(
+    let (authenticator, token) = totp::verify_totp(
         &state,
         &ctx,
         &user,
@@ -158,6 +159,6 @@ pub async fn new_backup_codes(
         FactorChange::SetUp(Factor::BackupCode),
     )
     .await?;
-    let codes = enrolment::new_backup_codes(&state, &ctx, &user).await?;
+    let codes = backup_codes::new_backup_codes(&state, &ctx, &user).await?;
     Ok(created(json!({"codes": codes})))
 }

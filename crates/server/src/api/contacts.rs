@@ -10,9 +10,10 @@ use twofold_core::secrets::SecretString;
 
 use super::{created, ctx, ok};
 use crate::error::Error;
+use crate::flows::Ctx;
 use crate::flows::contacts::{self, ContactOutcome, Proof};
 use crate::flows::enrolment;
-use crate::flows::{Ctx, codes};
+use crate::flows::factors::codes;
 use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;

@@ -10,7 +10,7 @@ use twofold_core::webauthn::CredentialKind;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::enrolment;
-use crate::flows::webauthn_enrolment;
+use crate::flows::factors::webauthn::enrolment as webauthn_enrolment;
 use crate::http::auth::{Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
 use crate::http::present;

@@ -8,8 +8,9 @@ use twofold_core::settings::LoginSettings;
 use twofold_core::user::{self, User};
 use twofold_core::{DomainError, phone};
 
-use super::codes::{self, Checked, Handover, Issued, Target};
-use super::{Ctx, checks, events, users};
+use super::factors::budget;
+use super::factors::codes::{self, Checked, Handover, Issued, Target};
+use super::{Ctx, events};
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -155,7 +156,7 @@ async fn spend(
 ) -> Result<Error, Error> {
     use twofold_core::check::CheckOutcome;
     Ok(
-        match checks::failed(state, ctx, settings, user, channel.factor(), "contact").await? {
+        match budget::failed(state, ctx, settings, user, channel.factor(), "contact").await? {
             CheckOutcome::Locked { until } => Error::Locked { until },
             CheckOutcome::Failed { attempts_left } => Error::InvalidCode {
                 attempts_left: attempts_left.min(left),
@@ -218,7 +219,11 @@ pub async fn enable_factor(
     }
     // A factor with no transport behind it could only fail at sign-in (and be offered in vain).
     state.capabilities().ensure_runs(factor)?;
-    let user = users::get(state, &ctx.tenant_id, user_id).await?;
+    let user = state
+        .store
+        .user(&ctx.tenant_id, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     let (Some(destination), true) = contact(&user, channel) else {
         return Err(DomainError::invalid(format!(
             "the user's {} must be verified first",

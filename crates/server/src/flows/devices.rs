@@ -9,12 +9,12 @@ use twofold_core::precheck;
 use twofold_core::secrets::{self, DEVICE_TOKEN_PREFIX, SecretString, TokenHash};
 use twofold_core::user::User;
 
-use super::precheck::Subject;
+use super::precheck_subject::Subject;
 use super::{Ctx, events};
 use crate::error::Error;
-use crate::http::present::rfc3339;
 use crate::random;
 use crate::state::Inner;
+use crate::time_text::rfc3339;
 
 const DEVICE: &str = "device-token";
 

@@ -4,28 +4,27 @@
 pub mod admin_tokens;
 pub mod apps;
 pub mod auth_requests;
-pub mod checks;
+pub mod caller;
 pub mod client_redirect;
-pub mod codes;
 pub mod contacts;
 pub mod devices;
 pub mod enrolment;
 pub mod events;
+pub mod factors;
+pub mod jwt;
 pub mod oauth;
-pub mod password_check;
 pub mod precheck;
-pub mod session_challenges;
+pub mod precheck_subject;
+pub mod session_commit;
 pub mod session_input;
 pub mod session_view;
 pub mod settings;
 pub mod sign_in;
+pub mod signing_keys;
 mod step_writes;
+mod subject;
 pub mod tokens;
-pub mod totp;
 pub mod users;
-pub mod webauthn_credentials;
-pub mod webauthn_enrolment;
-pub mod webauthn_sign_in;
 
 use twofold_core::UnixTime;
 

@@ -12,9 +12,9 @@ use twofold_core::secrets::{
 };
 use twofold_core::user::User;
 
+use super::jwt;
 use super::{Ctx, apps, events, precheck};
 use crate::error::{Error, OAuthError};
-use crate::oidc::jwt;
 use crate::random;
 use crate::state::Inner;
 

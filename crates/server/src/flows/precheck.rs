@@ -2,7 +2,6 @@
 //! and `continue`, which hands out an authorization code only when the whole requirement holds.
 
 use serde_json::json;
-use twofold_core::Factor;
 use twofold_core::app::App;
 use twofold_core::authorize::AuthRequest;
 use twofold_core::device::{self, Device};
@@ -14,10 +13,10 @@ use twofold_core::quota::Scope;
 use twofold_core::risk::{self, Signals};
 use twofold_core::secrets::{self, AUTHORIZATION_CODE_PREFIX, SecretString, TokenHash};
 use twofold_core::session::Session;
-use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 
 use super::client_redirect::{self, Answer};
+pub use super::precheck_subject::Subject;
 use super::session_view::active_factors_of;
 use super::{Ctx, auth_requests, devices, events};
 use crate::error::Error;
@@ -25,17 +24,6 @@ use crate::random;
 use crate::state::Inner;
 
 const CODE: &str = "authorization-code";
-
-/// Everything a decision is made from, read fresh from the store.
-pub struct Subject {
-    pub request: AuthRequest,
-    pub app: App,
-    pub session: Session,
-    pub user: Option<User>,
-    pub active: Vec<Factor>,
-    pub settings: LoginSettings,
-    pub device: Option<Device>,
-}
 
 pub struct Evaluated {
     pub subject: Subject,

@@ -5,7 +5,7 @@ use serde_json::Value;
 use twofold_core::secrets::SecretString;
 use twofold_core::step::Proof;
 
-use super::webauthn_sign_in::{WebauthnChallenge, WebauthnCheck};
+use super::factors::webauthn::sign_in::{WebauthnChallenge, WebauthnCheck};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

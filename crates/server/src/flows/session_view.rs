@@ -1,14 +1,14 @@
 //! A session as its caller sees it: the session, its user and the MFA info computed for now.
 
-use twofold_core::authenticator::Authenticator;
 use twofold_core::mfa_info::{self, MfaInfo, UserMfa};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
-use super::codes::Issued;
-use super::webauthn_sign_in::WebauthnIssued;
+use super::factors::codes::Issued;
+use super::factors::webauthn::sign_in::WebauthnIssued;
+use super::subject::{Subject, subject_of};
 use crate::error::Error;
 use crate::state::Inner;
 
@@ -22,44 +22,11 @@ pub struct SessionView {
     pub webauthn: Option<WebauthnIssued>,
 }
 
-/// The user a session is about, with their authenticators once needed.
-pub(super) struct Subject {
-    pub(super) user: Option<User>,
-    pub(super) authenticators: Option<Vec<Authenticator>>,
-}
-
-impl Subject {
-    pub(super) async fn authenticators(
-        &mut self,
-        state: &Inner,
-    ) -> Result<&[Authenticator], Error> {
-        if self.authenticators.is_none() {
-            let found = match &self.user {
-                Some(user) => state.store.authenticators_of(&user.id).await?,
-                None => Vec::new(),
-            };
-            self.authenticators = Some(found);
-        }
-        Ok(self.authenticators.as_deref().unwrap_or_default())
-    }
-}
-
 /// The current state of a session the caller may see.
 pub async fn view(state: &Inner, session: Session, now: UnixTime) -> Result<SessionView, Error> {
     let settings = state.settings(&session.tenant_id).await?;
     let subject = subject_of(state, &session).await?;
     view_of(state, &settings, session, subject, now).await
-}
-
-pub(super) async fn subject_of(state: &Inner, session: &Session) -> Result<Subject, Error> {
-    let user = match &session.user_id {
-        Some(id) => state.store.user(&session.tenant_id, id).await?,
-        None => None,
-    };
-    Ok(Subject {
-        user,
-        authenticators: None,
-    })
 }
 
 pub(super) async fn view_of(

@@ -2,27 +2,29 @@
 //! session exactly as it was; a successful update rotates the session token.
 
 use serde_json::json;
+use twofold_core::Factor;
 use twofold_core::challenge::Channel;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
 use twofold_core::names;
-use twofold_core::secrets::{SecretString, TokenHash};
+use twofold_core::secrets::SecretString;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
-use twofold_core::step::{self, Proof, Refusal};
-use twofold_core::user::User;
-use twofold_core::{Factor, UnixTime};
+use twofold_core::step::Proof;
 use twofold_store::{SessionWrite, StepState};
 
-use super::codes::Issued;
-use super::session_challenges::start_challenges;
+use super::factors::codes::Issued;
+use super::factors::codes::sign_in::start_challenges;
+use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
+use super::factors::{backup_codes, codes, password, totp};
+use super::session_commit::{code_error, save_rotated, settle};
 pub use super::session_input::{
     Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
 };
-use super::session_view::{Subject, view_of};
-use super::step_writes::{LostAs, Outcome, Pending};
-use super::webauthn_sign_in::{self, WebauthnCheck, WebauthnIssued};
-use super::{Ctx, checks, events, password_check, tokens};
+use super::session_view::view_of;
+use super::step_writes::Pending;
+use super::subject::{Subject, second_factor_gate};
+use super::{Ctx, events, tokens};
 
 pub use super::session_view::{SessionView, view};
 use crate::error::Error;
@@ -129,54 +131,6 @@ pub async fn update(
     Ok((view, next_token))
 }
 
-/// Saves the session under a new token, only if `current` is still its token: of two updates
-/// racing with one token, the second finds it rotated away.
-/// Everything the step decided is written with it, or nothing is.
-async fn save_rotated(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    session: &mut Session,
-    current: TokenHash,
-    pending: Pending,
-) -> Result<SecretString, Error> {
-    session.touch(ctx.now, settings);
-    let (token, hash) = tokens::new_session_token(state)?;
-    let write = SessionWrite::Rotate {
-        session: session.clone(),
-        expected: current,
-        next: hash,
-    };
-    settle(state, ctx, settings, pending.apply(state, write).await?).await?;
-    Ok(token)
-}
-
-/// What a step's transaction came to, for the client: a lost token is the stale-token answer; a
-/// proof spent first by another request is this check's failure, counted by its reservation.
-async fn settle(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    outcome: Outcome,
-) -> Result<(), Error> {
-    match outcome {
-        Outcome::Committed => Ok(()),
-        Outcome::TokenLost => Err(Error::Unauthorized),
-        Outcome::Lost(lost) => {
-            let LostAs {
-                user,
-                factor,
-                reason,
-                counter,
-            } = *lost;
-            let failed =
-                checks::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
-                    .await?;
-            Err(code_error(checks::as_replay(failed, reason == "replayed")))
-        }
-    }
-}
-
 /// A step that failed before it could be written gives back the attempts its passes reserved.
 async fn given_back_unless_ok<T>(
     state: &Inner,
@@ -209,35 +163,6 @@ pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<()
         json!({"grants_revoked": revoked}),
     )
     .await
-}
-
-/// Records that a factor passed in a session outside a check (proving a new authenticator
-/// proves possession) and rotates the token.
-pub async fn record_pass(
-    state: &Inner,
-    ctx: &Ctx,
-    session: &Session,
-    factor: Factor,
-) -> Result<SecretString, Error> {
-    let (mut session, current) = state
-        .store
-        .session(&session.id)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    let settings = state.settings(&session.tenant_id).await?;
-    session.record_pass(factor, ctx.now);
-    let ctx = Ctx {
-        session_id: Some(session.id.clone()),
-        ..ctx.clone()
-    };
-    let mut pending = Pending::default();
-    pending.event(events::new(
-        &ctx,
-        EventType::SessionCheckPassed,
-        session.user_id.as_deref(),
-        json!({"factor": factor, "via": "enrolment"}),
-    ));
-    save_rotated(state, &ctx, &settings, &mut session, current, pending).await
 }
 
 fn refuse_unavailable(step: &Step) -> Result<(), Error> {
@@ -319,16 +244,9 @@ async fn prove(
                 ));
             }
             let user = subject.user.as_ref();
-            let outcome = password_check::password(
-                state,
-                ctx,
-                settings,
-                &subject_id,
-                user,
-                &password,
-                pending,
-            )
-            .await?;
+            let outcome =
+                password::password(state, ctx, settings, &subject_id, user, &password, pending)
+                    .await?;
             return record_outcome(ctx, session, pending, outcome, |_| {
                 Error::InvalidCredentials
             });
@@ -337,17 +255,17 @@ async fn prove(
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let authenticators = subject.authenticators(state).await?;
             let code = code.expose();
-            checks::totp(state, ctx, settings, &user, authenticators, code, pending).await?
+            totp::check(state, ctx, settings, &user, authenticators, code, pending).await?
         }
         Proof::OtpSms(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let (channel, code) = (Channel::Sms, code.expose());
-            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+            codes::sign_in::check(state, ctx, settings, &user, channel, code, pending).await?
         }
         Proof::OtpEmail(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let (channel, code) = (Channel::Email, code.expose());
-            checks::one_time_code(state, ctx, settings, &user, channel, code, pending).await?
+            codes::sign_in::check(state, ctx, settings, &user, channel, code, pending).await?
         }
         Proof::Webauthn(check) => {
             webauthn_sign_in::check(state, ctx, settings, session, subject, check, pending).await?
@@ -355,7 +273,7 @@ async fn prove(
         Proof::BackupCode(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let code = code.expose();
-            checks::backup_code(state, ctx, settings, &user, code, pending).await?
+            backup_codes::check(state, ctx, settings, &user, code, pending).await?
         }
     };
     record_outcome(ctx, session, pending, outcome, code_error)
@@ -405,36 +323,6 @@ async fn identify(
         authenticators: None,
     };
     Ok(())
-}
-
-/// The domain's gate ([`step::second_factor_gate`]), answered as the API tells it.
-pub(super) fn second_factor_gate<'a>(
-    settings: &LoginSettings,
-    session: &Session,
-    subject: &'a Subject,
-    factor: Factor,
-    now: UnixTime,
-) -> Result<&'a User, Error> {
-    let passed = session.valid_checks(settings, now);
-    let gate = step::second_factor_gate(settings, &passed, subject.user.is_some(), factor);
-    match (gate, &subject.user) {
-        (Ok(()), Some(user)) => Ok(user),
-        (Err(Refusal::NotEnabled), _) => Err(Error::Forbidden(format!(
-            "`{factor}` is not enabled for this tenant"
-        ))),
-        (Err(Refusal::FirstFactorFirst), _) | (Ok(()), None) => Err(Error::InvalidRequest(
-            "a first factor (password) must pass before a second factor".to_owned(),
-        )),
-    }
-}
-
-fn code_error(outcome: CheckOutcome) -> Error {
-    match outcome {
-        CheckOutcome::Replayed { attempts_left } => Error::ReplayedCode { attempts_left },
-        CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
-        CheckOutcome::Expired => Error::CodeExpired,
-        _ => Error::InvalidCode { attempts_left: 0 },
-    }
 }
 
 /// A pass counts in the session and is told in the audit log, both with the step.

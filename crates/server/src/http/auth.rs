@@ -1,6 +1,7 @@
 //! Who is calling: an administrator (admin token), a user in a sign-in (session token), from
 //! which address, and when.
 
+pub use crate::flows::caller::Caller;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -11,7 +12,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use twofold_core::UnixTime;
 use twofold_core::secrets::{ADMIN_TOKEN_PREFIX, SESSION_TOKEN_PREFIX, SecretString};
-use twofold_core::session::Session;
 
 use crate::error::Error;
 use crate::flows::tokens;
@@ -51,21 +51,6 @@ impl FromRequestParts<AppState> for Admin {
             tenant_id: found.tenant_id,
             token_id: found.id,
         })
-    }
-}
-
-/// Either credential: the admin token, or the session token of a user signing in.
-pub enum Caller {
-    Admin { tenant_id: String },
-    Session(Box<Session>),
-}
-
-impl Caller {
-    pub fn tenant_id(&self) -> &str {
-        match self {
-            Caller::Admin { tenant_id } => tenant_id,
-            Caller::Session(session) => &session.tenant_id,
-        }
     }
 }
 

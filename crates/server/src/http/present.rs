@@ -1,23 +1,15 @@
 //! Rendering domain values as the JSON of API.md. Admin views show contact points in full;
 //! views a signing-in user sees show them masked.
 
+pub use crate::time_text::rfc3339;
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use twofold_core::Factor;
 use twofold_core::authenticator::Authenticator;
 use twofold_core::lockout::Counter;
 use twofold_core::mask;
 use twofold_core::mfa_info::MfaInfo;
 use twofold_core::session::Session;
 use twofold_core::user::User;
-use twofold_core::{Factor, UnixTime};
-
-pub fn rfc3339(at: UnixTime) -> String {
-    OffsetDateTime::from_unix_timestamp(at.0)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
 
 fn counter(c: Counter) -> Value {
     json!({

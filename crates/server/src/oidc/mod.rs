@@ -3,7 +3,7 @@
 pub mod authorize;
 pub mod discovery;
 pub mod jwks;
-pub mod jwt;
-pub mod keys;
+pub use crate::flows::jwt;
+pub use crate::flows::signing_keys as keys;
 pub mod token;
 pub mod userinfo;

@@ -11,8 +11,8 @@ use twofold_core::settings::LoginSettings;
 use twofold_core::{UnixTime, mask};
 use twofold_delivery::{CodeMessage, Destination, MessagePurpose};
 
-use super::{Ctx, events};
 use crate::error::Error;
+use crate::flows::{Ctx, events};
 use crate::random;
 use crate::state::Inner;
 
@@ -302,3 +302,4 @@ async fn refuse(
         retry_after_seconds,
     })
 }
+pub mod sign_in;

@@ -1,21 +1,28 @@
-//! Challenges started in a session: codes by SMS or email, sent or returned.
+//! SMS and email codes in a sign-in: challenges started in a session (sent or returned), and
+//! the codes checked against them.
+
+use twofold_core::check::CheckOutcome;
+use twofold_core::user::User;
+use twofold_store::Consumption;
 
 use twofold_core::challenge::{Channel, Purpose};
 use twofold_core::phone;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 
-use super::Ctx;
-use super::codes::{self, Handover, Issued, Target};
-use super::session_input::Challenges;
-use super::session_view::Subject;
-use super::sign_in::second_factor_gate;
+use super::{self as codes, Handover, Issued, Target, Tried};
 use crate::error::Error;
+use crate::flows::Ctx;
+use crate::flows::factors::budget;
+use crate::flows::session_input::Challenges;
+use crate::flows::step_writes::Pending;
+use crate::flows::subject::Subject;
+use crate::flows::subject::second_factor_gate;
 use crate::state::Inner;
 
 /// Sends (or returns) the codes asked for. The same gate as for checks: a known user whose first
 /// factor passed — nobody can make the server text a number by knowing a login name.
-pub(super) async fn start_challenges(
+pub(in crate::flows) async fn start_challenges(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
@@ -70,4 +77,52 @@ pub(super) async fn start_challenges(
         issued.push(codes::issue(state, ctx, settings, target, handover).await?);
     }
     Ok(issued)
+}
+
+/// An SMS or email code in a sign-in. A wrong code spends a try of the challenge and one of the
+/// user's second-factor budget, whichever runs out first.
+pub(in crate::flows) async fn check(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    channel: Channel,
+    code: &str,
+    pending: &mut Pending,
+) -> Result<CheckOutcome, Error> {
+    let counter = match budget::reserve(state, ctx, settings, user).await? {
+        Ok(counter) => counter,
+        Err(locked) => return Ok(locked),
+    };
+    match codes::try_code(state, &user.id, channel, Purpose::SignIn, code, ctx.now).await? {
+        Tried::Matches { challenge_id, .. } => {
+            let consumption = Consumption::Challenge { id: challenge_id };
+            Ok(budget::passed_reserved(
+                user,
+                channel.factor(),
+                ctx,
+                pending,
+                Some((consumption, "wrong")),
+                counter,
+            ))
+        }
+        Tried::Expired => {
+            // Nothing was evaluated: the attempt goes back.
+            state.store.release_second_factor_attempt(&user.id).await?;
+            Ok(CheckOutcome::Expired)
+        }
+        Tried::Wrong { attempts_left } => {
+            let factor = channel.factor();
+            match budget::failed_reserved(state, ctx, settings, user, factor, "wrong", counter)
+                .await?
+            {
+                CheckOutcome::Failed {
+                    attempts_left: budget,
+                } => Ok(CheckOutcome::Failed {
+                    attempts_left: budget.min(attempts_left),
+                }),
+                other => Ok(other),
+            }
+        }
+    }
 }

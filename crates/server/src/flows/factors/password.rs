@@ -19,16 +19,16 @@ use twofold_core::user::User;
 
 use twofold_store::{PasswordBudget, PasswordRun, Reservation};
 
-use super::step_writes::{Pass, Pending, Reserved};
-use super::{Ctx, events};
 use crate::error::Error;
+use crate::flows::step_writes::{Pass, Pending, Reserved};
+use crate::flows::{Ctx, events};
 use crate::state::Inner;
 
 /// `subject` is the session's user id (a stand-in for a name nobody has); `user` is `None` for
 /// a name nobody has, and then the same Argon2 work is done against a dummy hash. The attempt is
 /// reserved (counted as a failure) before Argon2 runs; a right password gives it back and ends
 /// the runs in the step's transaction.
-pub(super) async fn password(
+pub(in crate::flows) async fn password(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,

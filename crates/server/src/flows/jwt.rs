@@ -8,7 +8,7 @@ use jsonwebtoken::{
 use serde_json::{Map, Value};
 use twofold_core::UnixTime;
 
-use super::keys;
+use super::signing_keys as keys;
 use crate::error::Error;
 use crate::state::Inner;
 

@@ -9,12 +9,12 @@ use twofold_core::webauthn::CredentialKind;
 use twofold_core::{Factor, UnixTime};
 use webauthn_rs::prelude::{AuthenticationResult, Credential, Passkey, Uuid, WebauthnError};
 
-use super::{Ctx, events};
 use crate::error::Error;
+use crate::flows::{Ctx, events};
 use crate::state::Inner;
 
 /// A failure of the library or of stored state, never of the caller's input.
-pub(super) fn internal(e: impl std::fmt::Display) -> Error {
+pub(in crate::flows) fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("webauthn: {e}"))
 }
 
@@ -80,7 +80,7 @@ const GY: [u8; 32] = [
 ];
 
 /// The user's active WebAuthn credentials of `factors`, with their authenticators.
-pub(super) fn credentials(
+pub(in crate::flows) fn credentials(
     authenticators: &[Authenticator],
     factors: &[Factor],
 ) -> Result<Vec<(Authenticator, Credential)>, Error> {
@@ -97,7 +97,7 @@ pub(super) fn credentials(
 }
 
 /// Why the library refused, in the words the audit log uses.
-pub(super) fn reason(e: WebauthnError) -> String {
+pub(in crate::flows) fn reason(e: WebauthnError) -> String {
     match e {
         WebauthnError::CredentialPossibleCompromise => "counter_regression".to_owned(),
         other => other.to_string(),
@@ -106,7 +106,7 @@ pub(super) fn reason(e: WebauthnError) -> String {
 
 /// Saves the new counter and backup flags; false when another sign-in saved a counter at least as
 /// high meanwhile (a cloned credential, or a replay racing on another node).
-pub(super) async fn save(
+pub(in crate::flows) async fn save(
     state: &Inner,
     authenticator: &Authenticator,
     credential: Credential,
@@ -123,7 +123,7 @@ pub(super) async fn save(
 }
 
 /// A refused registration or assertion, in the audit log with the stage and the reason.
-pub(super) async fn refused(
+pub(in crate::flows) async fn refused(
     state: &Inner,
     ctx: &Ctx,
     user: &User,

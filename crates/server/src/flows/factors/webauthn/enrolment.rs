@@ -12,9 +12,9 @@ use webauthn_rs::prelude::{
     Credential, PasskeyRegistration, RegisterPublicKeyCredential, SecurityKeyRegistration,
 };
 
-use super::webauthn_credentials::{credential_of, internal, refused, user_handle};
-use super::{Ctx, events};
+use super::credentials::{credential_of, internal, refused, user_handle};
 use crate::error::Error;
+use crate::flows::{Ctx, events};
 use crate::random;
 use crate::state::Inner;
 

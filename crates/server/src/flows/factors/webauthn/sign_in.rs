@@ -19,11 +19,12 @@ use webauthn_rs::prelude::{
     SecurityKeyAuthentication,
 };
 
-use super::session_view::Subject;
-use super::step_writes::Pending;
-use super::webauthn_credentials::{credentials, internal, reason, refused, save, stand_in};
-use super::{Ctx, checks};
+use super::credentials::{credentials, internal, reason, refused, save, stand_in};
 use crate::error::Error;
+use crate::flows::Ctx;
+use crate::flows::factors::budget;
+use crate::flows::step_writes::Pending;
+use crate::flows::subject::Subject;
 use crate::random;
 use crate::state::Inner;
 
@@ -58,7 +59,7 @@ enum SignIn {
     Discoverable(DiscoverableAuthentication),
 }
 
-pub(super) async fn start(
+pub(in crate::flows) async fn start(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
@@ -192,7 +193,7 @@ pub(super) async fn start(
 
 /// Verifies an assertion against the session's live ceremony, which it spends. A discoverable
 /// sign-in identifies the session's user from the credential.
-pub(super) async fn check(
+pub(in crate::flows) async fn check(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
@@ -299,7 +300,7 @@ pub(super) async fn check(
     let kind = CredentialKind::of_factor(authenticator.factor)
         .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
     // A passed check ends a run of second-factor failures, as for every other factor.
-    let passed = checks::passed(&user, kind.counts_as(result.user_verified()), ctx, pending);
+    let passed = budget::passed(&user, kind.counts_as(result.user_verified()), ctx, pending);
     // The saved counter makes the credentials loaded above stale: whatever comes next in this
     // request (a new challenge) reads them again.
     if matches!(sign_in, SignIn::Discoverable(_)) {
@@ -329,7 +330,7 @@ async fn failed(
     if !second_factor {
         return Err(Error::InvalidCredentials);
     }
-    checks::failed(state, ctx, settings, user, Factor::Webauthn, "webauthn").await
+    budget::failed(state, ctx, settings, user, Factor::Webauthn, "webauthn").await
 }
 
 /// The JSON a session answer shows for a started WebAuthn challenge.

@@ -1,0 +1,177 @@
+//! The user's second-factor attempt budget, shared by every guessable factor: an attempt is
+//! reserved before a guess is evaluated, a pass gives it back, a failure is counted and may lock.
+
+use serde_json::json;
+use twofold_core::Factor;
+use twofold_core::check::CheckOutcome;
+use twofold_core::event::EventType;
+use twofold_core::lockout::Counter;
+use twofold_core::quota::Scope;
+use twofold_core::settings::LoginSettings;
+use twofold_core::step::{self, Failure};
+use twofold_core::user::User;
+use twofold_store::{Consumption, Reservation, SecondFactorBudget};
+
+use crate::error::Error;
+use crate::flows::step_writes::{LostAs, Pass, Pending, Reserved};
+use crate::flows::{Ctx, events};
+use crate::state::Inner;
+
+/// A replayed code is counted like a wrong one and told as a replay.
+pub(in crate::flows) fn as_replay(outcome: CheckOutcome, replayed: bool) -> CheckOutcome {
+    match outcome {
+        CheckOutcome::Failed { attempts_left } if replayed => {
+            CheckOutcome::Replayed { attempts_left }
+        }
+        other => other,
+    }
+}
+
+/// Takes one of the user's second-factor attempts before a guess is evaluated, or answers the
+/// lock: however many guesses race, no more are evaluated than the budget allows.
+pub(in crate::flows) async fn reserve(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+) -> Result<Result<Counter, CheckOutcome>, Error> {
+    let lock = user.second_factor.lock;
+    if lock.is_locked(ctx.now) {
+        return Ok(Err(CheckOutcome::Locked {
+            until: lock.until(),
+        }));
+    }
+    let policy = &settings.lockout;
+    let budget = SecondFactorBudget {
+        max_attempts: policy.max_attempts,
+        ceiling: policy.max_consecutive_failures,
+    };
+    match state
+        .store
+        .reserve_second_factor_attempt(&user.id, budget, ctx.now)
+        .await?
+    {
+        Reservation::Taken(counter) => Ok(Ok(counter)),
+        // Spent by guesses still in flight, or locked since the user was read.
+        Reservation::Refused(counter) => Ok(Err(step::refused_reservation(counter, ctx.now))),
+    }
+}
+
+/// A passed check whose attempt was reserved: the step's transaction spends the proof, gives the
+/// attempt back and ends the run of failures, all or nothing.
+pub(in crate::flows) fn passed_reserved(
+    user: &User,
+    factor: Factor,
+    ctx: &Ctx,
+    pending: &mut Pending,
+    consume: Option<(Consumption, &'static str)>,
+    counter: Counter,
+) -> CheckOutcome {
+    pending.pass(Pass {
+        consume: consume.map(|(consumption, reason)| {
+            let lost = LostAs {
+                user: user.clone(),
+                factor,
+                reason,
+                counter,
+            };
+            (consumption, lost)
+        }),
+        reserved: Some(Reserved::SecondFactor {
+            user_id: user.id.clone(),
+        }),
+    });
+    passed(user, factor, ctx, pending)
+}
+
+/// A passed second factor: ends the run of failures and the escalation with it, in the step's
+/// transaction.
+pub(in crate::flows) fn passed(
+    user: &User,
+    factor: Factor,
+    ctx: &Ctx,
+    pending: &mut Pending,
+) -> CheckOutcome {
+    pending.clear_second_factor(&user.id);
+    CheckOutcome::Passed {
+        factor,
+        at: ctx.now,
+    }
+}
+
+/// Counts a failed second factor and then answers it as [`failed_reserved`] does: for checks
+/// that do not reserve (a WebAuthn assertion cannot be guessed, so it is evaluated first).
+pub async fn failed(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    factor: Factor,
+    reason: &str,
+) -> Result<CheckOutcome, Error> {
+    let counter = state.store.record_second_factor_failure(&user.id).await?;
+    failed_reserved(state, ctx, settings, user, factor, reason, counter).await
+}
+
+/// Answers a counted second-factor failure: records it, suspends when
+/// the budget is spent — longer each time in a run — and blocks at the ceiling of consecutive
+/// failures until an admin unlocks.
+/// `counter` is the user's counter after this failure was counted (by its reservation).
+pub(in crate::flows) async fn failed_reserved(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    factor: Factor,
+    reason: &str,
+    counter: Counter,
+) -> Result<CheckOutcome, Error> {
+    let policy = &settings.lockout;
+    // A rolling count beside the consecutive one: a pass ends a run, not the memory of it.
+    state
+        .store
+        .record_hits(
+            &ctx.tenant_id,
+            &[(Scope::FailedCheckUser, user.id.clone())],
+            ctx.now,
+        )
+        .await?;
+    let detail = json!({"factor": factor, "reason": reason, "failures": counter.failures, "consecutive_failures": counter.run});
+    events::record(
+        state,
+        ctx,
+        EventType::SessionCheckFailed,
+        Some(&user.id),
+        detail,
+    )
+    .await?;
+    let lock = match step::after_failure(policy, counter, ctx.now) {
+        Failure::Lock(lock) => lock,
+        failed @ Failure::Failed { .. } => return Ok(failed.outcome()),
+    };
+    // Of failures racing into the same budget, one locks and tells.
+    if state
+        .store
+        .lock_second_factor(
+            &user.id,
+            lock.state,
+            policy.max_attempts,
+            policy.max_consecutive_failures,
+        )
+        .await?
+    {
+        let until = lock.state.until();
+        let (kind, detail) = if lock.ceiling {
+            let detail = json!({"budget": "second_factor", "consecutive_failures": counter.run, "until": "unlocked"});
+            (EventType::UserBlocked, detail)
+        } else {
+            let duration = until.map(|t| t.seconds_since(ctx.now));
+            let detail = json!({"budget": "second_factor", "mode": policy.mode, "level": lock.level, "duration_seconds": duration, "locked_until": until.map(|t| t.0)});
+            (EventType::UserLocked, detail)
+        };
+        events::record(state, ctx, kind, Some(&user.id), detail).await?;
+    }
+    Ok(CheckOutcome::Locked {
+        until: lock.state.until(),
+    })
+}
