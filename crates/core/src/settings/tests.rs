@@ -1,0 +1,71 @@
+use super::*;
+use serde_json::json;
+
+#[test]
+fn partial_settings_fill_in_defaults_and_validate() {
+    let settings: LoginSettings =
+        serde_json::from_value(json!({"mfa": {"mode": "always"}})).unwrap();
+    assert_eq!(settings.mfa.mode, TenantMfaMode::Always);
+    assert_eq!(settings.lockout.max_attempts, 5);
+    settings.validate().unwrap();
+}
+
+#[test]
+fn behaviours_the_server_does_not_run_yet_are_refused() {
+    for unserved in [
+        json!({"first_factors": ["password", "totp"]}),
+        json!({"mfa": {"mode": "prompt"}}),
+        json!({"lockout": {"mode": "captcha"}}),
+        json!({"lockout": {"mode": "security_questions"}}),
+    ] {
+        let settings: LoginSettings = serde_json::from_value(unserved.clone()).unwrap();
+        let refused = settings.validate_on(Capabilities::ALL).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("not available on this server yet"),
+            "{unserved}: {refused}"
+        );
+    }
+    let block: LoginSettings =
+        serde_json::from_value(json!({"lockout": {"mode": "block"}})).unwrap();
+    assert!(block.validate_on(Capabilities::ALL).is_ok());
+}
+
+#[test]
+fn unknown_fields_and_bad_values_are_refused() {
+    assert!(serde_json::from_value::<LoginSettings>(json!({"mfa_mode": "always"})).is_err());
+    assert!(
+        serde_json::from_value::<LoginSettings>(json!({"mfa": {"mode": "sometimes"}})).is_err()
+    );
+    let bad_require = json!({"mfa": {"require": {"oneOf": ["sms"]}}});
+    assert!(serde_json::from_value::<LoginSettings>(bad_require).is_err());
+    let not_enabled: LoginSettings =
+        serde_json::from_value(json!({"mfa": {"require": "push"}})).unwrap();
+    assert!(not_enabled.validate().is_err());
+    let zero = LoginSettings {
+        password_check_lifetime: 0,
+        ..LoginSettings::default()
+    };
+    assert!(zero.validate().is_err());
+}
+
+#[test]
+fn second_factors_are_a_menu_but_first_factors_and_the_requirement_must_run() {
+    let bare = Capabilities {
+        sms: false,
+        email: false,
+        webauthn: false,
+    };
+    assert!(LoginSettings::default().validate_on(bare).is_ok());
+    let passwordless = LoginSettings {
+        first_factors: vec![Factor::Password, Factor::Passkey],
+        ..LoginSettings::default()
+    };
+    assert!(passwordless.validate_on(bare).is_err());
+    assert!(passwordless.validate_on(Capabilities::ALL).is_ok());
+    let mut sms_required = LoginSettings::default();
+    sms_required.mfa.require = Some(Requirement::Factor(Factor::OtpSms));
+    assert!(sms_required.validate_on(bare).is_err());
+    assert!(sms_required.validate_on(Capabilities::ALL).is_ok());
+}
