@@ -14,7 +14,7 @@ use super::rows::{self, lock_to_column};
 use crate::{PasswordThrottles, StoreError};
 
 /// The source of the account-wide row.
-const ACCOUNT: &str = "";
+pub(super) const ACCOUNT: &str = "";
 
 fn counter(row: &PgRow) -> Result<Counter, StoreError> {
     rows::counter(row, "failures", "run", "lockouts", "locked_until")

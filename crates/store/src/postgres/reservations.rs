@@ -8,13 +8,11 @@ use twofold_core::UnixTime;
 use twofold_core::lockout::{Counter, PasswordThrottle};
 
 use super::PgStore;
+use super::login_throttle::ACCOUNT;
 use super::rows::counter;
 use crate::{
     PasswordBudget, PasswordThrottles, Reservation, Reservations, SecondFactorBudget, StoreError,
 };
-
-/// The source of the account-wide password row.
-const ACCOUNT: &str = "";
 
 /// Raised (as a failed cast) by a password reservation that took the account's attempt but
 /// found the source waiting: the statement is undone as a whole and tried again.

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use twofold_core::lockout::{Counter, LockState};
 
 use super::SqliteStore;
-use super::rows::{count, execute, lock_from_column, lock_to_column, one};
+use super::rows::{execute, lock_to_column, one, second_factor_counter};
 use crate::{SecondFactorLockout, StoreError};
 
 #[async_trait]
@@ -19,14 +19,7 @@ impl SecondFactorLockout for SqliteStore {
                 "UPDATE users SET sf_failures = sf_failures + 1, sf_run = sf_run + 1 WHERE id = ?1 \
                  RETURNING sf_failures, sf_run, sf_lockouts, sf_locked_until",
                 [user_id],
-                |row| {
-                    Ok(Counter {
-                        failures: count(row, "sf_failures")?,
-                        run: count(row, "sf_run")?,
-                        lockouts: count(row, "sf_lockouts")?,
-                        lock: lock_from_column(row.get("sf_locked_until")?),
-                    })
-                },
+                second_factor_counter,
             )?;
             Ok(counter.unwrap_or_default())
         })

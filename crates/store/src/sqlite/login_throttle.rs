@@ -13,7 +13,7 @@ use super::rows::{all, count, execute, lock_from_column, lock_to_column, one};
 use crate::{PasswordThrottles, StoreError};
 
 /// The source of the account-wide row.
-const ACCOUNT: &str = "";
+pub(super) const ACCOUNT: &str = "";
 
 pub(super) fn counter(row: &Row<'_>) -> Result<Counter, StoreError> {
     Ok(Counter {

@@ -3,29 +3,17 @@
 //! attempts one after another and none can pass the budget.
 
 use async_trait::async_trait;
-use rusqlite::{Connection, Row};
+use rusqlite::Connection;
 use twofold_core::UnixTime;
 use twofold_core::lockout::{Counter, PasswordThrottle};
 
 use super::SqliteStore;
-use super::login_throttle::counter;
-use super::rows::{count, execute, lock_from_column, one};
+use super::login_throttle::{ACCOUNT, counter};
+use super::rows::{execute, one, second_factor_counter};
 use super::writer::Kept;
 use crate::{
     PasswordBudget, PasswordThrottles, Reservation, Reservations, SecondFactorBudget, StoreError,
 };
-
-/// The source of the account-wide password row.
-const ACCOUNT: &str = "";
-
-fn second_factor_counter(row: &Row<'_>) -> Result<Counter, StoreError> {
-    Ok(Counter {
-        failures: count(row, "sf_failures")?,
-        run: count(row, "sf_run")?,
-        lockouts: count(row, "sf_lockouts")?,
-        lock: lock_from_column(row.get("sf_locked_until")?),
-    })
-}
 
 #[async_trait]
 impl Reservations for SqliteStore {

@@ -84,12 +84,7 @@ pub(super) fn user(row: &Row<'_>) -> Result<User, StoreError> {
         password_hash: row.get("password_hash")?,
         mfa_enabled: row.get("mfa_enabled")?,
         required_factors: from_json::<Vec<Factor>>(&required, "users.required_factors")?,
-        second_factor: Counter {
-            failures: count(row, "sf_failures")?,
-            run: count(row, "sf_run")?,
-            lockouts: count(row, "sf_lockouts")?,
-            lock: lock_from_column(row.get("sf_locked_until")?),
-        },
+        second_factor: second_factor_counter(row)?,
         password: Counter {
             failures: count(row, "pw_failures")?,
             run: count(row, "pw_run")?,
@@ -184,4 +179,14 @@ pub(super) fn execute(
     params: impl Params,
 ) -> Result<usize, StoreError> {
     Ok(conn.prepare_cached(sql)?.execute(params)?)
+}
+
+/// The second-factor counter from a row of `users` (or one returning its `sf_*` columns).
+pub(super) fn second_factor_counter(row: &Row<'_>) -> Result<Counter, StoreError> {
+    Ok(Counter {
+        failures: count(row, "sf_failures")?,
+        run: count(row, "sf_run")?,
+        lockouts: count(row, "sf_lockouts")?,
+        lock: lock_from_column(row.get("sf_locked_until")?),
+    })
 }
