@@ -214,6 +214,18 @@ mod tests {
         Writer::start(conn).unwrap()
     }
 
+    /// What the test table holds, in order.
+    async fn values(writer: &Writer) -> Vec<String> {
+        writer
+            .run(|conn| {
+                let mut s = conn.prepare("SELECT v FROM t ORDER BY v")?;
+                let rows = s.query_map([], |r| r.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .await
+            .unwrap()
+    }
+
     fn insert(conn: &Connection, v: &str) -> Result<(), StoreError> {
         conn.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
         Ok(())
@@ -244,15 +256,7 @@ mod tests {
         assert!(first.is_ok() && a.is_ok() && c.is_ok());
         assert!(matches!(b, Err(StoreError::Conflict(_))));
         assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
-        let kept = writer
-            .run(|conn| {
-                let mut s = conn.prepare("SELECT v FROM t ORDER BY v")?;
-                let rows = s.query_map([], |r| r.get::<_, String>(0))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
-            .unwrap();
-        assert_eq!(kept, vec!["a".to_owned(), "c".to_owned()]);
+        assert_eq!(values(&writer).await, vec!["a".to_owned(), "c".to_owned()]);
     }
 
     #[tokio::test]
@@ -284,15 +288,7 @@ mod tests {
             })
             .await;
         assert_eq!(lone.unwrap(), 7);
-        let kept = writer
-            .run(|conn| {
-                let mut s = conn.prepare("SELECT v FROM t ORDER BY v")?;
-                let rows = s.query_map([], |r| r.get::<_, String>(0))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
-            .unwrap();
-        assert_eq!(kept, vec!["a".to_owned(), "c".to_owned()]);
+        assert_eq!(values(&writer).await, vec!["a".to_owned(), "c".to_owned()]);
     }
 
     #[tokio::test]
