@@ -60,22 +60,39 @@ fn collect(pipe: impl Read + Send + 'static, into: &Arc<Mutex<Vec<String>>>) -> 
     })
 }
 
+/// `twofold <args>` with a clean TWOFOLD_* (and RUST_LOG) environment plus `env`, run from the
+/// temp dir (so a stray default `./twofold-data` never lands in the repository).
+pub fn twofold(args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_twofold"));
+    for (name, _) in std::env::vars_os() {
+        let name_text = name.to_string_lossy();
+        if name_text.starts_with("TWOFOLD_") || name_text == "RUST_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("NO_COLOR", "1")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null());
+    command
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl Proc {
     /// Starts `twofold <args>` with a clean TWOFOLD_* environment, run from the temp dir (so a
     /// stray default `./twofold-data` never lands in the repository).
     pub fn spawn(args: &[&str]) -> Proc {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_twofold"));
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("TWOFOLD_") {
-                command.env_remove(name);
-            }
-        }
-        let mut child = command
-            .args(args)
-            .current_dir(std::env::temp_dir())
-            .env("TWOFOLD_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
+        let mut child = twofold(args, &[("TWOFOLD_LOG", "info".to_owned())])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -166,11 +183,7 @@ pub struct Server {
 impl Server {
     /// `twofold serve --listen 127.0.0.1:<free port> <args>`, once it logs that it listens.
     pub fn start(args: &[&str]) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let mut proc = Proc::spawn(&[&["serve", "--listen", &listen], args].concat());
         let line = format!("listening on http://{listen}");

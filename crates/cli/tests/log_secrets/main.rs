@@ -7,15 +7,17 @@
     reason = "the test plays the authenticator app and waits for the binary, on the wall clock"
 )]
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use common::{free_port, twofold};
 use data_encoding::BASE64;
 use serde_json::{Value, json};
-use server::{serve, twofold};
+use server::serve;
 use sinks::{Received, Shared, sms_sink, smtp_sink};
 
+#[path = "../common/mod.rs"]
+mod common;
 mod server;
 mod sinks;
 
@@ -30,14 +32,6 @@ fn unique(label: &str) -> String {
         .unwrap()
         .as_nanos();
     format!("{label}_{}_{nanos}", std::process::id())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 struct Api {

@@ -1,29 +1,12 @@
 //! The real `twofold serve` as a child process, its output collected for the search.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::common::twofold;
 use super::{SMS_TOKEN, SMTP_PASSWORD, SMTP_USER};
-
-/// `twofold <args>` with a clean TWOFOLD_* environment plus `env`.
-pub fn twofold(args: &[&str], env: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_twofold"));
-    for (name, _) in std::env::vars_os() {
-        let name_text = name.to_string_lossy();
-        if name_text.starts_with("TWOFOLD_") || name_text == "RUST_LOG" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("NO_COLOR", "1")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null());
-    command
-}
 
 pub struct Server {
     child: Child,

@@ -2,10 +2,8 @@
 //! calls the scale-out cases make to them.
 
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -13,43 +11,9 @@ use data_encoding::BASE64;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::common::{free_port, twofold, unique};
+
 pub const PASSWORD: &str = "correct horse battery staple";
-
-pub fn unique(label: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{label}_{}_{nanos}_{n}", std::process::id())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `twofold <args>` with a clean TWOFOLD_* environment plus `env`, run from the temp dir.
-fn twofold(args: &[&str], env: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_twofold"));
-    for (name, _) in std::env::vars_os() {
-        let name_text = name.to_string_lossy();
-        if name_text.starts_with("TWOFOLD_") || name_text == "RUST_LOG" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("NO_COLOR", "1")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::null());
-    command
-}
 
 /// One node: a `twofold serve` child, killed (and its data directory removed) on drop.
 struct Node {

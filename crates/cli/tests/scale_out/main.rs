@@ -10,6 +10,8 @@
 )]
 
 mod cluster;
+#[path = "../common/mod.rs"]
+mod common;
 
 use std::time::{Duration, Instant};
 
