@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod outbox;
 pub mod proxy;
 mod resp;
+mod subjects;
 mod totp;
 pub mod webauthn;
 
@@ -27,6 +28,7 @@ use twofold_server::{Config, app};
 
 pub use clock::ShiftedClock;
 pub use resp::Resp;
+pub use subjects::{Session, TestUser};
 pub use totp::{Generator, wait_out_step_end};
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -384,32 +386,5 @@ pub fn merge(target: &mut Value, change: Value) {
             }
         }
         (target, change) => *target = change,
-    }
-}
-
-pub struct TestUser {
-    pub id: String,
-    pub username: String,
-    pub totp: Vec<Generator>,
-}
-
-impl TestUser {
-    pub fn totp_now(&self) -> String {
-        self.totp[0].now()
-    }
-}
-
-#[derive(Clone)]
-pub struct Session {
-    pub id: String,
-    pub token: String,
-}
-
-impl Session {
-    pub fn from(body: &Value) -> Session {
-        Session {
-            id: body["session_id"].as_str().unwrap().to_owned(),
-            token: body["session_token"].as_str().unwrap().to_owned(),
-        }
     }
 }
