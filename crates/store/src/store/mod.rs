@@ -15,6 +15,7 @@ mod grants;
 mod hits;
 mod lockout;
 mod login_throttle;
+mod push;
 mod reservations;
 mod sessions;
 mod signing_keys;
@@ -35,6 +36,10 @@ pub use grants::Grants;
 pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
+pub use push::{
+    PushDevice, PushDevices, PushEnrolment, PushStart, StoredPushExchange, state_of, state_word,
+    user_verified,
+};
 pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
 pub use sessions::Sessions;
 pub use signing_keys::SigningKeys;
@@ -64,6 +69,7 @@ pub trait Store:
     + Events
     + Steps
     + Reservations
+    + PushDevices
 {
 }
 
@@ -87,5 +93,6 @@ impl<T> Store for T where
         + Events
         + Steps
         + Reservations
+        + PushDevices
 {
 }
