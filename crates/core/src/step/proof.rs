@@ -11,6 +11,8 @@ pub enum Proof<A> {
     OtpEmail(SecretString),
     Webauthn(A),
     BackupCode(SecretString),
+    /// The push exchange the session waits on; the device's signed answer is the proof.
+    Push(String),
 }
 
 impl<A> Proof<A> {
@@ -23,6 +25,7 @@ impl<A> Proof<A> {
             Proof::OtpEmail(_) => Factor::OtpEmail,
             Proof::Webauthn(_) => Factor::Webauthn,
             Proof::BackupCode(_) => Factor::BackupCode,
+            Proof::Push(_) => Factor::Push,
         }
     }
 }

@@ -76,6 +76,14 @@ fn challenges(view: &SessionView) -> Value {
     if let Some(issued) = &view.webauthn {
         out.insert("webauthn".to_owned(), webauthn_sign_in::render(issued));
     }
+    if let Some(issued) = &view.push {
+        let rendered = json!({
+            "exchange_id": issued.exchange_id,
+            "number": issued.number,
+            "expires_at": present::rfc3339(issued.expires_at),
+        });
+        out.insert("push".to_owned(), rendered);
+    }
     Value::Object(out)
 }
 

@@ -18,6 +18,7 @@ pub struct Checks {
     pub webauthn: Option<WebauthnCheck>,
     pub backup_code: Option<CodeCheck>,
     pub security_questions: Option<Value>,
+    pub push: Option<PushCheck>,
 }
 
 impl Checks {
@@ -32,6 +33,7 @@ impl Checks {
             code(self.otp_email).map(Proof::OtpEmail),
             self.webauthn.map(Proof::Webauthn),
             code(self.backup_code).map(Proof::BackupCode),
+            self.push.map(|p| Proof::Push(p.exchange_id)),
         ];
         (self.user, proofs.into_iter().flatten().collect())
     }
@@ -56,14 +58,25 @@ pub struct CodeCheck {
     pub code: SecretString,
 }
 
-/// Challenges a request may start: codes by SMS or email, a WebAuthn assertion.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushCheck {
+    pub exchange_id: String,
+}
+
+/// Challenges a request may start: codes by SMS or email, a WebAuthn assertion, a push.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Challenges {
     pub otp_sms: Option<CodeChallenge>,
     pub otp_email: Option<CodeChallenge>,
     pub webauthn: Option<WebauthnChallenge>,
+    pub push: Option<PushChallenge>,
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushChallenge {}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

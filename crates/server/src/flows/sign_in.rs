@@ -15,6 +15,7 @@ use twofold_store::{SessionWrite, StepState};
 
 use super::factors::codes::Issued;
 use super::factors::codes::sign_in::start_challenges;
+use super::factors::push::sign_in::{self as push_sign_in, PushIssued};
 use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
 use super::factors::{backup_codes, codes, password, totp};
 use super::session_commit::{code_error, save_rotated, settle};
@@ -61,7 +62,7 @@ pub async fn create(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let (issued, webauthn, push) = given_back_unless_ok(state, &pending, advanced).await?;
     let (token, hash) = tokens::new_session_token(state)?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
     pending.event(events::new(
@@ -78,6 +79,7 @@ pub async fn create(
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
+    view.push = push;
     Ok((view, token))
 }
 
@@ -123,11 +125,12 @@ pub async fn update(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let (issued, webauthn, push) = given_back_unless_ok(state, &pending, advanced).await?;
     let next_token = save_rotated(state, &ctx, &settings, &mut session, current, pending).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
+    view.push = push;
     Ok((view, next_token))
 }
 
@@ -183,7 +186,7 @@ async fn advance(
     subject: &mut Subject,
     step: Step,
     pending: &mut Pending,
-) -> Result<(Vec<Issued>, Option<WebauthnIssued>), Error> {
+) -> Result<(Vec<Issued>, Option<WebauthnIssued>, Option<PushIssued>), Error> {
     let Step {
         checks,
         mut challenges,
@@ -196,9 +199,18 @@ async fn advance(
         }
         None => None,
     };
+    let push = match challenges.push.take() {
+        Some(_) => {
+            let user = second_factor_gate(settings, session, subject, Factor::Push, ctx.now)?;
+            let user = user.clone();
+            let authenticators = subject.authenticators(state).await?;
+            Some(push_sign_in::start(state, ctx, settings, session, &user, authenticators).await?)
+        }
+        None => None,
+    };
     let issued =
         start_challenges(state, ctx, settings, session, subject, challenges, admin).await?;
-    Ok((issued, webauthn))
+    Ok((issued, webauthn, push))
 }
 
 async fn apply(
@@ -274,6 +286,10 @@ async fn prove(
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let code = code.expose();
             backup_codes::check(state, ctx, settings, &user, code, pending).await?
+        }
+        Proof::Push(exchange_id) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            push_sign_in::check(state, ctx, session, &user, &exchange_id, pending).await?
         }
     };
     record_outcome(ctx, session, pending, outcome, code_error)
