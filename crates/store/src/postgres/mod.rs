@@ -21,6 +21,7 @@ mod login_throttle;
 mod migrations;
 mod push;
 mod reservations;
+mod retry;
 mod rows;
 mod sessions;
 mod signing_keys;
