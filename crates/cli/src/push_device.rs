@@ -185,14 +185,29 @@ pub async fn run(command: PushDeviceCommand) -> anyhow::Result<()> {
 
 async fn enrol(client: &reqwest::Client, args: EnrolArgs) -> anyhow::Result<Value> {
     let uri = EnrolmentUri::parse(&args.uri).map_err(|e| anyhow!("{e}"))?;
-    let (key, secret) = Key::generate(args.key_type)?;
+    let path = args.keys.keys.clone();
     // Created before anything is posted and never overwritten: a code is spent once.
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode_0600()
-        .open(&args.keys.keys)
-        .with_context(|| format!("cannot create {}", args.keys.keys.display()))?;
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let enrolled = enrol_into(client, args, uri, file).await;
+    // A device that did not become active has no use for its key: the path is free for a retry.
+    if enrolled.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    enrolled
+}
+
+async fn enrol_into(
+    client: &reqwest::Client,
+    args: EnrolArgs,
+    uri: EnrolmentUri,
+    mut file: std::fs::File,
+) -> anyhow::Result<Value> {
+    let (key, secret) = Key::generate(args.key_type)?;
     let name = args.name.or(uri.name.clone());
     let mut body =
         json!({"enrolment_code": uri.code, "public_key": key.public_jwk(), "name": name});

@@ -148,6 +148,10 @@ impl Env {
 
     /// A user with a password and MFA on, and a push device enrolled by `twofold push-device`.
     async fn user_with_device(&self, name: &str) -> (String, PathBuf) {
+        self.user_with_key(name, "ed25519").await
+    }
+
+    async fn user_with_key(&self, name: &str, key_type: &str) -> (String, PathBuf) {
         let body = json!({"username": name, "password": PASSWORD, "mfa_enabled": true});
         let (status, user) = self.call("POST", "/v1/users", Some(body), true).await;
         assert_eq!(status, 201, "{user}");
@@ -162,16 +166,22 @@ impl Env {
         let uri = started["enrolment_uri"].as_str().unwrap();
         assert!(uri.starts_with("twofold-push://enrol?v=1&"), "{uri}");
         let keys = self.dir.0.join(format!("{name}.keys"));
+        let token = format!("token-of-{name}");
         let enrolled = device(
-            &["enrol", uri, "--push-token", &format!("token-of-{name}")],
+            &["enrol", uri, "--push-token", &token, "--key-type", key_type],
             &keys,
         )
         .expect("enrol");
         assert_eq!(enrolled["state"], "active", "{enrolled}");
         assert_eq!(enrolled["id"], started["authenticator_id"]);
         // The code was spent: a second device cannot enrol with it.
-        let again = device(&["enrol", uri], &self.dir.0.join(format!("{name}.again")));
+        let again_keys = self.dir.0.join(format!("{name}.again"));
+        let again = device(&["enrol", uri], &again_keys);
         assert!(again.unwrap_err().contains("401"));
+        assert!(
+            !again_keys.exists(),
+            "a failed enrolment leaves no key file"
+        );
         (id, keys)
     }
 
@@ -396,7 +406,7 @@ async fn an_answer_signed_by_another_key_is_refused_and_the_push_still_waits() {
     for backend in backends() {
         let env = Env::start(&backend).await;
         let (_, keys) = env.user_with_device("dave").await;
-        let (_, other) = env.user_with_device("erin").await;
+        let (_, other) = env.user_with_key("erin", "p256").await;
         // Dave's device id with Erin's private key.
         let mut forged: Value =
             serde_json::from_str(&std::fs::read_to_string(&keys).unwrap()).unwrap();
