@@ -11,6 +11,7 @@ pub mod health;
 pub mod session_input;
 pub mod sessions;
 pub mod settings;
+pub mod sign_in_methods;
 pub mod signing_keys;
 pub mod users;
 pub mod webauthn;

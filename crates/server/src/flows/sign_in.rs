@@ -238,6 +238,27 @@ async fn prove(
                 Error::InvalidCredentials
             });
         }
+        Proof::Totp(code) if totp::opens_sign_in(settings, session, ctx.now) => {
+            let Some(subject_id) = session.user_id.clone() else {
+                return Err(Error::InvalidRequest(
+                    "checks.user must identify the user before a totp check".to_owned(),
+                ));
+            };
+            let user = subject.user.clone();
+            let authenticators = subject.authenticators(state).await?;
+            let (user, code) = (user.as_ref(), code.expose());
+            totp::first_factor(
+                state,
+                ctx,
+                settings,
+                &subject_id,
+                user,
+                authenticators,
+                code,
+                pending,
+            )
+            .await?
+        }
         Proof::Totp(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let authenticators = subject.authenticators(state).await?;

@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{
     admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, sessions,
-    settings, signing_keys, users, webauthn,
+    settings, sign_in_methods, signing_keys, users, webauthn,
 };
 use crate::error::Error;
 use crate::http::{auth, bare_errors, cors, headers, limits};
@@ -122,6 +122,7 @@ pub fn router(state: AppState) -> Router {
                 .patch(settings::patch_login),
         )
         .route("/v1/sessions", post(sessions::create))
+        .route("/v1/sign-in-methods", get(sign_in_methods::get))
         .route(
             "/v1/sessions/{id}",
             get(sessions::get)
