@@ -21,6 +21,7 @@ mod login_throttle;
 mod migrations;
 mod reservations;
 mod rows;
+mod security_questions;
 mod sessions;
 mod signing_keys;
 mod steps;
