@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod devices;
 pub mod events;
 pub mod health;
+pub mod security_questions;
 pub mod sessions;
 pub mod settings;
 pub mod signing_keys;

@@ -15,6 +15,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::auth_requests;
+use crate::flows::factors::security_questions;
 use crate::flows::factors::webauthn::sign_in as webauthn_sign_in;
 use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
 use crate::flows::tokens;
@@ -75,6 +76,12 @@ fn challenges(view: &SessionView) -> Value {
     }
     if let Some(issued) = &view.webauthn {
         out.insert("webauthn".to_owned(), webauthn_sign_in::render(issued));
+    }
+    if let Some(asked) = &view.security_questions {
+        out.insert(
+            "security_questions".to_owned(),
+            security_questions::render(asked),
+        );
     }
     Value::Object(out)
 }

@@ -1,8 +1,8 @@
 //! What a create or update of a session may carry: checks, then challenges.
 
 use serde::Deserialize;
-use serde_json::Value;
 use twofold_core::secrets::SecretString;
+use twofold_core::security_questions::GivenAnswer;
 use twofold_core::step::Proof;
 
 use super::factors::webauthn::sign_in::{WebauthnChallenge, WebauthnCheck};
@@ -17,7 +17,7 @@ pub struct Checks {
     pub otp_email: Option<CodeCheck>,
     pub webauthn: Option<WebauthnCheck>,
     pub backup_code: Option<CodeCheck>,
-    pub security_questions: Option<Value>,
+    pub security_questions: Option<SecurityQuestionsCheck>,
 }
 
 impl Checks {
@@ -32,6 +32,10 @@ impl Checks {
             code(self.otp_email).map(Proof::OtpEmail),
             self.webauthn.map(Proof::Webauthn),
             code(self.backup_code).map(Proof::BackupCode),
+            self.security_questions.map(|c| Proof::SecurityQuestions {
+                exchange_id: c.exchange_id,
+                answers: c.answers,
+            }),
         ];
         (self.user, proofs.into_iter().flatten().collect())
     }
@@ -56,6 +60,14 @@ pub struct CodeCheck {
     pub code: SecretString,
 }
 
+/// Answers to the questions a `security_questions` challenge asked (its `exchange_id`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityQuestionsCheck {
+    pub exchange_id: String,
+    pub answers: Vec<GivenAnswer>,
+}
+
 /// Challenges a request may start: codes by SMS or email, a WebAuthn assertion.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,7 +75,13 @@ pub struct Challenges {
     pub otp_sms: Option<CodeChallenge>,
     pub otp_email: Option<CodeChallenge>,
     pub webauthn: Option<WebauthnChallenge>,
+    pub security_questions: Option<SecurityQuestionsChallenge>,
 }
+
+/// Asks the user's security questions: `{}`, nothing to choose.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityQuestionsChallenge {}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

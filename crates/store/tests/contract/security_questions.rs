@@ -4,7 +4,9 @@
 use serde_json::json;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::{Factor, UnixTime};
-use twofold_store::{QuestionExchange, StoredAnswer};
+use twofold_store::{
+    Applied, Consumption, QuestionExchange, SessionWrite, StepWrite, StoredAnswer,
+};
 
 use crate::support::{stores, user};
 
@@ -153,5 +155,37 @@ async fn a_new_answer_set_ends_the_pending_exchange() {
             .unwrap();
         assert_eq!(store.question_exchange("u1").await.unwrap(), None);
         assert!(!store.end_question_exchange("x1").await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_step_spends_a_pending_exchange_once() {
+    for store in stores().await {
+        store.insert_user(&user("u1", "alice")).await.unwrap();
+        let answers = [answer("a", None, "h1"), answer("b", None, "h2")];
+        store
+            .replace_security_answers(&set("s1", "u1"), &answers)
+            .await
+            .unwrap();
+        store
+            .open_question_exchange(&exchange("x1", "u1", "s1", &["a", "b"]))
+            .await
+            .unwrap();
+        let spend = || {
+            let mut write = StepWrite::new(SessionWrite::Keep);
+            write
+                .consume
+                .push(Consumption::QuestionExchange { id: "x1".into() });
+            write
+        };
+        assert_eq!(
+            store.apply_step(&spend()).await.unwrap(),
+            Applied::Committed
+        );
+        assert_eq!(store.question_exchange("u1").await.unwrap(), None);
+        assert_eq!(
+            store.apply_step(&spend()).await.unwrap(),
+            Applied::ConsumptionLost(0)
+        );
     }
 }
