@@ -355,3 +355,32 @@ async fn the_questions_are_asked_only_after_the_first_factor() {
         .problem("invalid_request");
     }
 }
+
+#[tokio::test]
+async fn a_user_who_must_set_up_a_factor_may_set_up_the_questions_and_then_answers_them() {
+    for app in apps().await {
+        offer_questions(&app, json!({"mfa": {"mode": "always"}})).await;
+        let hana = app.user("hana", json!({})).await;
+        let mut session = app.sign_in_with_password(&hana).await;
+        let view = app.get_session(&session).await.ok();
+        assert_eq!(view["mfa"]["setup_required"], true, "{view}");
+        let set = app
+            .request(
+                Method::PUT,
+                &path(&hana),
+                Some(&session.token),
+                Some(json!({"answers": answers()})),
+            )
+            .await
+            .ok();
+        assert_eq!(set["state"], "active");
+        // Setting the answers is not answering them: the session still needs the check.
+        let view = app.get_session(&session).await.ok();
+        assert_eq!(view["mfa"]["satisfied"], false, "{view}");
+        let asked = ask(&app, &mut session).await;
+        let passed = answer(&app, &mut session, &asked, |id| typed(id).to_owned())
+            .await
+            .ok();
+        assert_eq!(passed["mfa"]["satisfied"], true, "{passed}");
+    }
+}
