@@ -19,9 +19,7 @@ use super::factors::security_questions::{self, AskedQuestions};
 use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
 use super::factors::{backup_codes, codes, password, totp};
 use super::session_commit::{code_error, save_rotated, settle};
-pub use super::session_input::{
-    Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
-};
+pub use super::session_input::{Challenges, Checks, CodeChallenge, Step, UserCheck};
 use super::session_view::view_of;
 use super::step_writes::Pending;
 use super::subject::{Subject, second_factor_gate};
@@ -188,9 +186,9 @@ async fn advance(
         }
         None => None,
     };
-    let asked = match challenges.security_questions.take() {
-        Some(_) => Some(security_questions::ask(state, ctx, settings, session, subject).await?),
-        None => None,
+    let asked = match challenges.security_questions {
+        true => Some(security_questions::ask(state, ctx, settings, session, subject).await?),
+        false => None,
     };
     let issued =
         start_challenges(state, ctx, settings, session, subject, challenges, admin).await?;

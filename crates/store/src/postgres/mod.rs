@@ -20,6 +20,7 @@ mod lockout;
 mod login_throttle;
 mod migrations;
 mod reservations;
+mod retry;
 mod rows;
 mod security_questions;
 mod sessions;

@@ -5,7 +5,7 @@
 //! answer, what an enrolment must meet, which questions are asked. Here they meet the store (the
 //! answer set, the one pending exchange per user) and the Argon2id worker pool the passwords use.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use twofold_core::Factor;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
@@ -39,16 +39,6 @@ pub struct AskedQuestion {
 pub struct AskedQuestions {
     pub exchange_id: String,
     pub questions: Vec<AskedQuestion>,
-}
-
-/// The challenge as the session's `challenges.security_questions` shows it.
-pub fn render(asked: &AskedQuestions) -> Value {
-    let questions: Vec<Value> = asked
-        .questions
-        .iter()
-        .map(|q| json!({"question_id": q.question_id, "text": q.text}))
-        .collect();
-    json!({"exchange_id": asked.exchange_id, "questions": questions})
 }
 
 /// Sets the user's answers, all at once, replacing any earlier set; active at once, since the
