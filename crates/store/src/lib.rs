@@ -18,3 +18,4 @@ pub use store::{
     Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
     SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store, Tenants, Users,
 };
+pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

@@ -15,6 +15,7 @@ use twofold_store::{SessionWrite, StepState};
 
 use super::factors::codes::Issued;
 use super::factors::codes::sign_in::start_challenges;
+use super::factors::security_questions::{self, AskedQuestions};
 use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
 use super::factors::{backup_codes, codes, password, totp};
 use super::session_commit::{code_error, save_rotated, settle};
@@ -58,7 +59,7 @@ pub async fn create(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let (issued, webauthn, asked) = given_back_unless_ok(state, &pending, advanced).await?;
     let (token, hash) = tokens::new_session_token(state)?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
     pending.event(events::new(
@@ -75,6 +76,7 @@ pub async fn create(
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
+    view.security_questions = asked;
     Ok((view, token))
 }
 
@@ -119,11 +121,12 @@ pub async fn update(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let (issued, webauthn, asked) = given_back_unless_ok(state, &pending, advanced).await?;
     let next_token = save_rotated(state, &ctx, &settings, &mut session, current, pending).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
+    view.security_questions = asked;
     Ok((view, next_token))
 }
 
@@ -170,7 +173,7 @@ async fn advance(
     subject: &mut Subject,
     step: Step,
     pending: &mut Pending,
-) -> Result<(Vec<Issued>, Option<WebauthnIssued>), Error> {
+) -> Result<(Vec<Issued>, Option<WebauthnIssued>, Option<AskedQuestions>), Error> {
     let Step {
         checks,
         mut challenges,
@@ -183,9 +186,13 @@ async fn advance(
         }
         None => None,
     };
+    let asked = match challenges.security_questions {
+        true => Some(security_questions::ask(state, ctx, settings, session, subject).await?),
+        false => None,
+    };
     let issued =
         start_challenges(state, ctx, settings, session, subject, challenges, admin).await?;
-    Ok((issued, webauthn))
+    Ok((issued, webauthn, asked))
 }
 
 async fn apply(
@@ -282,6 +289,14 @@ async fn prove(
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let code = code.expose();
             backup_codes::check(state, ctx, settings, &user, code, pending).await?
+        }
+        Proof::SecurityQuestions {
+            exchange_id,
+            answers,
+        } => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let id = exchange_id.as_str();
+            security_questions::check(state, ctx, settings, &user, id, &answers, pending).await?
         }
     };
     record_outcome(ctx, session, pending, outcome, code_error)

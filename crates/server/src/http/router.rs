@@ -13,6 +13,7 @@ use tower_http::sensitive_headers::{
 };
 use tower_http::trace::TraceLayer;
 
+use crate::api::security_questions;
 use crate::api::{
     admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, sessions,
     settings, sign_in_methods, signing_keys, users, webauthn,
@@ -114,6 +115,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/users/{id}/backup-codes",
             post(authenticators::new_backup_codes),
+        )
+        .route(
+            "/v1/users/{id}/security-questions",
+            axum::routing::put(security_questions::put_answers),
         )
         .route(
             "/v1/settings/login",

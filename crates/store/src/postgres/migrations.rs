@@ -73,5 +73,10 @@ pub(super) fn migrator() -> Migrator {
             "password throttle pruning",
             include_str!("../../migrations/postgres/0011_password_throttle_pruning.sql"),
         ),
+        migration(
+            13,
+            "security questions",
+            include_str!("../../migrations/postgres/0013_security_questions.sql"),
+        ),
     ])
 }

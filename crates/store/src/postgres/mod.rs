@@ -22,6 +22,7 @@ mod migrations;
 mod reservations;
 mod retry;
 mod rows;
+mod security_questions;
 mod sessions;
 mod signing_keys;
 mod steps;

@@ -14,6 +14,7 @@ mod concurrency;
 mod events;
 mod lockout;
 mod reservations;
+mod security_questions;
 mod sessions;
 mod step_races;
 mod steps;
