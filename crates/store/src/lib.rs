@@ -15,7 +15,8 @@ pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
     AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges,
     Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun, PasswordThrottles,
-    Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
-    SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store, Tenants, Users,
+    PushDevice, PushDevices, PushEnrolment, PushStart, Reservation, Reservations,
+    SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions, SettingsRevision, SigningKeys,
+    StepState, StepWrite, Steps, Store, StoredPushExchange, Tenants, Users,
 };
 pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

@@ -78,5 +78,10 @@ pub(super) fn migrator() -> Migrator {
             "security questions",
             include_str!("../../migrations/postgres/0013_security_questions.sql"),
         ),
+        migration(
+            14,
+            "push",
+            include_str!("../../migrations/postgres/0014_push.sql"),
+        ),
     ])
 }

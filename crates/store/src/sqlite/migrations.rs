@@ -81,6 +81,11 @@ const MIGRATIONS: &[Migration] = &[
         "security questions",
         include_str!("../../migrations/sqlite/0013_security_questions.sql"),
     ),
+    migration(
+        14,
+        "push",
+        include_str!("../../migrations/sqlite/0014_push.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet run, each in a transaction of its own together with its record.

@@ -13,6 +13,7 @@ mod authenticators;
 mod concurrency;
 mod events;
 mod lockout;
+mod push;
 mod reservations;
 mod security_questions;
 mod sessions;
