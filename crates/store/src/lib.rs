@@ -19,3 +19,4 @@ pub use store::{
     SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions, SettingsRevision, SigningKeys,
     StepState, StepWrite, Steps, Store, StoredPushExchange, Tenants, Users,
 };
+pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

@@ -25,12 +25,15 @@ pub struct UserCheck {
     pub user_id: Option<String>,
 }
 
-/// Challenges a request may start: codes by SMS or email, a WebAuthn assertion, a push.
+/// Challenges a request may start: codes by SMS or email, a WebAuthn assertion, the user's
+/// security questions, a push.
 #[derive(Debug, Default)]
 pub struct Challenges {
     pub otp_sms: Option<CodeChallenge>,
     pub otp_email: Option<CodeChallenge>,
     pub webauthn: Option<WebauthnChallenge>,
+    /// Ask the user's security questions (there is nothing to choose).
+    pub security_questions: bool,
     pub push: Option<PushChallenge>,
 }
 

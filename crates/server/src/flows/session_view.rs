@@ -8,6 +8,7 @@ use twofold_core::{Factor, UnixTime};
 
 use super::factors::codes::Issued;
 use super::factors::push::sign_in::PushIssued;
+use super::factors::security_questions::AskedQuestions;
 use super::factors::webauthn::sign_in::WebauthnIssued;
 use super::subject::{Subject, subject_of};
 use crate::error::Error;
@@ -21,6 +22,7 @@ pub struct SessionView {
     /// Challenges this request started.
     pub challenges: Vec<Issued>,
     pub webauthn: Option<WebauthnIssued>,
+    pub security_questions: Option<AskedQuestions>,
     pub push: Option<PushIssued>,
 }
 
@@ -60,6 +62,7 @@ pub(super) async fn view_of(
     Ok(SessionView {
         challenges: Vec::new(),
         webauthn: None,
+        security_questions: None,
         push: None,
         session,
         user: subject.user,

@@ -23,6 +23,7 @@ mod push;
 mod reservations;
 mod retry;
 mod rows;
+mod security_questions;
 mod sessions;
 mod signing_keys;
 mod steps;

@@ -17,6 +17,7 @@ mod lockout;
 mod login_throttle;
 mod push;
 mod reservations;
+mod security_questions;
 mod sessions;
 mod signing_keys;
 mod steps;
@@ -41,6 +42,7 @@ pub use push::{
     user_verified,
 };
 pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
+pub use security_questions::{QuestionExchange, SecurityQuestions, StoredAnswer};
 pub use sessions::Sessions;
 pub use signing_keys::SigningKeys;
 pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};
@@ -69,6 +71,7 @@ pub trait Store:
     + Events
     + Steps
     + Reservations
+    + SecurityQuestions
     + PushDevices
 {
 }
@@ -93,6 +96,7 @@ impl<T> Store for T where
         + Events
         + Steps
         + Reservations
+        + SecurityQuestions
         + PushDevices
 {
 }

@@ -7,5 +7,6 @@ pub mod budget;
 pub mod codes;
 pub mod password;
 pub mod push;
+pub mod security_questions;
 pub mod totp;
 pub mod webauthn;
