@@ -14,7 +14,8 @@ pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
     AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges,
-    Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun, PasswordThrottles,
-    Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
-    SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store, Tenants, Users,
+    Consumption, Contacts, Devices, Events, Grants, Groups, Hits, PasswordBudget, PasswordRun,
+    PasswordThrottles, Reservation, Reservations, SecondFactorBudget, SecondFactorLockout,
+    SessionWrite, Sessions, SettingsRevision, SetupSkips, SigningKeys, StepState, StepWrite, Steps,
+    Store, Tenants, Users,
 };

@@ -73,5 +73,10 @@ pub(super) fn migrator() -> Migrator {
             "password throttle pruning",
             include_str!("../../migrations/postgres/0011_password_throttle_pruning.sql"),
         ),
+        migration(
+            12,
+            "groups and contacts",
+            include_str!("../../migrations/postgres/0012_groups_and_contacts.sql"),
+        ),
     ])
 }

@@ -76,6 +76,11 @@ const MIGRATIONS: &[Migration] = &[
         "password throttle pruning",
         include_str!("../../migrations/sqlite/0011_password_throttle_pruning.sql"),
     ),
+    migration(
+        12,
+        "groups and contacts",
+        include_str!("../../migrations/sqlite/0012_groups_and_contacts.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet run, each in a transaction of its own together with its record.

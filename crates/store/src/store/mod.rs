@@ -9,14 +9,17 @@ mod authenticators;
 mod backup_codes;
 mod ceremonies;
 mod challenges;
+mod contacts;
 mod devices;
 mod events;
 mod grants;
+mod groups;
 mod hits;
 mod lockout;
 mod login_throttle;
 mod reservations;
 mod sessions;
+mod setup_skips;
 mod signing_keys;
 mod steps;
 mod tenants;
@@ -29,14 +32,17 @@ pub use authenticators::Authenticators;
 pub use backup_codes::BackupCodes;
 pub use ceremonies::Ceremonies;
 pub use challenges::Challenges;
+pub use contacts::Contacts;
 pub use devices::Devices;
 pub use events::Events;
 pub use grants::Grants;
+pub use groups::Groups;
 pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
 pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
 pub use sessions::Sessions;
+pub use setup_skips::SetupSkips;
 pub use signing_keys::SigningKeys;
 pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};
 pub use tenants::SettingsRevision;
@@ -64,6 +70,9 @@ pub trait Store:
     + Events
     + Steps
     + Reservations
+    + Groups
+    + Contacts
+    + SetupSkips
 {
 }
 
@@ -87,5 +96,8 @@ impl<T> Store for T where
         + Events
         + Steps
         + Reservations
+        + Groups
+        + Contacts
+        + SetupSkips
 {
 }
