@@ -11,6 +11,7 @@ pub mod devices;
 pub mod enrolment;
 pub mod events;
 pub mod factors;
+pub mod groups;
 pub mod jwt;
 pub mod oauth;
 pub mod precheck;

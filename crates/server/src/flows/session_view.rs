@@ -1,6 +1,7 @@
 //! A session as its caller sees it: the session, its user and the MFA info computed for now.
 
-use twofold_core::mfa_info::{self, MfaInfo, UserMfa};
+use twofold_core::groups::GroupMfa;
+use twofold_core::mfa_info::{self, Context, MfaInfo, UserMfa};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
@@ -49,10 +50,16 @@ pub(super) async fn view_of(
         active_factors: &[],
     };
     let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
-    let info = mfa_info::evaluate(
+    let policy = match &subject.user {
+        Some(user) => policy_of(state, user).await?,
+        None => Policy::default(),
+    };
+    let info = mfa_info::evaluate_in(
         settings,
         state.capabilities(),
+        None,
         user_mfa,
+        &policy.context(now),
         &session.valid_checks(settings, now),
     );
     Ok(SessionView {
@@ -61,6 +68,31 @@ pub(super) async fn view_of(
         session,
         user: subject.user,
         info,
+    })
+}
+
+/// What a user's policy takes beyond the tenant and the user's own flags: their groups' MFA
+/// policies and, in prompt mode, their skip of setting up a second factor.
+#[derive(Default)]
+pub(super) struct Policy {
+    pub groups: Vec<GroupMfa>,
+    pub setup_skipped_until: Option<UnixTime>,
+}
+
+impl Policy {
+    pub fn context(&self, now: UnixTime) -> Context<'_> {
+        Context {
+            groups: &self.groups,
+            setup_skipped_until: self.setup_skipped_until,
+            now,
+        }
+    }
+}
+
+pub(super) async fn policy_of(state: &Inner, user: &User) -> Result<Policy, Error> {
+    Ok(Policy {
+        groups: super::groups::policies_of(state, &user.id).await?,
+        setup_skipped_until: state.store.mfa_setup_skipped_until(&user.id).await?,
     })
 }
 
