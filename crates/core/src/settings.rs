@@ -216,8 +216,6 @@ impl LoginSettings {
     fn ensure_served(&self) -> Result<(), DomainError> {
         let unserved = if self.first_factors.contains(&Factor::Totp) {
             Some("`totp` in first_factors")
-        } else if self.mfa.mode == TenantMfaMode::Prompt {
-            Some("mfa.mode `prompt`")
         } else if matches!(
             self.lockout.mode,
             LockMode::SecurityQuestions | LockMode::Captcha

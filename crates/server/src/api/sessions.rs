@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::auth_requests;
 use crate::flows::factors::webauthn::sign_in as webauthn_sign_in;
+use crate::flows::setup_skip;
 use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
 use crate::flows::tokens;
 use crate::http::auth::{self, Caller, ClientIp, RequestTime};
@@ -210,4 +211,30 @@ pub async fn delete(
     };
     sign_in::terminate(&state, &ctx, &session).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /v1/sessions/{id}/skip-mfa-setup` with the session's own token: prompt mode's skip.
+pub async fn skip_mfa_setup(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    at: RequestTime,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, Error> {
+    // The person skips, not a backend on their behalf.
+    let Caller::Session(session) = caller else {
+        return Err(Error::Forbidden(
+            "only the session's own token may skip setting up a second factor".to_owned(),
+        ));
+    };
+    if session.id != id {
+        return Err(Error::NotFound("session"));
+    }
+    let ctx = Ctx {
+        tenant_id: session.tenant_id.clone(),
+        session_id: Some(session.id.clone()),
+        ..ctx(DEFAULT_TENANT, ip, at)
+    };
+    let view = setup_skip::skip(&state, &ctx, *session).await?;
+    Ok(ok(render(&view, None)))
 }

@@ -20,6 +20,7 @@ pub mod session_commit;
 pub mod session_input;
 pub mod session_view;
 pub mod settings;
+pub mod setup_skip;
 pub mod sign_in;
 pub mod signing_keys;
 mod step_writes;

@@ -78,7 +78,7 @@ pub fn mfa(info: &MfaInfo, user: Option<&User>) -> Value {
     let phone = user
         .filter(|u| show_media && u.phone_verified)
         .and_then(|u| u.phone.as_deref());
-    json!({
+    let mut body = json!({
         "satisfied": info.satisfied,
         "mfa_required": info.mfa_required,
         "setup_required": info.setup_required,
@@ -89,5 +89,13 @@ pub fn mfa(info: &MfaInfo, user: Option<&User>) -> Value {
         },
         "emails": {"otp-email": email.map(mask::email).into_iter().collect::<Vec<_>>()},
         "phone_numbers": {"otp-sms": phone.map(mask::phone).into_iter().collect::<Vec<_>>()},
-    })
+    });
+    // Prompt mode only, so answers elsewhere keep their shape.
+    if info.setup_skippable {
+        body["setup_skippable"] = json!(true);
+    }
+    if let Some(until) = info.setup_skipped_until {
+        body["setup_skipped_until"] = json!(rfc3339(until));
+    }
+    body
 }

@@ -129,6 +129,10 @@ pub fn router(state: AppState) -> Router {
                 .delete(sessions::delete),
         )
         .route("/v1/sessions/{id}/mfa", get(sessions::mfa))
+        .route(
+            "/v1/sessions/{id}/skip-mfa-setup",
+            post(sessions::skip_mfa_setup),
+        )
         .route("/v1/events", get(events::list))
         .route("/v1/groups", post(groups::create).get(groups::list))
         .route(
