@@ -9,6 +9,7 @@ pub mod devices;
 pub mod events;
 pub mod groups;
 pub mod health;
+pub mod session_input;
 pub mod sessions;
 pub mod settings;
 pub mod signing_keys;

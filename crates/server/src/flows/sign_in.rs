@@ -18,9 +18,7 @@ use super::factors::codes::sign_in::start_challenges;
 use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
 use super::factors::{backup_codes, codes, password, totp};
 use super::session_commit::{code_error, save_rotated, settle};
-pub use super::session_input::{
-    Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
-};
+pub use super::session_input::{Challenges, Checks, CodeChallenge, Step, UserCheck};
 use super::session_view::view_of;
 use super::step_writes::Pending;
 use super::subject::{Subject, second_factor_gate};
@@ -37,7 +35,6 @@ pub async fn create(
     step: Step,
     client_id: Option<String>,
 ) -> Result<(SessionView, SecretString), Error> {
-    refuse_unavailable(&step)?;
     let settings = state.settings(&ctx.tenant_id).await?;
     let id = random::new_id(state.random.as_ref())?;
     let ctx = Ctx {
@@ -88,7 +85,6 @@ pub async fn update(
     token: &SecretString,
     step: Step,
 ) -> Result<(SessionView, SecretString), Error> {
-    refuse_unavailable(&step)?;
     let StepState {
         mut session,
         token: current,
@@ -163,15 +159,6 @@ pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<()
         json!({"grants_revoked": revoked}),
     )
     .await
-}
-
-fn refuse_unavailable(step: &Step) -> Result<(), Error> {
-    match step.checks.security_questions.is_some() && !Factor::SecurityQuestions.is_available() {
-        true => Err(Error::InvalidRequest(
-            "`security-questions` checks are not available in this version".to_owned(),
-        )),
-        false => Ok(()),
-    }
 }
 
 /// Checks, then challenges: one step of a sign-in, shared by create and update.

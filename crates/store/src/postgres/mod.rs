@@ -22,6 +22,7 @@ mod lockout;
 mod login_throttle;
 mod migrations;
 mod reservations;
+mod retry;
 mod rows;
 mod sessions;
 mod setup_skips;

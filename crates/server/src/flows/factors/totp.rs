@@ -114,25 +114,31 @@ pub async fn verify_totp(
     if ctx.now.seconds_since(pending.created_at) >= PENDING_TTL_SECONDS {
         return Err(Error::CodeExpired);
     }
-    if user.second_factor.lock.is_locked(ctx.now) {
-        return Err(Error::Locked {
-            until: user.second_factor.lock.until(),
-        });
-    }
     let seed = seed_of(state, pending)?;
     let params = params_of(pending)?;
+    // Wrong proofs spend the same budget as wrong sign-in codes — guessing is guessing — and,
+    // as there, an attempt is taken before the code is evaluated, so racing guesses are capped.
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let counter = match budget::reserve(state, ctx, &settings, user).await? {
+        Ok(counter) => counter,
+        Err(refused) => return Err(enrolment_error(refused)),
+    };
     let TotpOutcome::Accepted { step } = totp::verify(&seed, &params, code.expose(), ctx.now, None)
     else {
-        // Wrong proofs spend the same budget as wrong sign-in codes: guessing is guessing.
-        let settings = state.settings(&ctx.tenant_id).await?;
-        return Err(
-            match budget::failed(state, ctx, &settings, user, Factor::Totp, "enrolment").await? {
-                CheckOutcome::Locked { until } => Error::Locked { until },
-                CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
-                _ => Error::InvalidCode { attempts_left: 0 },
-            },
-        );
+        let failed = budget::failed_reserved(
+            state,
+            ctx,
+            &settings,
+            user,
+            Factor::Totp,
+            "enrolment",
+            counter,
+        )
+        .await?;
+        return Err(enrolment_error(failed));
     };
+    // A right code gives its attempt back.
+    state.store.release_second_factor_attempt(&user.id).await?;
     if !state
         .store
         .activate_authenticator(&pending.id, Some(step), ctx.now)
@@ -161,6 +167,15 @@ pub async fn verify_totp(
     active.last_step = Some(step);
     active.last_used_at = Some(ctx.now);
     Ok((active, token))
+}
+
+/// The problem for an enrolment or contact proof that was refused or failed.
+pub(in crate::flows) fn enrolment_error(outcome: CheckOutcome) -> Error {
+    match outcome {
+        CheckOutcome::Locked { until } => Error::Locked { until },
+        CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
+        _ => Error::InvalidCode { attempts_left: 0 },
+    }
 }
 
 pub(in crate::flows) async fn check(
