@@ -94,7 +94,7 @@ fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
         "session_id": view.session.id,
         "user_id": view.session.user_id,
         "checks": present::checks(&view.session),
-        "mfa": present::mfa(&view.info, view.user.as_ref()),
+        "mfa": present::mfa(&view.info, view.user.as_ref(), &view.media),
         "challenges": challenges(view),
         "expires_at": present::rfc3339(view.session.expires_at),
         "risk": view.session.risk,
@@ -197,7 +197,11 @@ pub async fn mfa(
 ) -> Result<Response, Error> {
     let session = visible(&state, &caller, &id, now).await?;
     let view = sign_in::view(&state, session, now).await?;
-    Ok(ok(present::mfa(&view.info, view.user.as_ref())))
+    Ok(ok(present::mfa(
+        &view.info,
+        view.user.as_ref(),
+        &view.media,
+    )))
 }
 
 pub async fn delete(

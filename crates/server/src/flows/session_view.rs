@@ -1,5 +1,6 @@
 //! A session as its caller sees it: the session, its user and the MFA info computed for now.
 
+use twofold_core::contacts::{self, MaskedContact};
 use twofold_core::groups::GroupMfa;
 use twofold_core::mfa_info::{self, Context, MfaInfo, UserMfa};
 use twofold_core::session::Session;
@@ -18,6 +19,8 @@ pub struct SessionView {
     pub session: Session,
     pub user: Option<User>,
     pub info: MfaInfo,
+    /// The user's verified contacts, masked with their ids; none before a first factor counts.
+    pub media: Vec<MaskedContact>,
     /// Challenges this request started.
     pub challenges: Vec<Issued>,
     pub webauthn: Option<WebauthnIssued>,
@@ -62,7 +65,15 @@ pub(super) async fn view_of(
         &policy.context(now),
         &session.valid_checks(settings, now),
     );
+    let media = match &subject.user {
+        Some(user) if info.first_factor_passed => {
+            let extra = state.store.contacts_of(&user.id).await?;
+            contacts::masked_for(&info, &contacts::all_contacts(user, &extra))
+        }
+        _ => Vec::new(),
+    };
     Ok(SessionView {
+        media,
         challenges: Vec::new(),
         webauthn: None,
         session,
