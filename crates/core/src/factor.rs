@@ -84,6 +84,8 @@ impl Factor {
                 | Factor::OtpEmail
                 | Factor::Webauthn
                 | Factor::Passkey
+                | Factor::SecurityQuestions
+                | Factor::Push
         )
     }
 

@@ -3,9 +3,8 @@
 //! challenges asked for. Nothing below `api/` sees the wire shape.
 
 use serde::Deserialize;
-use serde_json::Value;
-use twofold_core::Factor;
 use twofold_core::secrets::SecretString;
+use twofold_core::security_questions::GivenAnswer;
 use twofold_core::step::Proof;
 use webauthn_rs::prelude::PublicKeyCredential;
 
@@ -25,7 +24,14 @@ pub struct Checks {
     otp_email: Option<CodeCheck>,
     webauthn: Option<WebauthnCheckBody>,
     backup_code: Option<CodeCheck>,
-    security_questions: Option<Value>,
+    security_questions: Option<SecurityQuestionsCheck>,
+    push: Option<PushCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushCheck {
+    exchange_id: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +53,14 @@ struct CodeCheck {
     code: SecretString,
 }
 
+/// Answers to the questions a `security_questions` challenge asked (its `exchange_id`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecurityQuestionsCheck {
+    exchange_id: String,
+    answers: Vec<GivenAnswer>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WebauthnCheckBody {
@@ -54,14 +68,26 @@ struct WebauthnCheckBody {
     credential_assertion: PublicKeyCredential,
 }
 
-/// Challenges a request may start: codes by SMS or email, a WebAuthn assertion.
+/// Challenges a request may start: codes by SMS or email, a WebAuthn assertion, the user's
+/// security questions, a push.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Challenges {
     otp_sms: Option<CodeChallenge>,
     otp_email: Option<CodeChallenge>,
     webauthn: Option<WebauthnChallengeBody>,
+    security_questions: Option<SecurityQuestionsChallenge>,
+    push: Option<PushChallenge>,
 }
+
+/// `{}`: the questions are the server's choice.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecurityQuestionsChallenge {}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushChallenge {}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,14 +105,8 @@ struct WebauthnChallengeBody {
     user_verification: Option<String>,
 }
 
-/// The flow's step from the wire's checks and challenges. Refuses what this version cannot
-/// serve before anything is checked.
+/// The flow's step from the wire's checks and challenges.
 pub fn step(checks: Checks, challenges: Challenges, admin: bool) -> Result<flow::Step, Error> {
-    if checks.security_questions.is_some() && !Factor::SecurityQuestions.is_available() {
-        return Err(Error::InvalidRequest(
-            "`security-questions` checks are not available in this version".to_owned(),
-        ));
-    }
     Ok(flow::Step {
         checks: checks.into_flow(),
         challenges: challenges.into_flow()?,
@@ -110,6 +130,11 @@ impl Checks {
                 })
             }),
             code(self.backup_code).map(Proof::BackupCode),
+            self.security_questions.map(|c| Proof::SecurityQuestions {
+                exchange_id: c.exchange_id,
+                answers: c.answers,
+            }),
+            self.push.map(|p| Proof::Push(p.exchange_id)),
         ];
         flow::Checks {
             user: self.user.map(|u| flow::UserCheck {
@@ -143,6 +168,8 @@ impl Challenges {
             otp_sms: code(self.otp_sms),
             otp_email: code(self.otp_email),
             webauthn,
+            security_questions: self.security_questions.is_some(),
+            push: self.push.map(|_| flow::PushChallenge {}),
         })
     }
 }

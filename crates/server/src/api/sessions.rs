@@ -16,6 +16,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::auth_requests;
+use crate::flows::factors::security_questions::AskedQuestions;
 use crate::flows::factors::webauthn::sign_in::WebauthnIssued;
 use crate::flows::setup_skip;
 use crate::flows::sign_in::{self, SessionView};
@@ -78,7 +79,28 @@ fn challenges(view: &SessionView) -> Value {
     if let Some(issued) = &view.webauthn {
         out.insert("webauthn".to_owned(), webauthn(issued));
     }
+    if let Some(asked) = &view.security_questions {
+        out.insert("security_questions".to_owned(), security_questions(asked));
+    }
+    if let Some(issued) = &view.push {
+        let rendered = json!({
+            "exchange_id": issued.exchange_id,
+            "number": issued.number,
+            "expires_at": present::rfc3339(issued.expires_at),
+        });
+        out.insert("push".to_owned(), rendered);
+    }
     Value::Object(out)
+}
+
+/// The challenge as the session's `challenges.security_questions` shows it.
+fn security_questions(asked: &AskedQuestions) -> Value {
+    let questions: Vec<Value> = asked
+        .questions
+        .iter()
+        .map(|q| json!({"question_id": q.question_id, "text": q.text}))
+        .collect();
+    json!({"exchange_id": asked.exchange_id, "questions": questions})
 }
 
 /// A started WebAuthn challenge: the request options for `navigator.credentials.get()`.

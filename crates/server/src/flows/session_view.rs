@@ -9,6 +9,8 @@ use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
 use super::factors::codes::Issued;
+use super::factors::push::sign_in::PushIssued;
+use super::factors::security_questions::AskedQuestions;
 use super::factors::webauthn::sign_in::WebauthnIssued;
 use super::subject::{Subject, subject_of};
 use crate::error::Error;
@@ -24,6 +26,8 @@ pub struct SessionView {
     /// Challenges this request started.
     pub challenges: Vec<Issued>,
     pub webauthn: Option<WebauthnIssued>,
+    pub security_questions: Option<AskedQuestions>,
+    pub push: Option<PushIssued>,
 }
 
 /// The current state of a session the caller may see.
@@ -76,6 +80,8 @@ pub(super) async fn view_of(
         media,
         challenges: Vec::new(),
         webauthn: None,
+        security_questions: None,
+        push: None,
         session,
         user: subject.user,
         info,

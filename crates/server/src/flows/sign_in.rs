@@ -15,6 +15,8 @@ use twofold_store::{SessionWrite, StepState};
 
 use super::factors::codes::Issued;
 use super::factors::codes::sign_in::start_challenges;
+use super::factors::push::sign_in::{self as push_sign_in, PushIssued};
+use super::factors::security_questions::{self, AskedQuestions};
 use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
 use super::factors::{backup_codes, codes, password, totp};
 use super::session_commit::{code_error, save_rotated, settle};
@@ -58,7 +60,7 @@ pub async fn create(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let started = given_back_unless_ok(state, &pending, advanced).await?;
     let (token, hash) = tokens::new_session_token(state)?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
     pending.event(events::new(
@@ -73,8 +75,10 @@ pub async fn create(
     };
     settle(state, &ctx, &settings, pending.apply(state, write).await?).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
-    view.challenges = issued;
-    view.webauthn = webauthn;
+    view.challenges = started.issued;
+    view.webauthn = started.webauthn;
+    view.security_questions = started.asked;
+    view.push = started.push;
     Ok((view, token))
 }
 
@@ -119,11 +123,13 @@ pub async fn update(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let started = given_back_unless_ok(state, &pending, advanced).await?;
     let next_token = save_rotated(state, &ctx, &settings, &mut session, current, pending).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
-    view.challenges = issued;
-    view.webauthn = webauthn;
+    view.challenges = started.issued;
+    view.webauthn = started.webauthn;
+    view.security_questions = started.asked;
+    view.push = started.push;
     Ok((view, next_token))
 }
 
@@ -161,6 +167,14 @@ pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<()
     .await
 }
 
+/// The challenges a step started, for its answer.
+struct Started {
+    issued: Vec<Issued>,
+    webauthn: Option<WebauthnIssued>,
+    asked: Option<AskedQuestions>,
+    push: Option<PushIssued>,
+}
+
 /// Checks, then challenges: one step of a sign-in, shared by create and update.
 async fn advance(
     state: &Inner,
@@ -170,7 +184,7 @@ async fn advance(
     subject: &mut Subject,
     step: Step,
     pending: &mut Pending,
-) -> Result<(Vec<Issued>, Option<WebauthnIssued>), Error> {
+) -> Result<Started, Error> {
     let Step {
         checks,
         mut challenges,
@@ -183,9 +197,27 @@ async fn advance(
         }
         None => None,
     };
+    let asked = match challenges.security_questions {
+        true => Some(security_questions::ask(state, ctx, settings, session, subject).await?),
+        false => None,
+    };
+    let push = match challenges.push.take() {
+        Some(_) => {
+            let user = second_factor_gate(settings, session, subject, Factor::Push, ctx.now)?;
+            let user = user.clone();
+            let authenticators = subject.authenticators(state).await?;
+            Some(push_sign_in::start(state, ctx, settings, session, &user, authenticators).await?)
+        }
+        None => None,
+    };
     let issued =
         start_challenges(state, ctx, settings, session, subject, challenges, admin).await?;
-    Ok((issued, webauthn))
+    Ok(Started {
+        issued,
+        webauthn,
+        asked,
+        push,
+    })
 }
 
 async fn apply(
@@ -238,6 +270,27 @@ async fn prove(
                 Error::InvalidCredentials
             });
         }
+        Proof::Totp(code) if totp::opens_sign_in(settings, session, ctx.now) => {
+            let Some(subject_id) = session.user_id.clone() else {
+                return Err(Error::InvalidRequest(
+                    "checks.user must identify the user before a totp check".to_owned(),
+                ));
+            };
+            let user = subject.user.clone();
+            let authenticators = subject.authenticators(state).await?;
+            let (user, code) = (user.as_ref(), code.expose());
+            totp::first_factor(
+                state,
+                ctx,
+                settings,
+                &subject_id,
+                user,
+                authenticators,
+                code,
+                pending,
+            )
+            .await?
+        }
         Proof::Totp(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let authenticators = subject.authenticators(state).await?;
@@ -261,6 +314,18 @@ async fn prove(
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let code = code.expose();
             backup_codes::check(state, ctx, settings, &user, code, pending).await?
+        }
+        Proof::SecurityQuestions {
+            exchange_id,
+            answers,
+        } => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let id = exchange_id.as_str();
+            security_questions::check(state, ctx, settings, &user, id, &answers, pending).await?
+        }
+        Proof::Push(exchange_id) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            push_sign_in::check(state, ctx, session, &user, &exchange_id, pending).await?
         }
     };
     record_outcome(ctx, session, pending, outcome, code_error)

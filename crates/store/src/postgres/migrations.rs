@@ -78,5 +78,15 @@ pub(super) fn migrator() -> Migrator {
             "groups and contacts",
             include_str!("../../migrations/postgres/0012_groups_and_contacts.sql"),
         ),
+        migration(
+            13,
+            "security questions",
+            include_str!("../../migrations/postgres/0013_security_questions.sql"),
+        ),
+        migration(
+            14,
+            "push",
+            include_str!("../../migrations/postgres/0014_push.sql"),
+        ),
     ])
 }

@@ -81,6 +81,16 @@ const MIGRATIONS: &[Migration] = &[
         "groups and contacts",
         include_str!("../../migrations/sqlite/0012_groups_and_contacts.sql"),
     ),
+    migration(
+        13,
+        "security questions",
+        include_str!("../../migrations/sqlite/0013_security_questions.sql"),
+    ),
+    migration(
+        14,
+        "push",
+        include_str!("../../migrations/sqlite/0014_push.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet run, each in a transaction of its own together with its record.

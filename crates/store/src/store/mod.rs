@@ -17,7 +17,9 @@ mod groups;
 mod hits;
 mod lockout;
 mod login_throttle;
+mod push;
 mod reservations;
+mod security_questions;
 mod sessions;
 mod setup_skips;
 mod signing_keys;
@@ -40,7 +42,12 @@ pub use groups::Groups;
 pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
+pub use push::{
+    PushDevice, PushDevices, PushEnrolment, PushStart, StoredPushExchange, state_of, state_word,
+    user_verified,
+};
 pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
+pub use security_questions::{QuestionExchange, SecurityQuestions, StoredAnswer};
 pub use sessions::Sessions;
 pub use setup_skips::SetupSkips;
 pub use signing_keys::SigningKeys;
@@ -73,6 +80,8 @@ pub trait Store:
     + Groups
     + Contacts
     + SetupSkips
+    + SecurityQuestions
+    + PushDevices
 {
 }
 
@@ -99,5 +108,7 @@ impl<T> Store for T where
         + Groups
         + Contacts
         + SetupSkips
+        + SecurityQuestions
+        + PushDevices
 {
 }

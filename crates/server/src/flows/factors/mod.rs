@@ -6,5 +6,7 @@ pub mod backup_codes;
 pub mod budget;
 pub mod codes;
 pub mod password;
+pub mod push;
+pub mod security_questions;
 pub mod totp;
 pub mod webauthn;
