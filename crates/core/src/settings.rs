@@ -214,9 +214,7 @@ impl LoginSettings {
     /// Settings the domain already models but the server does not act on yet are refused, so a
     /// tenant cannot switch on a behaviour that would silently not happen.
     fn ensure_served(&self) -> Result<(), DomainError> {
-        let unserved = if self.mfa.mode == TenantMfaMode::Prompt {
-            Some("mfa.mode `prompt`")
-        } else if matches!(
+        let unserved = if matches!(
             self.lockout.mode,
             LockMode::SecurityQuestions | LockMode::Captcha
         ) {

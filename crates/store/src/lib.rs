@@ -14,9 +14,10 @@ pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
     AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges,
-    Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun, PasswordThrottles,
-    PushDevice, PushDevices, PushEnrolment, PushStart, Reservation, Reservations,
-    SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions, SettingsRevision, SigningKeys,
-    StepState, StepWrite, Steps, Store, StoredPushExchange, Tenants, Users,
+    Consumption, Contacts, Devices, Events, Grants, Groups, Hits, PasswordBudget, PasswordRun,
+    PasswordThrottles, PushDevice, PushDevices, PushEnrolment, PushStart, Reservation,
+    Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
+    SettingsRevision, SetupSkips, SigningKeys, StepState, StepWrite, Steps, Store,
+    StoredPushExchange, Tenants, Users,
 };
 pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

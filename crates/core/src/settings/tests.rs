@@ -13,7 +13,6 @@ fn partial_settings_fill_in_defaults_and_validate() {
 #[test]
 fn behaviours_the_server_does_not_run_yet_are_refused() {
     for unserved in [
-        json!({"mfa": {"mode": "prompt"}}),
         json!({"lockout": {"mode": "captcha"}}),
         json!({"lockout": {"mode": "security_questions"}}),
     ] {
@@ -29,6 +28,8 @@ fn behaviours_the_server_does_not_run_yet_are_refused() {
     let block: LoginSettings =
         serde_json::from_value(json!({"lockout": {"mode": "block"}})).unwrap();
     assert!(block.validate_on(Capabilities::ALL).is_ok());
+    let prompt: LoginSettings = serde_json::from_value(json!({"mfa": {"mode": "prompt"}})).unwrap();
+    assert!(prompt.validate_on(Capabilities::ALL).is_ok());
     // Passwordless TOTP is served (off by default).
     let totp_first: LoginSettings =
         serde_json::from_value(json!({"first_factors": ["password", "totp"]})).unwrap();

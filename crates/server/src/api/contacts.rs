@@ -11,7 +11,7 @@ use twofold_core::secrets::SecretString;
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
-use crate::flows::contacts::{self, ContactOutcome, Proof};
+use crate::flows::contacts::{self, Added, ContactOutcome, Proof};
 use crate::flows::enrolment;
 use crate::flows::factors::codes;
 use crate::http::auth::{Caller, ClientIp, RequestTime};
@@ -23,6 +23,9 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct PhoneBody {
     phone: String,
+    /// Add a further phone (with a `medium_id` of its own) instead of setting the primary one.
+    #[serde(default)]
+    add: bool,
     #[serde(default)]
     send_code: bool,
     #[serde(default)]
@@ -35,6 +38,9 @@ pub struct PhoneBody {
 #[serde(deny_unknown_fields)]
 pub struct EmailBody {
     email: String,
+    /// Add a further email (with a `medium_id` of its own) instead of setting the primary one.
+    #[serde(default)]
+    add: bool,
     #[serde(default)]
     send_code: bool,
     #[serde(default)]
@@ -47,6 +53,13 @@ pub struct EmailBody {
 #[serde(deny_unknown_fields)]
 pub struct VerifyBody {
     code: SecretString,
+}
+
+/// A phone or email to set (or add) and how it is proven.
+struct Wanted {
+    value: String,
+    proof: Proof,
+    add: bool,
 }
 
 /// At most one of the three; none means send a code.
@@ -67,9 +80,9 @@ async fn set(
     ctx: Ctx,
     user_id: String,
     channel: Channel,
-    value: String,
-    proof: Proof,
+    wanted: Wanted,
 ) -> Result<Response, Error> {
+    let Wanted { value, proof, add } = wanted;
     let admin = matches!(caller, Caller::Admin { .. });
     let ctx = Ctx { admin, ..ctx };
     let (user, _) = enrolment::authorize(
@@ -97,13 +110,25 @@ async fn set(
             "return_code needs the admin token or otp.allow_return_code".to_owned(),
         ));
     }
-    let ContactOutcome { user, issued } =
-        contacts::set(&state, &ctx, user, channel, &value, proof).await?;
-    let (destination, verified) = match channel {
-        Channel::Sms => (user.phone.unwrap_or_default(), user.phone_verified),
-        Channel::Email => (user.email.unwrap_or_default(), user.email_verified),
+    let (medium_id, destination, verified, issued) = if add {
+        let Added { contact, issued } =
+            contacts::add(&state, &ctx, &user, channel, &value, proof).await?;
+        (contact.id, contact.value, contact.verified, issued)
+    } else {
+        let ContactOutcome { user, issued } =
+            contacts::set(&state, &ctx, user, channel, &value, proof).await?;
+        let (destination, verified) = match channel {
+            Channel::Sms => (user.phone.unwrap_or_default(), user.phone_verified),
+            Channel::Email => (user.email.unwrap_or_default(), user.email_verified),
+        };
+        let primary = contacts::primary_id(channel).to_owned();
+        (primary, destination, verified, issued)
     };
-    let mut body = json!({"medium": codes::masked(channel, &destination), "verified": verified});
+    let mut body = json!({
+        "medium_id": medium_id,
+        "medium": codes::masked(channel, &destination),
+        "verified": verified,
+    });
     if let Some(issued) = issued {
         body["exchange_id"] = json!(issued.challenge.id);
         body["expires_at"] = json!(present::rfc3339(issued.challenge.expires_at));
@@ -130,14 +155,24 @@ async fn verify(
         FactorChange::Contact(channel.factor()),
     )
     .await?;
-    let user = contacts::verify(&state, &ctx, user, channel, code.expose()).await?;
+    let (user, medium_id) = contacts::verify(&state, &ctx, user, channel, code.expose()).await?;
     let destination = match channel {
-        Channel::Sms => user.phone.unwrap_or_default(),
-        Channel::Email => user.email.unwrap_or_default(),
-    };
-    Ok(ok(
-        json!({"medium": codes::masked(channel, &destination), "verified": true}),
-    ))
+        Channel::Sms if medium_id == contacts::primary_id(channel) => user.phone,
+        Channel::Email if medium_id == contacts::primary_id(channel) => user.email,
+        _ => state
+            .store
+            .contacts_of(&user.id)
+            .await?
+            .into_iter()
+            .find(|c| c.id == medium_id)
+            .map(|c| c.value),
+    }
+    .unwrap_or_default();
+    Ok(ok(json!({
+        "medium_id": medium_id,
+        "medium": codes::masked(channel, &destination),
+        "verified": true,
+    })))
 }
 
 async fn enable(
@@ -169,7 +204,12 @@ pub async fn set_phone(
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
     let ctx = ctx(caller.tenant_id(), ip, at);
-    set(state, caller, ctx, id, Channel::Sms, b.phone, proof).await
+    let wanted = Wanted {
+        value: b.phone,
+        proof,
+        add: b.add,
+    };
+    set(state, caller, ctx, id, Channel::Sms, wanted).await
 }
 
 pub async fn set_email(
@@ -182,7 +222,12 @@ pub async fn set_email(
 ) -> Result<Response, Error> {
     let proof = proof(b.send_code, b.return_code, b.verified)?;
     let ctx = ctx(caller.tenant_id(), ip, at);
-    set(state, caller, ctx, id, Channel::Email, b.email, proof).await
+    let wanted = Wanted {
+        value: b.email,
+        proof,
+        add: b.add,
+    };
+    set(state, caller, ctx, id, Channel::Email, wanted).await
 }
 
 pub async fn verify_phone(

@@ -7,6 +7,7 @@ pub mod authenticators;
 pub mod contacts;
 pub mod devices;
 pub mod events;
+pub mod groups;
 pub mod health;
 pub mod push;
 pub mod security_questions;

@@ -94,6 +94,8 @@ struct PushChallenge {}
 struct CodeChallenge {
     #[serde(default)]
     return_code: bool,
+    /// Which of the user's verified contacts gets the code (the MFA info lists them).
+    medium_id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -149,6 +151,7 @@ impl Challenges {
         let code = |asked: Option<CodeChallenge>| {
             asked.map(|c| flow::CodeChallenge {
                 return_code: c.return_code,
+                medium_id: c.medium_id,
             })
         };
         let webauthn = match self.webauthn {

@@ -18,6 +18,7 @@ use crate::flows::Ctx;
 use crate::flows::auth_requests;
 use crate::flows::factors::security_questions::AskedQuestions;
 use crate::flows::factors::webauthn::sign_in::WebauthnIssued;
+use crate::flows::setup_skip;
 use crate::flows::sign_in::{self, SessionView};
 use crate::flows::tokens;
 use crate::http::auth::{self, Caller, ClientIp, RequestTime};
@@ -115,7 +116,7 @@ fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
         "session_id": view.session.id,
         "user_id": view.session.user_id,
         "checks": present::checks(&view.session),
-        "mfa": present::mfa(&view.info, view.user.as_ref()),
+        "mfa": present::mfa(&view.info, view.user.as_ref(), &view.media),
         "challenges": challenges(view),
         "expires_at": present::rfc3339(view.session.expires_at),
         "risk": view.session.risk,
@@ -218,7 +219,11 @@ pub async fn mfa(
 ) -> Result<Response, Error> {
     let session = visible(&state, &caller, &id, now).await?;
     let view = sign_in::view(&state, session, now).await?;
-    Ok(ok(present::mfa(&view.info, view.user.as_ref())))
+    Ok(ok(present::mfa(
+        &view.info,
+        view.user.as_ref(),
+        &view.media,
+    )))
 }
 
 pub async fn delete(
@@ -235,4 +240,30 @@ pub async fn delete(
     };
     sign_in::terminate(&state, &ctx, &session).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /v1/sessions/{id}/skip-mfa-setup` with the session's own token: prompt mode's skip.
+pub async fn skip_mfa_setup(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    at: RequestTime,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, Error> {
+    // The person skips, not a backend on their behalf.
+    let Caller::Session(session) = caller else {
+        return Err(Error::Forbidden(
+            "only the session's own token may skip setting up a second factor".to_owned(),
+        ));
+    };
+    if session.id != id {
+        return Err(Error::NotFound("session"));
+    }
+    let ctx = Ctx {
+        tenant_id: session.tenant_id.clone(),
+        session_id: Some(session.id.clone()),
+        ..ctx(DEFAULT_TENANT, ip, at)
+    };
+    let view = setup_skip::skip(&state, &ctx, *session).await?;
+    Ok(ok(render(&view, None)))
 }

@@ -4,6 +4,7 @@ use serde_json::json;
 use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Channel, Purpose};
 use twofold_core::check::CheckOutcome;
+use twofold_core::contacts::{self, Contact};
 use twofold_core::event::EventType;
 use twofold_core::user::{self, User};
 use twofold_core::{DomainError, phone};
@@ -12,6 +13,8 @@ use super::factors::budget;
 use super::factors::codes::{self, Checked, Handover, Issued, Target};
 use super::factors::totp::enrolment_error;
 use super::{Ctx, events};
+use twofold_store::StoreError;
+
 use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
@@ -112,14 +115,15 @@ pub async fn set(
     Ok(ContactOutcome { user, issued })
 }
 
-/// Proves the user's phone or email with the code sent to it.
+/// Proves the user's phone or email with the code sent to it; answers the proven contact's
+/// `medium_id` (the code names it: each was sent to one address).
 pub async fn verify(
     state: &Inner,
     ctx: &Ctx,
     mut user: User,
     channel: Channel,
     code: &str,
-) -> Result<User, Error> {
+) -> Result<(User, String), Error> {
     let settings = state.settings(&ctx.tenant_id).await?;
     // An attempt of the second-factor budget is taken before the code is evaluated, so racing
     // wrong codes are capped as in a sign-in; a right code (or none to try) gives it back.
@@ -141,9 +145,10 @@ pub async fn verify(
         other => {
             state.store.release_second_factor_attempt(&user.id).await?;
             return match other? {
-                Checked::Passed => {
-                    mark_verified(state, ctx, &mut user, channel, "code").await?;
-                    Ok(user)
+                Checked::Passed { destination } => {
+                    let medium_id =
+                        verified_by_code(state, ctx, &mut user, channel, &destination).await?;
+                    Ok((user, medium_id))
                 }
                 _ => Err(Error::CodeExpired),
             };
@@ -257,4 +262,134 @@ pub async fn enable_factor(
     )
     .await?;
     Ok(authenticator)
+}
+
+/// Marks the contact the code was sent to verified: the primary one if it is that, else the
+/// further contact with that value. Answers its `medium_id`.
+async fn verified_by_code(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &mut User,
+    channel: Channel,
+    destination: &str,
+) -> Result<String, Error> {
+    if contact(user, channel).0 == Some(destination) {
+        mark_verified(state, ctx, user, channel, "code").await?;
+        return Ok(primary_id(channel).to_owned());
+    }
+    let extra = state.store.contacts_of(&user.id).await?;
+    let Some(found) = extra
+        .iter()
+        .find(|c| c.channel == channel && c.value == destination)
+    else {
+        return Err(Error::Conflict(
+            "the contact this code was sent to is no longer the user's".to_owned(),
+        ));
+    };
+    state
+        .store
+        .mark_contact_verified(&user.id, &found.id)
+        .await?;
+    let detail = json!({"channel": channel.as_str(), "by": "code", "medium_id": found.id});
+    events::record(
+        state,
+        ctx,
+        EventType::ContactVerified,
+        Some(&user.id),
+        detail,
+    )
+    .await?;
+    Ok(found.id.clone())
+}
+
+pub fn primary_id(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => contacts::PRIMARY_PHONE,
+        Channel::Email => contacts::PRIMARY_EMAIL,
+    }
+}
+
+/// A further contact, as set up.
+pub struct Added {
+    pub contact: Contact,
+    pub issued: Option<Issued>,
+}
+
+/// Adds a further phone number or email address (several per user, each with a `medium_id`),
+/// proven as the primary one is: a code sent to it, or the admin's word.
+pub async fn add(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    channel: Channel,
+    raw: &str,
+    proof: Proof,
+) -> Result<Added, Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let extra = state.store.contacts_of(&user.id).await?;
+    let value = contacts::check_new(&contacts::all_contacts(user, &extra), channel, raw)?;
+    let contact = Contact {
+        id: random::new_id(state.random.as_ref())?,
+        channel,
+        value,
+        verified: proof == Proof::Verified,
+        created_at: ctx.now,
+    };
+    state
+        .store
+        .insert_contact(&user.id, &contact)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => Error::Conflict(
+                "this contact was just added to the user by another request".to_owned(),
+            ),
+            other => other.into(),
+        })?;
+    let masked = codes::masked(channel, &contact.value);
+    let detail =
+        json!({"channel": channel.as_str(), "to": masked, "medium_id": contact.id, "added": true});
+    events::record(
+        state,
+        ctx,
+        EventType::ContactChanged,
+        Some(&user.id),
+        detail,
+    )
+    .await?;
+    let issued = match proof {
+        Proof::Verified => {
+            let detail =
+                json!({"channel": channel.as_str(), "by": "admin", "medium_id": contact.id});
+            events::record(
+                state,
+                ctx,
+                EventType::ContactVerified,
+                Some(&user.id),
+                detail,
+            )
+            .await?;
+            None
+        }
+        Proof::SendCode | Proof::ReturnCode => {
+            let handover = if proof == Proof::SendCode {
+                Handover::Send
+            } else {
+                Handover::Return
+            };
+            let country = match channel {
+                Channel::Sms => phone::parse(&contact.value).ok().and_then(|p| p.country),
+                Channel::Email => None,
+            };
+            let target = Target {
+                user_id: &user.id,
+                channel,
+                purpose: Purpose::VerifyContact,
+                destination: &contact.value,
+                country: country.as_deref(),
+                language: user.language.as_deref(),
+            };
+            Some(codes::issue(state, ctx, &settings, target, handover).await?)
+        }
+    };
+    Ok(Added { contact, issued })
 }

@@ -78,7 +78,8 @@ pub async fn remove(
         required_factors: &user.required_factors,
         active_factors: &remaining,
     };
-    if target.is_usable() && !mfa_info::may_remove(&settings, &user_mfa, &remaining) {
+    let groups = super::groups::policies_of(state, &user.id).await?;
+    if target.is_usable() && !mfa_info::may_remove_in(&settings, &user_mfa, &groups, &remaining) {
         return Err(Error::Conflict(
             "this is the user's last second factor and MFA is required".to_owned(),
         ));

@@ -17,7 +17,7 @@ use twofold_core::user::User;
 
 use super::client_redirect::{self, Answer};
 pub use super::precheck_subject::Subject;
-use super::session_view::active_factors_of;
+use super::session_view::{Policy, active_factors_of, policy_of};
 use super::{Ctx, auth_requests, devices, events};
 use crate::error::Error;
 use crate::random;
@@ -65,22 +65,29 @@ pub async fn evaluate(
         settings,
         device,
     };
+    let policy = match &subject.user {
+        Some(user) => policy_of(state, user).await?,
+        None => Policy::default(),
+    };
     let outcome = match &subject.user {
-        Some(user) => precheck::decide(&Precheck {
-            settings: &subject.settings,
-            server: state.capabilities(),
-            app: &subject.app,
-            request: &subject.request,
-            session: &subject.session,
-            user: UserMfa {
-                mfa_enabled: user.mfa_enabled,
-                required_factors: &user.required_factors,
-                active_factors: &subject.active,
+        Some(user) => precheck::decide_in(
+            &Precheck {
+                settings: &subject.settings,
+                server: state.capabilities(),
+                app: &subject.app,
+                request: &subject.request,
+                session: &subject.session,
+                user: UserMfa {
+                    mfa_enabled: user.mfa_enabled,
+                    required_factors: &user.required_factors,
+                    active_factors: &subject.active,
+                },
+                lock: user.lock_at(ctx.now),
+                signals,
+                now: ctx.now,
             },
-            lock: user.lock_at(ctx.now),
-            signals,
-            now: ctx.now,
-        }),
+            &policy.context(ctx.now),
+        ),
         // Nobody by that name (a stand-in session): nothing can pass.
         None => Outcome {
             decision: Decision::LoginRequired,

@@ -45,6 +45,8 @@ pub struct PushChallenge {}
 pub struct CodeChallenge {
     /// Answer the code instead of sending it (admin token or `otp.allow_return_code`).
     pub return_code: bool,
+    /// The contact to send it to; by default the primary one, else the oldest verified one.
+    pub medium_id: Option<String>,
 }
 
 /// One create or update of a session: checks first, then challenges.

@@ -1,6 +1,8 @@
 //! A session as its caller sees it: the session, its user and the MFA info computed for now.
 
-use twofold_core::mfa_info::{self, MfaInfo, UserMfa};
+use twofold_core::contacts::{self, MaskedContact};
+use twofold_core::groups::GroupMfa;
+use twofold_core::mfa_info::{self, Context, MfaInfo, UserMfa};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
@@ -19,6 +21,8 @@ pub struct SessionView {
     pub session: Session,
     pub user: Option<User>,
     pub info: MfaInfo,
+    /// The user's verified contacts, masked with their ids; none before a first factor counts.
+    pub media: Vec<MaskedContact>,
     /// Challenges this request started.
     pub challenges: Vec<Issued>,
     pub webauthn: Option<WebauthnIssued>,
@@ -53,13 +57,27 @@ pub(super) async fn view_of(
         active_factors: &[],
     };
     let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
-    let info = mfa_info::evaluate(
+    let policy = match &subject.user {
+        Some(user) => policy_of(state, user).await?,
+        None => Policy::default(),
+    };
+    let info = mfa_info::evaluate_in(
         settings,
         state.capabilities(),
+        None,
         user_mfa,
+        &policy.context(now),
         &session.valid_checks(settings, now),
     );
+    let media = match &subject.user {
+        Some(user) if info.first_factor_passed => {
+            let extra = state.store.contacts_of(&user.id).await?;
+            contacts::masked_for(&info, &contacts::all_contacts(user, &extra))
+        }
+        _ => Vec::new(),
+    };
     Ok(SessionView {
+        media,
         challenges: Vec::new(),
         webauthn: None,
         security_questions: None,
@@ -67,6 +85,31 @@ pub(super) async fn view_of(
         session,
         user: subject.user,
         info,
+    })
+}
+
+/// What a user's policy takes beyond the tenant and the user's own flags: their groups' MFA
+/// policies and, in prompt mode, their skip of setting up a second factor.
+#[derive(Default)]
+pub(super) struct Policy {
+    pub groups: Vec<GroupMfa>,
+    pub setup_skipped_until: Option<UnixTime>,
+}
+
+impl Policy {
+    pub fn context(&self, now: UnixTime) -> Context<'_> {
+        Context {
+            groups: &self.groups,
+            setup_skipped_until: self.setup_skipped_until,
+            now,
+        }
+    }
+}
+
+pub(super) async fn policy_of(state: &Inner, user: &User) -> Result<Policy, Error> {
+    Ok(Policy {
+        groups: super::groups::policies_of(state, &user.id).await?,
+        setup_skipped_until: state.store.mfa_setup_skipped_until(&user.id).await?,
     })
 }
 

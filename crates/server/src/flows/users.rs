@@ -105,6 +105,42 @@ pub async fn create(state: &Inner, ctx: &Ctx, new: NewUser) -> Result<User, Erro
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 
+/// A page's size: [`DEFAULT_PAGE`] unless asked, at most [`MAX_PAGE`]. Groups page alike.
+pub(super) fn page_limit(limit: Option<u32>) -> Result<u32, Error> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Error::InvalidRequest(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    Ok(limit)
+}
+
+/// The sort key a `next_cursor` carries, decoded.
+pub(super) fn from_cursor(after: Option<&str>) -> Result<Option<String>, Error> {
+    match after {
+        None | Some("") => Ok(None),
+        Some(cursor) => BASE64URL_NOPAD
+            .decode(cursor.as_bytes())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                Error::InvalidRequest("after must be a cursor from next_cursor".to_owned())
+            }),
+    }
+}
+
+/// The cursor after a full page (the last item's sort key, opaque), none after a short one.
+pub(super) fn next_cursor<T>(page: &[T], limit: u32, key: impl Fn(&T) -> &str) -> Option<String> {
+    (page.len() == limit as usize)
+        .then(|| {
+            page.last()
+                .map(|last| BASE64URL_NOPAD.encode(key(last).as_bytes()))
+        })
+        .flatten()
+}
+
 pub struct Page {
     pub users: Vec<User>,
     pub next_cursor: Option<String>,
@@ -120,12 +156,7 @@ pub async fn list(
     after: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page, Error> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Error::InvalidRequest(format!(
-            "limit must be 1 to {MAX_PAGE}"
-        )));
-    }
+    let limit = page_limit(limit)?;
     let search = search
         .map(names::normalise_login_name)
         .filter(|s| !s.is_empty());
@@ -134,18 +165,7 @@ pub async fn list(
             "search must have at most 254 characters".to_owned(),
         ));
     }
-    let after = match after {
-        None | Some("") => None,
-        Some(cursor) => Some(
-            BASE64URL_NOPAD
-                .decode(cursor.as_bytes())
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    Error::InvalidRequest("after must be a cursor from next_cursor".to_owned())
-                })?,
-        ),
-    };
+    let after = from_cursor(after)?;
     let query = UserQuery {
         tenant_id: tenant_id.to_owned(),
         search,
@@ -153,13 +173,7 @@ pub async fn list(
         limit,
     };
     let users = state.store.users(&query).await?;
-    let next_cursor = (users.len() == limit as usize)
-        .then(|| {
-            users
-                .last()
-                .map(|u| BASE64URL_NOPAD.encode(u.username.as_bytes()))
-        })
-        .flatten();
+    let next_cursor = next_cursor(&users, limit, |u| &u.username);
     Ok(Page { users, next_cursor })
 }
 

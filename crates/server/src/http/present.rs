@@ -5,6 +5,7 @@ pub use crate::time_text::rfc3339;
 use serde_json::{Map, Value, json};
 use twofold_core::Factor;
 use twofold_core::authenticator::Authenticator;
+use twofold_core::contacts::MaskedContact;
 use twofold_core::lockout::Counter;
 use twofold_core::mask;
 use twofold_core::mfa_info::MfaInfo;
@@ -70,7 +71,7 @@ pub fn checks(session: &Session) -> Value {
 }
 
 /// The MFA info of SuperTokens, with the user's contact points masked.
-pub fn mfa(info: &MfaInfo, user: Option<&User>) -> Value {
+pub fn mfa(info: &MfaInfo, user: Option<&User>, media: &[MaskedContact]) -> Value {
     let show_media = info.first_factor_passed;
     let email = user
         .filter(|u| show_media && u.email_verified)
@@ -78,7 +79,7 @@ pub fn mfa(info: &MfaInfo, user: Option<&User>) -> Value {
     let phone = user
         .filter(|u| show_media && u.phone_verified)
         .and_then(|u| u.phone.as_deref());
-    json!({
+    let mut body = json!({
         "satisfied": info.satisfied,
         "mfa_required": info.mfa_required,
         "setup_required": info.setup_required,
@@ -89,5 +90,22 @@ pub fn mfa(info: &MfaInfo, user: Option<&User>) -> Value {
         },
         "emails": {"otp-email": email.map(mask::email).into_iter().collect::<Vec<_>>()},
         "phone_numbers": {"otp-sms": phone.map(mask::phone).into_iter().collect::<Vec<_>>()},
-    })
+    });
+    // Every verified contact with its id, for a challenge's `medium_id` (LoginRadius' drop-down).
+    let of = |channel: &str| -> Vec<Value> {
+        media
+            .iter()
+            .filter(|m| m.channel == channel)
+            .map(|m| json!({"medium_id": m.medium_id, "masked": m.masked}))
+            .collect()
+    };
+    body["media"] = json!({"otp-email": of("email"), "otp-sms": of("sms")});
+    // Prompt mode only, so answers elsewhere keep their shape.
+    if info.setup_skippable {
+        body["setup_skippable"] = json!(true);
+    }
+    if let Some(until) = info.setup_skipped_until {
+        body["setup_skipped_until"] = json!(rfc3339(until));
+    }
+    body
 }

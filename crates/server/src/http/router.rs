@@ -15,8 +15,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::security_questions;
 use crate::api::{
-    admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, push,
-    sessions, settings, sign_in_methods, signing_keys, users, webauthn,
+    admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, groups, health,
+    push, sessions, settings, sign_in_methods, signing_keys, users, webauthn,
 };
 use crate::error::Error;
 use crate::http::{auth, bare_errors, cors, headers, limits};
@@ -140,7 +140,21 @@ pub fn router(state: AppState) -> Router {
                 .delete(sessions::delete),
         )
         .route("/v1/sessions/{id}/mfa", get(sessions::mfa))
+        .route(
+            "/v1/sessions/{id}/skip-mfa-setup",
+            post(sessions::skip_mfa_setup),
+        )
         .route("/v1/events", get(events::list))
+        .route("/v1/groups", post(groups::create).get(groups::list))
+        .route(
+            "/v1/groups/{id}",
+            get(groups::get).patch(groups::patch).delete(groups::delete),
+        )
+        .route(
+            "/v1/groups/{id}/members/{user_id}",
+            axum::routing::put(groups::add_member).delete(groups::remove_member),
+        )
+        .route("/v1/users/{id}/groups", get(groups::of_user))
         .fallback(|| async { Error::NotFound("route") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -77,6 +77,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/sqlite/0011_password_throttle_pruning.sql"),
     ),
     migration(
+        12,
+        "groups and contacts",
+        include_str!("../../migrations/sqlite/0012_groups_and_contacts.sql"),
+    ),
+    migration(
         13,
         "security questions",
         include_str!("../../migrations/sqlite/0013_security_questions.sql"),

@@ -9,9 +9,11 @@ mod authenticators;
 mod backup_codes;
 mod ceremonies;
 mod challenges;
+mod contacts;
 mod devices;
 mod events;
 mod grants;
+mod groups;
 mod hits;
 mod lockout;
 mod login_throttle;
@@ -19,6 +21,7 @@ mod push;
 mod reservations;
 mod security_questions;
 mod sessions;
+mod setup_skips;
 mod signing_keys;
 mod steps;
 mod tenants;
@@ -31,9 +34,11 @@ pub use authenticators::Authenticators;
 pub use backup_codes::BackupCodes;
 pub use ceremonies::Ceremonies;
 pub use challenges::Challenges;
+pub use contacts::Contacts;
 pub use devices::Devices;
 pub use events::Events;
 pub use grants::Grants;
+pub use groups::Groups;
 pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
@@ -44,6 +49,7 @@ pub use push::{
 pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
 pub use security_questions::{QuestionExchange, SecurityQuestions, StoredAnswer};
 pub use sessions::Sessions;
+pub use setup_skips::SetupSkips;
 pub use signing_keys::SigningKeys;
 pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};
 pub use tenants::SettingsRevision;
@@ -71,6 +77,9 @@ pub trait Store:
     + Events
     + Steps
     + Reservations
+    + Groups
+    + Contacts
+    + SetupSkips
     + SecurityQuestions
     + PushDevices
 {
@@ -96,6 +105,9 @@ impl<T> Store for T where
         + Events
         + Steps
         + Reservations
+        + Groups
+        + Contacts
+        + SetupSkips
         + SecurityQuestions
         + PushDevices
 {

@@ -12,6 +12,7 @@ mod admin_tokens;
 mod authenticators;
 mod concurrency;
 mod events;
+mod groups;
 mod lockout;
 mod push;
 mod reservations;

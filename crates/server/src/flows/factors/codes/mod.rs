@@ -125,8 +125,13 @@ pub async fn issue(
 
 /// The outcome of checking a code: passed, wrong (tries left on the challenge), or nothing to check.
 pub enum Checked {
-    Passed,
-    Wrong { attempts_left: u32 },
+    /// The code of the challenge sent to `destination` (which tells a contact from another).
+    Passed {
+        destination: String,
+    },
+    Wrong {
+        attempts_left: u32,
+    },
     Expired,
 }
 
@@ -140,10 +145,12 @@ pub async fn check(
 ) -> Result<Checked, Error> {
     match try_code(state, user_id, channel, purpose, code, now).await? {
         // Consuming decides between racers: exactly one request passes with a code.
-        Tried::Matches { challenge_id, .. }
-            if state.store.consume_challenge(&challenge_id).await? =>
-        {
-            Ok(Checked::Passed)
+        Tried::Matches {
+            challenge_id,
+            destination,
+            ..
+        } if state.store.consume_challenge(&challenge_id).await? => {
+            Ok(Checked::Passed { destination })
         }
         Tried::Matches { attempts_left, .. } | Tried::Wrong { attempts_left } => {
             Ok(Checked::Wrong { attempts_left })
@@ -158,6 +165,7 @@ pub enum Tried {
     Matches {
         challenge_id: String,
         attempts_left: u32,
+        destination: String,
     },
     Wrong {
         attempts_left: u32,
@@ -195,6 +203,7 @@ pub async fn try_code(
         true => Ok(Tried::Matches {
             challenge_id: live.id,
             attempts_left,
+            destination: live.destination,
         }),
         false => Ok(Tried::Wrong { attempts_left }),
     }

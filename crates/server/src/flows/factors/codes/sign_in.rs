@@ -6,6 +6,7 @@ use twofold_core::user::User;
 use twofold_store::Consumption;
 
 use twofold_core::challenge::{Channel, Purpose};
+use twofold_core::contacts;
 use twofold_core::phone;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
@@ -44,15 +45,17 @@ pub(in crate::flows) async fn start_challenges(
             .await?
             .iter()
             .any(|a| a.factor == factor && a.is_usable());
-        let destination = match channel {
-            Channel::Sms => user.phone.clone().filter(|_| user.phone_verified),
-            Channel::Email => user.email.clone().filter(|_| user.email_verified),
-        };
-        let Some(destination) = destination.filter(|_| set_up) else {
+        if !set_up {
             return Err(Error::InvalidRequest(format!(
                 "`{factor}` is not set up for this user"
             )));
-        };
+        }
+        let extra = state.store.contacts_of(&user.id).await?;
+        let media = contacts::all_contacts(&user, &extra);
+        let destination = contacts::choose_medium(&media, channel, asked.medium_id.as_deref())
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?
+            .value
+            .clone();
         let handover = match asked.return_code {
             false => Handover::Send,
             true if settings.otp.may_return_code(admin) => Handover::Return,
