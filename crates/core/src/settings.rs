@@ -218,11 +218,8 @@ impl LoginSettings {
             Some("`totp` in first_factors")
         } else if self.mfa.mode == TenantMfaMode::Prompt {
             Some("mfa.mode `prompt`")
-        } else if matches!(
-            self.lockout.mode,
-            LockMode::SecurityQuestions | LockMode::Captcha
-        ) {
-            Some("lockout.mode `security_questions` and `captcha`")
+        } else if self.lockout.mode == LockMode::SecurityQuestions {
+            Some("lockout.mode `security_questions`")
         } else {
             None
         };

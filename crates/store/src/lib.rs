@@ -13,8 +13,9 @@ pub use backend::{Backend, StoreOptions, open};
 pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
-    AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges,
-    Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun, PasswordThrottles,
-    Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
-    SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store, Tenants, Users,
+    AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Captchas, Ceremonies,
+    Challenges, Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun,
+    PasswordThrottles, Reservation, Reservations, SecondFactorBudget, SecondFactorLockout,
+    SessionWrite, Sessions, SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store,
+    Tenants, Users,
 };

@@ -73,5 +73,10 @@ pub(super) fn migrator() -> Migrator {
             "password throttle pruning",
             include_str!("../../migrations/postgres/0011_password_throttle_pruning.sql"),
         ),
+        migration(
+            17,
+            "lockout types",
+            include_str!("../../migrations/postgres/0017_lockout_types.sql"),
+        ),
     ])
 }

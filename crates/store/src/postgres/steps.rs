@@ -78,9 +78,11 @@ const APPLY: &str = "WITH \
          FROM unnest($18::text[], $19::bytea[], $20::int8[]) AS c (user_id, code_hash, at) \
          WHERE (SELECT go FROM go) AND b.user_id = c.user_id AND b.code_hash = c.code_hash), \
      challenges_spent AS (DELETE FROM challenges WHERE (SELECT go FROM go) AND id = ANY($22::text[])), \
-     second_factor_cleared AS (UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0 \
-         WHERE (SELECT go FROM go) AND id = ANY($24::text[]) \
-         AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0)), \
+     second_factor_cleared AS (UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
+         sf_unlock_failures = 0, \
+         sf_locked_until = CASE WHEN id = ANY($35::text[]) THEN NULL ELSE sf_locked_until END \
+         WHERE (SELECT go FROM go) AND (id = ANY($35::text[]) OR (id = ANY($24::text[]) \
+         AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0 OR sf_unlock_failures <> 0)))), \
      password_cleared AS (DELETE FROM password_throttles p \
          USING unnest($25::text[], $26::text[], $27::text[]) AS r (tenant_id, subject, source) \
          WHERE (SELECT go FROM go) AND p.tenant_id = r.tenant_id AND p.subject = r.subject \
@@ -325,5 +327,6 @@ fn bind<'q>(query: Query<'q>, write: &StepWrite) -> Result<Query<'q>, StoreError
         .bind(e.user_id)
         .bind(e.session_id)
         .bind(e.ip)
-        .bind(e.detail))
+        .bind(e.detail)
+        .bind(write.lift_second_factor_lock.clone()))
 }

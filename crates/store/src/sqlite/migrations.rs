@@ -76,6 +76,11 @@ const MIGRATIONS: &[Migration] = &[
         "password throttle pruning",
         include_str!("../../migrations/sqlite/0011_password_throttle_pruning.sql"),
     ),
+    migration(
+        17,
+        "lockout types",
+        include_str!("../../migrations/sqlite/0017_lockout_types.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet run, each in a transaction of its own together with its record.

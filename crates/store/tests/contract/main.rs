@@ -13,6 +13,7 @@ mod authenticators;
 mod concurrency;
 mod events;
 mod lockout;
+mod lockout_types;
 mod reservations;
 mod sessions;
 mod step_races;
