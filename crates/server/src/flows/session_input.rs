@@ -18,6 +18,8 @@ pub struct Checks {
     pub webauthn: Option<WebauthnCheck>,
     pub backup_code: Option<CodeCheck>,
     pub security_questions: Option<Value>,
+    /// A solved ALTCHA challenge, for the attempt the captcha lockout type holds back.
+    pub captcha: Option<CaptchaCheck>,
 }
 
 impl Checks {
@@ -48,6 +50,13 @@ pub struct UserCheck {
 #[serde(deny_unknown_fields)]
 pub struct PasswordCheck {
     pub password: SecretString,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptchaCheck {
+    /// The base64 ALTCHA payload (`{algorithm, challenge, number, salt, signature}`).
+    pub payload: String,
 }
 
 #[derive(Debug, Deserialize)]
