@@ -84,6 +84,7 @@ impl Factor {
                 | Factor::OtpEmail
                 | Factor::Webauthn
                 | Factor::Passkey
+                | Factor::SecurityQuestions
         )
     }
 

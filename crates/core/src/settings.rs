@@ -214,9 +214,7 @@ impl LoginSettings {
     /// Settings the domain already models but the server does not act on yet are refused, so a
     /// tenant cannot switch on a behaviour that would silently not happen.
     fn ensure_served(&self) -> Result<(), DomainError> {
-        let unserved = if self.first_factors.contains(&Factor::Totp) {
-            Some("`totp` in first_factors")
-        } else if self.mfa.mode == TenantMfaMode::Prompt {
+        let unserved = if self.mfa.mode == TenantMfaMode::Prompt {
             Some("mfa.mode `prompt`")
         } else if self.lockout.mode == LockMode::SecurityQuestions {
             Some("lockout.mode `security_questions`")

@@ -319,3 +319,57 @@ async fn a_pending_enrolment_must_be_proven_within_ten_minutes() {
             .problem("code_expired");
     }
 }
+
+/// Wrong proofs of a pending authenticator sent at once take the second-factor budget before
+/// they are evaluated, as sign-in checks do: exactly the budget's five are evaluated and
+/// counted, the rest answer `locked` unevaluated, and then even the right code is refused.
+#[tokio::test]
+async fn racing_wrong_enrolment_proofs_evaluate_exactly_the_budget() {
+    for app in apps().await {
+        let alice = app.user("alice", json!({})).await;
+        let started = app
+            .admin_post(&format!("/v1/users/{}/totp", alice.id), json!({}))
+            .await
+            .created();
+        let url = format!("{}/v1/users/{}/totp/verify", app.base, alice.id);
+        let racers: Vec<_> = (0..12)
+            .map(|n| {
+                let (http, url, admin) = (app.http.clone(), url.clone(), app.admin.clone());
+                tokio::spawn(async move {
+                    let resp = http
+                        .post(url)
+                        .bearer_auth(admin)
+                        .json(&json!({"code": format!("{:06}", 100 + n)}))
+                        .send()
+                        .await
+                        .unwrap();
+                    let body: serde_json::Value = resp.json().await.unwrap();
+                    body["code"].as_str().unwrap_or_default().to_owned()
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for racer in racers {
+            answers.push(racer.await.unwrap());
+        }
+        let count = |code: &str| answers.iter().filter(|a| *a == code).count();
+        // Four wrong, the fifth locks; seven never evaluated.
+        assert_eq!(
+            (count("invalid_code"), count("locked")),
+            (4, 8),
+            "on {}: {answers:?}",
+            app.backend
+        );
+        let failed = app
+            .events(&format!("user_id={}&type=session.check_failed", alice.id))
+            .await;
+        assert_eq!(failed.len(), 5, "on {}", app.backend);
+        let generator = Generator::from_uri(started["uri"].as_str().unwrap());
+        app.admin_post(
+            &format!("/v1/users/{}/totp/verify", alice.id),
+            json!({"code": generator.now()}),
+        )
+        .await
+        .problem("locked");
+    }
+}

@@ -19,3 +19,4 @@ pub use store::{
     SessionWrite, Sessions, SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store,
     Tenants, Users,
 };
+pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

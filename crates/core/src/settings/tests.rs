@@ -13,7 +13,6 @@ fn partial_settings_fill_in_defaults_and_validate() {
 #[test]
 fn behaviours_the_server_does_not_run_yet_are_refused() {
     for unserved in [
-        json!({"first_factors": ["password", "totp"]}),
         json!({"mfa": {"mode": "prompt"}}),
         json!({"lockout": {"mode": "security_questions"}}),
     ] {
@@ -31,6 +30,15 @@ fn behaviours_the_server_does_not_run_yet_are_refused() {
             serde_json::from_value(json!({"lockout": {"mode": served}})).unwrap();
         assert!(settings.validate_on(Capabilities::ALL).is_ok(), "{served}");
     }
+    // Passwordless TOTP is served (off by default).
+    let totp_first: LoginSettings =
+        serde_json::from_value(json!({"first_factors": ["password", "totp"]})).unwrap();
+    assert!(totp_first.validate_on(Capabilities::ALL).is_ok());
+    assert!(
+        !LoginSettings::default()
+            .first_factors
+            .contains(&Factor::Totp)
+    );
 }
 
 #[test]

@@ -1,5 +1,6 @@
 use crate::Factor;
 use crate::secrets::SecretString;
+use crate::security_questions::GivenAnswer;
 
 /// One proof a sign-in step carries, in the order a step checks them. `A` is the WebAuthn
 /// assertion as the edge parsed it (the domain does not verify it).
@@ -11,6 +12,11 @@ pub enum Proof<A> {
     OtpEmail(SecretString),
     Webauthn(A),
     BackupCode(SecretString),
+    /// Answers to the questions of a pending exchange.
+    SecurityQuestions {
+        exchange_id: String,
+        answers: Vec<GivenAnswer>,
+    },
 }
 
 impl<A> Proof<A> {
@@ -23,6 +29,7 @@ impl<A> Proof<A> {
             Proof::OtpEmail(_) => Factor::OtpEmail,
             Proof::Webauthn(_) => Factor::Webauthn,
             Proof::BackupCode(_) => Factor::BackupCode,
+            Proof::SecurityQuestions { .. } => Factor::SecurityQuestions,
         }
     }
 }

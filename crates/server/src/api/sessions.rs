@@ -11,12 +11,14 @@ use twofold_core::challenge::Channel;
 use twofold_core::secrets::{ADMIN_TOKEN_PREFIX, SecretString};
 use twofold_core::session::Session;
 
+use super::session_input::{self, Challenges, Checks};
 use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::auth_requests;
-use crate::flows::factors::webauthn::sign_in as webauthn_sign_in;
-use crate::flows::sign_in::{self, Challenges, Checks, SessionView, Step};
+use crate::flows::factors::security_questions::AskedQuestions;
+use crate::flows::factors::webauthn::sign_in::WebauthnIssued;
+use crate::flows::sign_in::{self, SessionView};
 use crate::flows::tokens;
 use crate::http::auth::{self, Caller, ClientIp, RequestTime};
 use crate::http::json::{ApiJson, ApiPath};
@@ -74,9 +76,30 @@ fn challenges(view: &SessionView) -> Value {
         out.insert(key.to_owned(), rendered);
     }
     if let Some(issued) = &view.webauthn {
-        out.insert("webauthn".to_owned(), webauthn_sign_in::render(issued));
+        out.insert("webauthn".to_owned(), webauthn(issued));
+    }
+    if let Some(asked) = &view.security_questions {
+        out.insert("security_questions".to_owned(), security_questions(asked));
     }
     Value::Object(out)
+}
+
+/// The challenge as the session's `challenges.security_questions` shows it.
+fn security_questions(asked: &AskedQuestions) -> Value {
+    let questions: Vec<Value> = asked
+        .questions
+        .iter()
+        .map(|q| json!({"question_id": q.question_id, "text": q.text}))
+        .collect();
+    json!({"exchange_id": asked.exchange_id, "questions": questions})
+}
+
+/// A started WebAuthn challenge: the request options for `navigator.credentials.get()`.
+fn webauthn(issued: &WebauthnIssued) -> Value {
+    json!({
+        "exchange_id": issued.exchange_id,
+        "public_key_credential_request_options": issued.options,
+    })
 }
 
 fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
@@ -121,11 +144,8 @@ pub async fn create(
         (Some(r), _) => Some(r.request.client_id.clone()),
         (None, c) => c,
     };
-    let step = Step {
-        checks: body.checks,
-        challenges: body.challenges,
-        admin: is_admin(&state, &headers, ctx.now).await?,
-    };
+    let admin = is_admin(&state, &headers, ctx.now).await?;
+    let step = session_input::step(body.checks, body.challenges, admin)?;
     let (view, token) = sign_in::create(&state, &ctx, step, client_id).await?;
     if let Some(request) = &request {
         auth_requests::bind(&state, &ctx, request, &view.session).await?;
@@ -147,11 +167,8 @@ pub async fn patch(
         .ok_or(Error::Unauthorized)?;
     let ctx = ctx(DEFAULT_TENANT, ip, at);
     // The admin token may ride in the header while the session token is in the body.
-    let step = Step {
-        checks: body.checks,
-        challenges: body.challenges,
-        admin: is_admin(&state, &headers, ctx.now).await?,
-    };
+    let admin = is_admin(&state, &headers, ctx.now).await?;
+    let step = session_input::step(body.checks, body.challenges, admin)?;
     let (view, token) = sign_in::update(&state, &ctx, &id, &token, step).await?;
     Ok(ok(render(&view, Some(&token))))
 }

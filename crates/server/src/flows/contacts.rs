@@ -3,13 +3,14 @@
 use serde_json::json;
 use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::challenge::{Channel, Purpose};
+use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::settings::LoginSettings;
 use twofold_core::user::{self, User};
 use twofold_core::{DomainError, phone};
 
 use super::factors::budget;
 use super::factors::codes::{self, Checked, Handover, Issued, Target};
+use super::factors::totp::enrolment_error;
 use super::{Ctx, events};
 use crate::error::Error;
 use crate::random;
@@ -120,12 +121,13 @@ pub async fn verify(
     code: &str,
 ) -> Result<User, Error> {
     let settings = state.settings(&ctx.tenant_id).await?;
-    if user.second_factor.lock.is_locked(ctx.now) {
-        return Err(Error::Locked {
-            until: user.second_factor.lock.until(),
-        });
-    }
-    match codes::check(
+    // An attempt of the second-factor budget is taken before the code is evaluated, so racing
+    // wrong codes are capped as in a sign-in; a right code (or none to try) gives it back.
+    let counter = match budget::reserve_outside_step(state, ctx, &settings, &user).await? {
+        Ok(counter) => counter,
+        Err(refused) => return Err(enrolment_error(refused)),
+    };
+    let checked = codes::check(
         state,
         &user.id,
         channel,
@@ -133,35 +135,29 @@ pub async fn verify(
         code,
         ctx.now,
     )
-    .await?
-    {
-        Checked::Passed => {
-            mark_verified(state, ctx, &mut user, channel, "code").await?;
-            Ok(user)
+    .await;
+    let left = match checked {
+        Ok(Checked::Wrong { attempts_left }) => attempts_left,
+        other => {
+            state.store.release_second_factor_attempt(&user.id).await?;
+            return match other? {
+                Checked::Passed => {
+                    mark_verified(state, ctx, &mut user, channel, "code").await?;
+                    Ok(user)
+                }
+                _ => Err(Error::CodeExpired),
+            };
         }
-        Checked::Expired => Err(Error::CodeExpired),
-        Checked::Wrong { attempts_left } => {
-            Err(spend(state, ctx, &settings, &user, channel, attempts_left).await?)
-        }
-    }
-}
-
-async fn spend(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    user: &User,
-    channel: Channel,
-    left: u32,
-) -> Result<Error, Error> {
-    use twofold_core::check::CheckOutcome;
-    Ok(
-        match budget::failed(state, ctx, settings, user, channel.factor(), "contact").await? {
-            CheckOutcome::Locked { until } => Error::Locked { until },
+    };
+    let factor = channel.factor();
+    Err(
+        match budget::failed_reserved(state, ctx, &settings, &user, factor, "contact", counter)
+            .await?
+        {
             CheckOutcome::Failed { attempts_left } => Error::InvalidCode {
                 attempts_left: attempts_left.min(left),
             },
-            _ => Error::InvalidCode { attempts_left: 0 },
+            other => enrolment_error(other),
         },
     )
 }

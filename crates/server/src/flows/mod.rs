@@ -20,6 +20,7 @@ pub mod session_input;
 pub mod session_view;
 pub mod settings;
 pub mod sign_in;
+pub mod sign_in_methods;
 pub mod signing_keys;
 mod step_writes;
 mod subject;

@@ -7,6 +7,7 @@ use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
 use super::factors::codes::Issued;
+use super::factors::security_questions::AskedQuestions;
 use super::factors::webauthn::sign_in::WebauthnIssued;
 use super::subject::{Subject, subject_of};
 use crate::error::Error;
@@ -20,6 +21,7 @@ pub struct SessionView {
     /// Challenges this request started.
     pub challenges: Vec<Issued>,
     pub webauthn: Option<WebauthnIssued>,
+    pub security_questions: Option<AskedQuestions>,
 }
 
 /// The current state of a session the caller may see.
@@ -58,6 +60,7 @@ pub(super) async fn view_of(
     Ok(SessionView {
         challenges: Vec::new(),
         webauthn: None,
+        security_questions: None,
         session,
         user: subject.user,
         info,

@@ -15,12 +15,11 @@ use twofold_store::{SessionWrite, StepState};
 
 use super::factors::codes::Issued;
 use super::factors::codes::sign_in::start_challenges;
+use super::factors::security_questions::{self, AskedQuestions};
 use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
 use super::factors::{backup_codes, codes, password, totp};
 use super::session_commit::{code_error, save_rotated, settle};
-pub use super::session_input::{
-    Challenges, Checks, CodeChallenge, CodeCheck, PasswordCheck, Step, UserCheck,
-};
+pub use super::session_input::{Challenges, Checks, CodeChallenge, Step, UserCheck};
 use super::session_view::view_of;
 use super::step_writes::Pending;
 use super::subject::{Subject, second_factor_gate};
@@ -37,7 +36,6 @@ pub async fn create(
     step: Step,
     client_id: Option<String>,
 ) -> Result<(SessionView, SecretString), Error> {
-    refuse_unavailable(&step)?;
     let settings = state.settings(&ctx.tenant_id).await?;
     let id = random::new_id(state.random.as_ref())?;
     let ctx = Ctx {
@@ -61,7 +59,7 @@ pub async fn create(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let (issued, webauthn, asked) = given_back_unless_ok(state, &pending, advanced).await?;
     let (token, hash) = tokens::new_session_token(state)?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
     pending.event(events::new(
@@ -78,6 +76,7 @@ pub async fn create(
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
+    view.security_questions = asked;
     Ok((view, token))
 }
 
@@ -88,7 +87,6 @@ pub async fn update(
     token: &SecretString,
     step: Step,
 ) -> Result<(SessionView, SecretString), Error> {
-    refuse_unavailable(&step)?;
     let StepState {
         mut session,
         token: current,
@@ -123,11 +121,12 @@ pub async fn update(
         &mut pending,
     )
     .await;
-    let (issued, webauthn) = given_back_unless_ok(state, &pending, advanced).await?;
+    let (issued, webauthn, asked) = given_back_unless_ok(state, &pending, advanced).await?;
     let next_token = save_rotated(state, &ctx, &settings, &mut session, current, pending).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
     view.challenges = issued;
     view.webauthn = webauthn;
+    view.security_questions = asked;
     Ok((view, next_token))
 }
 
@@ -165,15 +164,6 @@ pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<()
     .await
 }
 
-fn refuse_unavailable(step: &Step) -> Result<(), Error> {
-    match step.checks.security_questions.is_some() && !Factor::SecurityQuestions.is_available() {
-        true => Err(Error::InvalidRequest(
-            "`security-questions` checks are not available in this version".to_owned(),
-        )),
-        false => Ok(()),
-    }
-}
-
 /// Checks, then challenges: one step of a sign-in, shared by create and update.
 async fn advance(
     state: &Inner,
@@ -183,7 +173,7 @@ async fn advance(
     subject: &mut Subject,
     step: Step,
     pending: &mut Pending,
-) -> Result<(Vec<Issued>, Option<WebauthnIssued>), Error> {
+) -> Result<(Vec<Issued>, Option<WebauthnIssued>, Option<AskedQuestions>), Error> {
     let Step {
         checks,
         mut challenges,
@@ -196,9 +186,13 @@ async fn advance(
         }
         None => None,
     };
+    let asked = match challenges.security_questions {
+        true => Some(security_questions::ask(state, ctx, settings, session, subject).await?),
+        false => None,
+    };
     let issued =
         start_challenges(state, ctx, settings, session, subject, challenges, admin).await?;
-    Ok((issued, webauthn))
+    Ok((issued, webauthn, asked))
 }
 
 async fn apply(
@@ -210,7 +204,7 @@ async fn apply(
     mut checks: Checks,
     pending: &mut Pending,
 ) -> Result<(), Error> {
-    pending.offer_captcha(checks.captcha.take().map(|c| c.payload));
+    pending.offer_captcha(checks.captcha.take());
     let (user_check, proofs) = checks.into_proofs();
     if let Some(check) = user_check {
         identify(state, ctx, session, subject, check).await?;
@@ -252,6 +246,27 @@ async fn prove(
                 Error::InvalidCredentials
             });
         }
+        Proof::Totp(code) if totp::opens_sign_in(settings, session, ctx.now) => {
+            let Some(subject_id) = session.user_id.clone() else {
+                return Err(Error::InvalidRequest(
+                    "checks.user must identify the user before a totp check".to_owned(),
+                ));
+            };
+            let user = subject.user.clone();
+            let authenticators = subject.authenticators(state).await?;
+            let (user, code) = (user.as_ref(), code.expose());
+            totp::first_factor(
+                state,
+                ctx,
+                settings,
+                &subject_id,
+                user,
+                authenticators,
+                code,
+                pending,
+            )
+            .await?
+        }
         Proof::Totp(code) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let authenticators = subject.authenticators(state).await?;
@@ -275,6 +290,14 @@ async fn prove(
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let code = code.expose();
             backup_codes::check(state, ctx, settings, &user, code, pending).await?
+        }
+        Proof::SecurityQuestions {
+            exchange_id,
+            answers,
+        } => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            let id = exchange_id.as_str();
+            security_questions::check(state, ctx, settings, &user, id, &answers, pending).await?
         }
     };
     record_outcome(ctx, session, pending, outcome, code_error)

@@ -13,9 +13,10 @@ use tower_http::sensitive_headers::{
 };
 use tower_http::trace::TraceLayer;
 
+use crate::api::security_questions;
 use crate::api::{
     admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, sessions,
-    settings, signing_keys, users, webauthn,
+    settings, sign_in_methods, signing_keys, users, webauthn,
 };
 use crate::error::Error;
 use crate::http::{auth, bare_errors, cors, headers, limits};
@@ -116,12 +117,17 @@ pub fn router(state: AppState) -> Router {
             post(authenticators::new_backup_codes),
         )
         .route(
+            "/v1/users/{id}/security-questions",
+            axum::routing::put(security_questions::put_answers),
+        )
+        .route(
             "/v1/settings/login",
             get(settings::get_login)
                 .put(settings::put_login)
                 .patch(settings::patch_login),
         )
         .route("/v1/sessions", post(sessions::create))
+        .route("/v1/sign-in-methods", get(sign_in_methods::get))
         .route(
             "/v1/sessions/{id}",
             get(sessions::get)

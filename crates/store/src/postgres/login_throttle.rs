@@ -10,11 +10,21 @@ use twofold_core::UnixTime;
 use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
 
 use super::PgStore;
+use super::retry::retrying;
 use super::rows::{self, lock_to_column};
 use crate::{PasswordThrottles, StoreError};
 
 /// The source of the account-wide row.
 pub(super) const ACCOUNT: &str = "";
+
+/// Both rows in one upsert, the account row first (`ORDER BY n`).
+const RECORD_FAILURE: &str = "INSERT INTO password_throttles \
+     (tenant_id, subject, source, failures, run, lockouts, updated_at) \
+     SELECT $1, $2, source, 1, 1, 0, $4 FROM unnest($3::text[]) WITH ORDINALITY AS s (source, n) \
+     ORDER BY n \
+     ON CONFLICT (tenant_id, subject, source) DO UPDATE SET \
+     failures = password_throttles.failures + 1, run = password_throttles.run + 1, updated_at = $4 \
+     RETURNING source, failures, run, lockouts, locked_until";
 
 fn counter(row: &PgRow) -> Result<Counter, StoreError> {
     rows::counter(row, "failures", "run", "lockouts", "locked_until")
@@ -67,19 +77,17 @@ impl PasswordThrottles for PgStore {
             .into_iter()
             .flatten()
             .collect();
-        let found = sqlx::query(
-            "INSERT INTO password_throttles (tenant_id, subject, source, failures, run, lockouts, updated_at) \
-             SELECT $1, $2, source, 1, 1, 0, $4 FROM unnest($3::text[]) WITH ORDINALITY AS s (source, n) \
-             ORDER BY n \
-             ON CONFLICT (tenant_id, subject, source) DO UPDATE SET \
-             failures = password_throttles.failures + 1, run = password_throttles.run + 1, updated_at = $4 \
-             RETURNING source, failures, run, lockouts, locked_until",
+        let found = retrying(
+            |_| false,
+            || {
+                sqlx::query(RECORD_FAILURE)
+                    .bind(tenant_id)
+                    .bind(subject)
+                    .bind(sources.clone())
+                    .bind(now.0)
+                    .fetch_all(&self.pool)
+            },
         )
-        .bind(tenant_id)
-        .bind(subject)
-        .bind(sources)
-        .bind(now.0)
-        .fetch_all(&self.pool)
         .await?;
         throttle(&found)
     }
@@ -152,14 +160,23 @@ impl PasswordThrottles for PgStore {
         subject: &str,
         source: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM password_throttles WHERE tenant_id = $1 AND subject = $2 \
-             AND (source = '' OR source = $3)",
+        // Both rows locked in the order every statement takes them: the account first.
+        retrying(
+            |_| false,
+            || {
+                sqlx::query(
+                    "WITH locked AS MATERIALIZED (SELECT source FROM password_throttles \
+                     WHERE tenant_id = $1 AND subject = $2 AND source IN ('', $3) \
+                     ORDER BY source FOR UPDATE) \
+                     DELETE FROM password_throttles p USING locked \
+                     WHERE p.tenant_id = $1 AND p.subject = $2 AND p.source = locked.source",
+                )
+                .bind(tenant_id)
+                .bind(subject)
+                .bind(source.unwrap_or(ACCOUNT))
+                .execute(&self.pool)
+            },
         )
-        .bind(tenant_id)
-        .bind(subject)
-        .bind(source.unwrap_or(ACCOUNT))
-        .execute(&self.pool)
         .await?;
         Ok(())
     }

@@ -74,6 +74,11 @@ pub(super) fn migrator() -> Migrator {
             include_str!("../../migrations/postgres/0011_password_throttle_pruning.sql"),
         ),
         migration(
+            13,
+            "security questions",
+            include_str!("../../migrations/postgres/0013_security_questions.sql"),
+        ),
+        migration(
             17,
             "lockout types",
             include_str!("../../migrations/postgres/0017_lockout_types.sql"),

@@ -9,6 +9,7 @@ use twofold_core::lockout::{Counter, PasswordThrottle};
 
 use super::PgStore;
 use super::login_throttle::ACCOUNT;
+use super::retry::retrying;
 use super::rows::counter;
 use crate::{
     PasswordBudget, PasswordThrottles, Reservation, Reservations, SecondFactorBudget, StoreError,
@@ -18,9 +19,13 @@ use crate::{
 /// found the source waiting: the statement is undone as a whole and tried again.
 const RACED: &str = "twofold: password reservation raced a new throttle row";
 
-/// How often a raced password reservation is tried again; each try sees the rows the last one
-/// raced, so the second already decides.
-const TRIES: usize = 3;
+/// Gives back one attempt of the account and the source, locking their rows in the order
+/// [`RESERVE_PASSWORD`] does.
+const RELEASE_PASSWORD: &str = "WITH locked AS MATERIALIZED (SELECT source FROM password_throttles \
+     WHERE tenant_id = $1 AND subject = $2 AND source IN ('', $3) ORDER BY source FOR UPDATE) \
+     UPDATE password_throttles p SET failures = GREATEST(p.failures - 1, 0), \
+     run = GREATEST(p.run - 1, 0) \
+     FROM locked WHERE p.tenant_id = $1 AND p.subject = $2 AND p.source = locked.source";
 
 /// Takes the attempt while the user's second factor is open and within budget; otherwise reads
 /// the counter as it is, its newest committed version (`FOR SHARE`), in the same statement. A
@@ -34,18 +39,22 @@ const RESERVE_SECOND_FACTOR: &str = "WITH taken AS (UPDATE users \
      WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM taken) FOR SHARE) \
      SELECT true AS taken, * FROM taken UNION ALL SELECT false, * FROM current";
 
-/// The account row and the source's are locked as they are (newest versions) and judged first:
-/// only when neither refuses is the account counted, and only when the account was counted is
-/// the source. Rows that did not exist when the statement began cannot be locked ahead; if such
-/// a source row, made and set waiting meanwhile by racing guesses, refuses the source after the
-/// account was counted, the statement fails with `RACED` ($6) and so undoes itself.
+/// The account row and the source's are locked as they are (newest versions), in one fixed
+/// order — the account (source `''`) first — as every statement that locks both takes them, so
+/// racing reservations and releases never wait on each other in a cycle; then judged: only when
+/// neither refuses is the account counted, and only when the account was counted is the source.
+/// Rows that did not exist when the statement began cannot be locked ahead; if such a source
+/// row, made and set waiting meanwhile by racing guesses, refuses the source after the account
+/// was counted, the statement fails with `RACED` ($6) and so undoes itself.
 ///
 /// $1 tenant, $2 subject, $3 source ('' for none), $4 account ceiling, $5 now.
 const RESERVE_PASSWORD: &str = "WITH \
-     account_now AS (SELECT failures, run, lockouts, locked_until FROM password_throttles \
-         WHERE tenant_id = $1 AND subject = $2 AND source = '' FOR UPDATE), \
-     source_now AS (SELECT failures, run, lockouts, locked_until FROM password_throttles \
-         WHERE $3 <> '' AND tenant_id = $1 AND subject = $2 AND source = $3 FOR UPDATE), \
+     locked AS MATERIALIZED (SELECT source, failures, run, lockouts, locked_until \
+         FROM password_throttles WHERE tenant_id = $1 AND subject = $2 AND source IN ('', $3) \
+         ORDER BY source FOR UPDATE), \
+     account_now AS (SELECT failures, run, lockouts, locked_until FROM locked WHERE source = ''), \
+     source_now AS (SELECT failures, run, lockouts, locked_until FROM locked \
+         WHERE $3 <> '' AND source = $3), \
      gate AS (SELECT NOT EXISTS (SELECT 1 FROM account_now WHERE failures >= $4 OR locked_until > $5) \
          AND NOT EXISTS (SELECT 1 FROM source_now WHERE locked_until > $5) AS open), \
      account AS (INSERT INTO password_throttles AS p \
@@ -141,10 +150,9 @@ impl Reservations for PgStore {
         now: UnixTime,
     ) -> Result<Reservation<PasswordThrottle>, StoreError> {
         let from_source = source.filter(|s| *s != ACCOUNT);
-        let mut tries = 0;
-        let row = loop {
-            tries += 1;
-            let done = sqlx::query(RESERVE_PASSWORD)
+        // Each try sees the rows the last one raced, so the second already decides.
+        let row = retrying(raced, || {
+            sqlx::query(RESERVE_PASSWORD)
                 .bind(tenant_id)
                 .bind(subject)
                 .bind(from_source.unwrap_or(ACCOUNT))
@@ -152,12 +160,8 @@ impl Reservations for PgStore {
                 .bind(now.0)
                 .bind(RACED)
                 .fetch_one(&self.pool)
-                .await;
-            match done {
-                Err(err) if raced(&err) && tries < TRIES => continue,
-                done => break done?,
-            }
-        };
+        })
+        .await?;
         if row.try_get::<Option<i64>, _>("a_failures")?.is_none() {
             // Refused by the rows as they were locked; or, rarely, by a row a racing guess made
             // after the statement began, which it could not lock: then read it as it is now.
@@ -191,15 +195,16 @@ impl Reservations for PgStore {
         subject: &str,
         source: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE password_throttles SET failures = GREATEST(failures - 1, 0), \
-             run = GREATEST(run - 1, 0) \
-             WHERE tenant_id = $1 AND subject = $2 AND (source = '' OR source = $3)",
+        retrying(
+            |_| false,
+            || {
+                sqlx::query(RELEASE_PASSWORD)
+                    .bind(tenant_id)
+                    .bind(subject)
+                    .bind(source.unwrap_or(ACCOUNT))
+                    .execute(&self.pool)
+            },
         )
-        .bind(tenant_id)
-        .bind(subject)
-        .bind(source.unwrap_or(ACCOUNT))
-        .execute(&self.pool)
         .await?;
         Ok(())
     }

@@ -45,7 +45,8 @@ const LOAD: &str = "SELECT s.id, s.tenant_id, s.user_id, s.token_hash, s.user_ch
 ///
 /// Parameters: $1 kind (`insert`, `rotate`, `keep`); the session $2–$13; TOTP steps $14–$17,
 /// backup codes $18–$21 and challenges $22–$23 as arrays with their indexes in the step's list;
-/// second-factor clears $24; password clears $25–$27; events $28–$34.
+/// second-factor clears $24; password clears $25–$27; events $28–$34; security-questions
+/// exchanges $35–$36 as an array with their indexes; lifted second-factor locks $37.
 const APPLY: &str = "WITH \
      session_held AS (SELECT 1 FROM sessions WHERE $1 = 'rotate' AND id = $2 AND token_hash = $5 FOR UPDATE), \
      totp_held AS (SELECT t.n FROM authenticators a \
@@ -57,12 +58,15 @@ const APPLY: &str = "WITH \
          WHERE b.used_at IS NULL FOR UPDATE OF b), \
      challenges_held AS (SELECT h.n FROM challenges ch \
          JOIN unnest($22::text[], $23::int4[]) AS h (id, n) ON ch.id = h.id FOR UPDATE OF ch), \
+     exchanges_held AS (SELECT x.n FROM security_question_exchanges sq \
+         JOIN unnest($35::text[], $36::int4[]) AS x (id, n) ON sq.id = x.id FOR UPDATE OF sq), \
      gate AS (SELECT \
          $1 <> 'rotate' OR EXISTS (SELECT 1 FROM session_held) AS token_held, \
          (SELECT min(n) FROM ( \
              SELECT n FROM unnest($17::int4[]) AS t (n) WHERE n NOT IN (SELECT n FROM totp_held) \
              UNION ALL SELECT n FROM unnest($21::int4[]) AS c (n) WHERE n NOT IN (SELECT n FROM codes_held) \
              UNION ALL SELECT n FROM unnest($23::int4[]) AS h (n) WHERE n NOT IN (SELECT n FROM challenges_held) \
+             UNION ALL SELECT n FROM unnest($36::int4[]) AS x (n) WHERE n NOT IN (SELECT n FROM exchanges_held) \
          ) AS lost) AS lost), \
      go AS (SELECT token_held AND lost IS NULL AS go FROM gate), \
      session_inserted AS (INSERT INTO sessions (id, tenant_id, user_id, token_hash, user_checked_at, \
@@ -78,10 +82,12 @@ const APPLY: &str = "WITH \
          FROM unnest($18::text[], $19::bytea[], $20::int8[]) AS c (user_id, code_hash, at) \
          WHERE (SELECT go FROM go) AND b.user_id = c.user_id AND b.code_hash = c.code_hash), \
      challenges_spent AS (DELETE FROM challenges WHERE (SELECT go FROM go) AND id = ANY($22::text[])), \
+     exchanges_spent AS (DELETE FROM security_question_exchanges \
+         WHERE (SELECT go FROM go) AND id = ANY($35::text[])), \
      second_factor_cleared AS (UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
          sf_unlock_failures = 0, \
-         sf_locked_until = CASE WHEN id = ANY($35::text[]) THEN NULL ELSE sf_locked_until END \
-         WHERE (SELECT go FROM go) AND (id = ANY($35::text[]) OR (id = ANY($24::text[]) \
+         sf_locked_until = CASE WHEN id = ANY($37::text[]) THEN NULL ELSE sf_locked_until END \
+         WHERE (SELECT go FROM go) AND (id = ANY($37::text[]) OR (id = ANY($24::text[]) \
          AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0 OR sf_unlock_failures <> 0)))), \
      password_cleared AS (DELETE FROM password_throttles p \
          USING unnest($25::text[], $26::text[], $27::text[]) AS r (tenant_id, subject, source) \
@@ -214,6 +220,8 @@ struct Spends {
     code_index: Vec<i32>,
     challenge_ids: Vec<String>,
     challenge_index: Vec<i32>,
+    exchange_ids: Vec<String>,
+    exchange_index: Vec<i32>,
 }
 
 fn spends(consume: &[Consumption]) -> Result<Spends, StoreError> {
@@ -245,6 +253,10 @@ fn spends(consume: &[Consumption]) -> Result<Spends, StoreError> {
             Consumption::Challenge { id } => {
                 s.challenge_ids.push(id.clone());
                 s.challenge_index.push(index);
+            }
+            Consumption::QuestionExchange { id } => {
+                s.exchange_ids.push(id.clone());
+                s.exchange_index.push(index);
             }
         }
     }
@@ -328,5 +340,7 @@ fn bind<'q>(query: Query<'q>, write: &StepWrite) -> Result<Query<'q>, StoreError
         .bind(e.session_id)
         .bind(e.ip)
         .bind(e.detail)
+        .bind(spent.exchange_ids)
+        .bind(spent.exchange_index)
         .bind(write.lift_second_factor_lock.clone()))
 }

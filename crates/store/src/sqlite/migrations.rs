@@ -77,6 +77,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/sqlite/0011_password_throttle_pruning.sql"),
     ),
     migration(
+        13,
+        "security questions",
+        include_str!("../../migrations/sqlite/0013_security_questions.sql"),
+    ),
+    migration(
         17,
         "lockout types",
         include_str!("../../migrations/sqlite/0017_lockout_types.sql"),

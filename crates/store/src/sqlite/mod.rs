@@ -23,6 +23,7 @@ mod migrations;
 mod readers;
 mod reservations;
 mod rows;
+mod security_questions;
 mod sessions;
 mod signing_keys;
 mod steps;

@@ -248,6 +248,11 @@ fn spend(conn: &Connection, consumption: &Consumption) -> Result<bool, StoreErro
         Consumption::Challenge { id } => {
             execute(conn, "DELETE FROM challenges WHERE id = ?1", [id])?
         }
+        Consumption::QuestionExchange { id } => execute(
+            conn,
+            "DELETE FROM security_question_exchanges WHERE id = ?1",
+            [id],
+        )?,
     };
     Ok(spent == 1)
 }

@@ -17,6 +17,7 @@ mod hits;
 mod lockout;
 mod login_throttle;
 mod reservations;
+mod security_questions;
 mod sessions;
 mod signing_keys;
 mod steps;
@@ -38,6 +39,7 @@ pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
 pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
+pub use security_questions::{QuestionExchange, SecurityQuestions, StoredAnswer};
 pub use sessions::Sessions;
 pub use signing_keys::SigningKeys;
 pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};
@@ -67,6 +69,7 @@ pub trait Store:
     + Events
     + Steps
     + Reservations
+    + SecurityQuestions
 {
 }
 
@@ -91,5 +94,6 @@ impl<T> Store for T where
         + Events
         + Steps
         + Reservations
+        + SecurityQuestions
 {
 }

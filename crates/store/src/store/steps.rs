@@ -50,6 +50,8 @@ pub enum Consumption {
     },
     /// The SMS or email challenge is deleted, only if it is still there.
     Challenge { id: String },
+    /// The security-questions exchange is ended, only if it is still pending.
+    QuestionExchange { id: String },
 }
 
 /// The password runs a passed password ends: its source's and the account's.

@@ -15,6 +15,7 @@ mod events;
 mod lockout;
 mod lockout_types;
 mod reservations;
+mod security_questions;
 mod sessions;
 mod step_races;
 mod steps;

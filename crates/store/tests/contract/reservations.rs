@@ -205,3 +205,58 @@ async fn a_waiting_source_or_a_locked_account_refuses_and_a_release_gives_back()
         assert!(matches!(elsewhere, Reservation::Refused(_)));
     }
 }
+
+/// Reservations and releases race on the account row and the sources' rows at once, taking
+/// them in every interleaving: none may fail (PostgreSQL would answer a deadlock with an
+/// error), and every take and give-back counts exactly once.
+#[tokio::test]
+async fn racing_password_reservations_and_releases_neither_fail_nor_miscount() {
+    const TASKS: usize = 48;
+    const SOURCES: usize = 4;
+    const ROUNDS: usize = 8;
+    let roomy = PasswordBudget {
+        account_max: 10_000,
+    };
+    for store in stores().await {
+        let racers: Vec<_> = (0..TASKS)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let source = format!("10.0.1.{}", n % SOURCES);
+                    // Take and give back, and take once more: one attempt stays counted per task.
+                    for round in 0..=ROUNDS {
+                        let taken = store
+                            .reserve_password_attempt(
+                                TENANT,
+                                "raced",
+                                Some(&source),
+                                roomy,
+                                UnixTime(100),
+                            )
+                            .await
+                            .unwrap();
+                        assert!(matches!(taken, Reservation::Taken(_)), "{taken:?}");
+                        if round < ROUNDS {
+                            store
+                                .release_password_attempt(TENANT, "raced", Some(&source))
+                                .await
+                                .unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for racer in racers {
+            racer.await.unwrap();
+        }
+        for n in 0..SOURCES {
+            let source = format!("10.0.1.{n}");
+            let throttle = store
+                .password_throttle(TENANT, "raced", Some(&source))
+                .await
+                .unwrap();
+            assert_eq!(throttle.account.failures, TASKS as u32);
+            assert_eq!(throttle.source.failures, (TASKS / SOURCES) as u32);
+        }
+    }
+}

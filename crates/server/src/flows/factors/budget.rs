@@ -71,10 +71,36 @@ pub(in crate::flows) async fn reserve(
     user: &User,
     pending: &mut Pending,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
+    reserve_with(state, ctx, settings, user, Some(pending)).await
+}
+
+/// [`reserve`] for a proof outside a sign-in step (a new authenticator's or contact's code):
+/// its caller is an administrator or a signed-in session, so no captcha is asked; the attempt
+/// still counts towards every lock.
+pub(in crate::flows) async fn reserve_outside_step(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+) -> Result<Result<Counter, CheckOutcome>, Error> {
+    reserve_with(state, ctx, settings, user, None).await
+}
+
+/// `step`: the sign-in step whose captcha payload an attempt past the threshold spends; `None`
+/// asks none.
+async fn reserve_with(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    mut step: Option<&mut Pending>,
+) -> Result<Result<Counter, CheckOutcome>, Error> {
     let mut captcha_solved = match gate(state, settings, user, ctx.now).await? {
         SecondFactorGate::Open => false,
         SecondFactorGate::CaptchaRequired => {
-            captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
+            if let Some(pending) = step.as_deref_mut() {
+                captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
+            }
             true
         }
         SecondFactorGate::Suspended { until } => {
@@ -103,7 +129,9 @@ pub(in crate::flows) async fn reserve(
                     && !counter.lock.is_locked(ctx.now)
                     && counter.run < policy.max_consecutive_failures =>
             {
-                captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
+                if let Some(pending) = step.as_deref_mut() {
+                    captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
+                }
                 captcha_solved = true;
             }
             // Spent by guesses still in flight, or locked since the user was read.

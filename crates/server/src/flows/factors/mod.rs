@@ -8,5 +8,6 @@ pub mod budget;
 pub mod captcha;
 pub mod codes;
 pub mod password;
+pub mod security_questions;
 pub mod totp;
 pub mod webauthn;

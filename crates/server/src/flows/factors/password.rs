@@ -17,10 +17,10 @@ use twofold_core::secrets::SecretString;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 
-use twofold_store::{PasswordBudget, PasswordRun, Reservation};
+use twofold_store::{Consumption, PasswordBudget, PasswordRun, Reservation};
 
 use crate::error::Error;
-use crate::flows::step_writes::{Pass, Pending, Reserved};
+use crate::flows::step_writes::{LostAs, Pass, Pending, Reserved};
 use crate::flows::{Ctx, events};
 use crate::state::Inner;
 
@@ -37,6 +37,30 @@ pub(in crate::flows) async fn password(
     password: &SecretString,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
+    let after = match reserve(state, ctx, settings, subject, user).await? {
+        Ok(after) => after,
+        Err(refused) => return Ok(refused),
+    };
+    let stored = user.and_then(|u| u.password_hash.as_deref());
+    let matched = state.passwords.verify(password, stored).await?;
+    match user {
+        // A right password gives its attempt back and ends this source's run and the
+        // account's, with the step.
+        Some(_) if matched => Ok(passed(ctx, subject, Factor::Password, None, pending)),
+        _ => failed(state, ctx, settings, subject, user, after, Factor::Password).await,
+    }
+}
+
+/// Takes one attempt of the password throttles for the login name `subject` from this client
+/// address — refused by the address, the source or the account before any work — or answers
+/// why not. Every guess at a first factor goes through it.
+pub(in crate::flows) async fn reserve(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    subject: &str,
+    user: Option<&User>,
+) -> Result<Result<PasswordThrottle, CheckOutcome>, Error> {
     throttle_by_address(state, ctx, settings).await?;
     let source = source_of(ctx);
     let throttle = state
@@ -44,49 +68,52 @@ pub(in crate::flows) async fn password(
         .password_throttle(&ctx.tenant_id, subject, source)
         .await?;
     if let Some(refused) = gate(state, ctx, settings, user, &throttle).await? {
-        return Ok(refused);
+        return Ok(Err(refused));
     }
     let budget = PasswordBudget {
         account_max: settings.lockout.password_max_attempts,
     };
-    let after = match state
+    match state
         .store
         .reserve_password_attempt(&ctx.tenant_id, subject, source, budget, ctx.now)
         .await?
     {
-        Reservation::Taken(after) => after,
+        Reservation::Taken(after) => Ok(Ok(after)),
         Reservation::Refused(now) => {
             // Spent by guesses in flight, or locked since it was read: either way not evaluated.
-            return Ok(gate(state, ctx, settings, user, &now)
+            Ok(Err(gate(state, ctx, settings, user, &now)
                 .await?
-                .unwrap_or(CheckOutcome::Locked { until: None }));
+                .unwrap_or(CheckOutcome::Locked { until: None })))
         }
+    }
+}
+
+/// A first factor passed on an attempt [`reserve`] took: the step gives it back and ends the
+/// runs of the source and the account, spending `consume` with it.
+pub(in crate::flows) fn passed(
+    ctx: &Ctx,
+    subject: &str,
+    factor: Factor,
+    consume: Option<(Consumption, LostAs)>,
+    pending: &mut Pending,
+) -> CheckOutcome {
+    let run = PasswordRun {
+        tenant_id: ctx.tenant_id.clone(),
+        subject: subject.to_owned(),
+        source: source_of(ctx).map(str::to_owned),
     };
-    let stored = user.and_then(|u| u.password_hash.as_deref());
-    let matched = state.passwords.verify(password, stored).await?;
-    match user {
-        Some(_) if matched => {
-            // A right password gives its attempt back and ends this source's run and the
-            // account's, with the step.
-            pending.pass(Pass {
-                consume: None,
-                reserved: Some(Reserved::Password {
-                    tenant_id: ctx.tenant_id.clone(),
-                    subject: subject.to_owned(),
-                    source: source.map(str::to_owned),
-                }),
-            });
-            pending.clear_password(PasswordRun {
-                tenant_id: ctx.tenant_id.clone(),
-                subject: subject.to_owned(),
-                source: source.map(str::to_owned),
-            });
-            Ok(CheckOutcome::Passed {
-                factor: Factor::Password,
-                at: ctx.now,
-            })
-        }
-        _ => failed(state, ctx, settings, subject, user, after).await,
+    pending.pass(Pass {
+        consume,
+        reserved: Some(Reserved::Password {
+            tenant_id: run.tenant_id.clone(),
+            subject: run.subject.clone(),
+            source: run.source.clone(),
+        }),
+    });
+    pending.clear_password(run);
+    CheckOutcome::Passed {
+        factor,
+        at: ctx.now,
     }
 }
 
@@ -122,20 +149,21 @@ async fn gate(
 
 /// The client address a password is counted under; backends with the admin token speak for many
 /// people from one address, so only the account counts for them.
-fn source_of(ctx: &Ctx) -> Option<&str> {
+pub(in crate::flows) fn source_of(ctx: &Ctx) -> Option<&str> {
     ctx.ip.as_deref().filter(|_| !ctx.admin)
 }
 
-/// A wrong password, or any password for a name nobody has, already counted by its reservation
-/// (`after`): answered the same way for both (costing the same writes), so neither the answers
-/// nor their timing tell who exists.
-async fn failed(
+/// A wrong first factor (a password, or a TOTP code where it opens a sign-in), or any for a name
+/// nobody has, already counted by its reservation (`after`): answered the same way for both
+/// (costing the same writes), so neither the answers nor their timing tell who exists.
+pub(in crate::flows) async fn failed(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
     subject: &str,
     user: Option<&User>,
     after: PasswordThrottle,
+    factor: Factor,
 ) -> Result<CheckOutcome, Error> {
     let policy = &settings.lockout;
     let source = source_of(ctx);
@@ -164,7 +192,7 @@ async fn failed(
     } else {
         "unknown_user"
     };
-    let detail = json!({"factor": Factor::Password, "reason": reason, "failures": after.account.failures, "from_source": after.source.failures});
+    let detail = json!({"factor": factor, "reason": reason, "failures": after.account.failures, "from_source": after.source.failures});
     let user_id = user.map(|u| u.id.as_str());
     events::record(state, ctx, EventType::SessionCheckFailed, user_id, detail).await?;
     if let Some(lock) = policy.password_lock(after.account, ctx.now) {
@@ -210,7 +238,7 @@ async fn throttled(
 
 /// Refuses password checks from an address that failed too many, across all users (password
 /// spraying), before any work is done. Backends with the admin token are not throttled.
-async fn throttle_by_address(
+pub(in crate::flows) async fn throttle_by_address(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,

@@ -4,21 +4,22 @@
 use qrcode::QrCode;
 use qrcode::render::svg;
 use serde_json::json;
-use twofold_core::Factor;
 use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
+use twofold_core::first_factor::{self, FirstFactorGate};
 use twofold_core::otp::{TotpOutcome, TotpParams, totp};
 use twofold_core::secrets::{NONCE_LEN, SecretString, Seed};
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::step::{self, TotpDecision, TotpVerdict};
 use twofold_core::user::User;
+use twofold_core::{Factor, UnixTime};
 use twofold_store::Consumption;
 
-use super::budget;
+use super::{budget, password};
 use crate::error::Error;
-use crate::flows::step_writes::Pending;
+use crate::flows::step_writes::{LostAs, Pending};
 use crate::flows::{Ctx, events, session_commit};
 use crate::random;
 use crate::state::Inner;
@@ -114,25 +115,31 @@ pub async fn verify_totp(
     if ctx.now.seconds_since(pending.created_at) >= PENDING_TTL_SECONDS {
         return Err(Error::CodeExpired);
     }
-    if user.second_factor.lock.is_locked(ctx.now) {
-        return Err(Error::Locked {
-            until: user.second_factor.lock.until(),
-        });
-    }
     let seed = seed_of(state, pending)?;
     let params = params_of(pending)?;
+    // Wrong proofs spend the same budget as wrong sign-in codes — guessing is guessing — and,
+    // as there, an attempt is taken before the code is evaluated, so racing guesses are capped.
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let counter = match budget::reserve_outside_step(state, ctx, &settings, user).await? {
+        Ok(counter) => counter,
+        Err(refused) => return Err(enrolment_error(refused)),
+    };
     let TotpOutcome::Accepted { step } = totp::verify(&seed, &params, code.expose(), ctx.now, None)
     else {
-        // Wrong proofs spend the same budget as wrong sign-in codes: guessing is guessing.
-        let settings = state.settings(&ctx.tenant_id).await?;
-        return Err(
-            match budget::failed(state, ctx, &settings, user, Factor::Totp, "enrolment").await? {
-                CheckOutcome::Locked { until } => Error::Locked { until },
-                CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
-                _ => Error::InvalidCode { attempts_left: 0 },
-            },
-        );
+        let failed = budget::failed_reserved(
+            state,
+            ctx,
+            &settings,
+            user,
+            Factor::Totp,
+            "enrolment",
+            counter,
+        )
+        .await?;
+        return Err(enrolment_error(failed));
     };
+    // A right code gives its attempt back.
+    state.store.release_second_factor_attempt(&user.id).await?;
     if !state
         .store
         .activate_authenticator(&pending.id, Some(step), ctx.now)
@@ -163,6 +170,15 @@ pub async fn verify_totp(
     Ok((active, token))
 }
 
+/// The problem for an enrolment or contact proof that was refused or failed.
+pub(in crate::flows) fn enrolment_error(outcome: CheckOutcome) -> Error {
+    match outcome {
+        CheckOutcome::Locked { until } => Error::Locked { until },
+        CheckOutcome::Failed { attempts_left } => Error::InvalidCode { attempts_left },
+        _ => Error::InvalidCode { attempts_left: 0 },
+    }
+}
+
 pub(in crate::flows) async fn check(
     state: &Inner,
     ctx: &Ctx,
@@ -176,18 +192,7 @@ pub(in crate::flows) async fn check(
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };
-    let mut verdicts = Vec::new();
-    for authenticator in authenticators
-        .iter()
-        .filter(|a| a.factor == Factor::Totp && a.is_usable())
-    {
-        let seed = seed_of(state, authenticator)?;
-        let params = params_of(authenticator)?;
-        verdicts.push(TotpVerdict {
-            authenticator_id: &authenticator.id,
-            outcome: totp::verify(&seed, &params, code, ctx.now, authenticator.last_step),
-        });
-    }
+    let verdicts = verdicts_of(state, authenticators, code, ctx.now)?;
     match step::decide_totp(&verdicts) {
         TotpDecision::Pass {
             authenticator_id,
@@ -214,6 +219,113 @@ pub(in crate::flows) async fn check(
             let outcome =
                 budget::failed_reserved(state, ctx, settings, user, Factor::Totp, reason, counter)
                     .await?;
+            Ok(budget::as_replay(outcome, replayed))
+        }
+    }
+}
+
+/// Each usable TOTP authenticator's verdict on `code`.
+fn verdicts_of<'a>(
+    state: &Inner,
+    authenticators: &'a [Authenticator],
+    code: &str,
+    now: UnixTime,
+) -> Result<Vec<TotpVerdict<'a>>, Error> {
+    let mut verdicts = Vec::new();
+    for authenticator in authenticators
+        .iter()
+        .filter(|a| a.factor == Factor::Totp && a.is_usable())
+    {
+        let seed = seed_of(state, authenticator)?;
+        let params = params_of(authenticator)?;
+        verdicts.push(TotpVerdict {
+            authenticator_id: &authenticator.id,
+            outcome: totp::verify(&seed, &params, code, now, authenticator.last_step),
+        });
+    }
+    Ok(verdicts)
+}
+
+/// Whether a TOTP check opens this sign-in (passwordless TOTP, seed 002): TOTP is one of the
+/// tenant's (or app's) first factors and no first factor counts yet. Otherwise it is a second
+/// factor, behind the second-factor gate.
+pub(in crate::flows) fn opens_sign_in(
+    settings: &LoginSettings,
+    session: &Session,
+    now: UnixTime,
+) -> bool {
+    first_factor::first_factor_gate(settings, Factor::Totp) == FirstFactorGate::Allowed
+        && !settings.first_factor_passed(&session.valid_checks(settings, now))
+}
+
+/// A TOTP code that opens a sign-in. A guess at a first factor is throttled like a password
+/// ([`first_factor::budget_of`]): it takes an attempt of the password throttles of the login
+/// name `subject` — per client address, per source and per account — before it is evaluated,
+/// answered alike for a name nobody has (`user` `None`, no authenticators). The replay rule is
+/// the second factor's: a step used once is refused after. A user whose second factor is locked
+/// is refused, told only to someone whose code was right.
+#[allow(clippy::too_many_arguments)]
+pub(in crate::flows) async fn first_factor(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    subject: &str,
+    user: Option<&User>,
+    authenticators: &[Authenticator],
+    code: &str,
+    pending: &mut Pending,
+) -> Result<CheckOutcome, Error> {
+    let budget = first_factor::budget_of(Factor::Totp, false);
+    if budget != first_factor::Budget::Password {
+        return Err(Error::Internal(
+            "a first-factor TOTP check must spend the password throttles".to_owned(),
+        ));
+    }
+    let after = match password::reserve(state, ctx, settings, subject, user).await? {
+        Ok(after) => after,
+        Err(refused) => return Ok(refused),
+    };
+    let verdicts = match user {
+        Some(_) => verdicts_of(state, authenticators, code, ctx.now)?,
+        None => Vec::new(),
+    };
+    match (step::decide_totp(&verdicts), user) {
+        (
+            TotpDecision::Pass {
+                authenticator_id,
+                step,
+            },
+            Some(user),
+        ) => {
+            if let Some(locked) = step::lock_refusal(user.second_factor.lock, ctx.now) {
+                let source = password::source_of(ctx);
+                state
+                    .store
+                    .release_password_attempt(&ctx.tenant_id, subject, source)
+                    .await?;
+                return Ok(locked);
+            }
+            // As for a second factor: of two requests with one code, the step's transaction lets
+            // exactly one spend it; the other is told it was replayed.
+            let consumption = Consumption::TotpStep {
+                authenticator_id,
+                step,
+                at: ctx.now,
+            };
+            let lost = LostAs {
+                user: user.clone(),
+                factor: Factor::Totp,
+                reason: "replayed",
+                counter: user.second_factor,
+                unlock: None,
+            };
+            let spend = Some((consumption, lost));
+            Ok(password::passed(ctx, subject, Factor::Totp, spend, pending))
+        }
+        (decision, _) => {
+            let replayed = matches!(decision, TotpDecision::Fail { replayed: true });
+            let outcome =
+                password::failed(state, ctx, settings, subject, user, after, Factor::Totp).await?;
             Ok(budget::as_replay(outcome, replayed))
         }
     }

@@ -34,20 +34,28 @@ pub struct WebauthnIssued {
     pub options: Value,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebauthnChallenge {
-    /// `required` asks even security keys for user verification after a first factor.
-    pub user_verification: Option<String>,
+/// How much user verification a WebAuthn challenge asks of the authenticator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserVerification {
+    Required,
+    Preferred,
+    Discouraged,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default)]
+pub struct WebauthnChallenge {
+    /// `Required` asks even security keys for user verification after a first factor.
+    pub user_verification: Option<UserVerification>,
+}
+
+#[derive(Debug)]
 pub struct WebauthnCheck {
     /// The browser's `PublicKeyCredential` from `navigator.credentials.get()`, as JSON.
     pub credential_assertion: PublicKeyCredential,
 }
 
+/// The ceremony's state as stored server-side between challenge and check (persisted, hence
+/// serde; never on the wire).
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", content = "state", rename_all = "snake_case")]
 enum SignIn {
@@ -67,15 +75,7 @@ pub(in crate::flows) async fn start(
     subject: &mut Subject,
     asked: WebauthnChallenge,
 ) -> Result<WebauthnIssued, Error> {
-    let uv_asked = match asked.user_verification.as_deref() {
-        None | Some("preferred") | Some("discouraged") => false,
-        Some("required") => true,
-        Some(_) => {
-            return Err(Error::InvalidRequest(
-                "user_verification may be required, preferred or discouraged".to_owned(),
-            ));
-        }
-    };
+    let uv_asked = asked.user_verification == Some(UserVerification::Required);
     let rp = state.relying_party()?;
     let passkeys_first = settings.first_factors.contains(&Factor::Passkey);
     let first_done = settings.first_factor_passed(&session.valid_checks(settings, ctx.now));
@@ -165,7 +165,7 @@ pub(in crate::flows) async fn start(
     // verify if it can. Either way the assertion counts as a security key, so the ceremony's own
     // (discouraged) policy still holds.
     if matches!(sign_in, SignIn::SecondFactor(_))
-        && asked.user_verification.as_deref() == Some("preferred")
+        && asked.user_verification == Some(UserVerification::Preferred)
     {
         options["publicKey"]["userVerification"] = json!("preferred");
     }
@@ -331,12 +331,4 @@ async fn failed(
         return Err(Error::InvalidCredentials);
     }
     budget::failed(state, ctx, settings, user, Factor::Webauthn, "webauthn").await
-}
-
-/// The JSON a session answer shows for a started WebAuthn challenge.
-pub fn render(issued: &WebauthnIssued) -> Value {
-    json!({
-        "exchange_id": issued.exchange_id,
-        "public_key_credential_request_options": issued.options,
-    })
 }
