@@ -1,7 +1,8 @@
-//! The `twofold` binary: serve, migrate, admin-token, bench, seed-bench.
+//! The `twofold` binary: serve, migrate, admin-token, bench, seed-bench, push-device.
 
 mod bench;
 mod options;
+mod push_device;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -36,6 +37,11 @@ enum Command {
     /// Write bench users with active TOTP authenticators straight into the database, for
     /// `bench --seeded` (throwaway databases only: the users have a known password).
     SeedBench(bench::store_seed::SeedBenchArgs),
+    /// A reference push device: enrol from a URI, list what is pending, approve or deny.
+    PushDevice {
+        #[command(subcommand)]
+        command: push_device::PushDeviceCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -71,6 +77,7 @@ fn main() -> anyhow::Result<()> {
             }
             Command::Bench(args) => bench::run(args).await,
             Command::SeedBench(args) => bench::store_seed::run(args).await,
+            Command::PushDevice { command } => push_device::run(command).await,
         }
     })
 }

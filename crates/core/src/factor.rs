@@ -85,6 +85,7 @@ impl Factor {
                 | Factor::Webauthn
                 | Factor::Passkey
                 | Factor::SecurityQuestions
+                | Factor::Push
         )
     }
 

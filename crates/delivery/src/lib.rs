@@ -4,6 +4,7 @@
 
 mod console;
 mod http_sms;
+mod push_gateway;
 mod retry;
 mod smtp;
 pub mod templates;
@@ -14,6 +15,7 @@ use twofold_core::secrets::SecretString;
 
 pub use console::ConsoleSender;
 pub use http_sms::{TwilioSender, WebhookSender};
+pub use push_gateway::PushGateway;
 pub use smtp::SmtpSender;
 pub use templates::MessagePurpose;
 

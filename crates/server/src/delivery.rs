@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use twofold_core::challenge::Channel;
 use twofold_delivery::{
-    ConsoleSender, DeliveryError, Sender, SmtpSender, TwilioSender, WebhookSender,
+    ConsoleSender, DeliveryError, PushGateway, Sender, SmtpSender, TwilioSender, WebhookSender,
 };
 
 use crate::config::DeliveryConfig;
@@ -15,6 +15,8 @@ const TWILIO_API: &str = "https://api.twilio.com";
 pub struct Senders {
     email: Option<Arc<dyn Sender>>,
     sms: Option<Arc<dyn Sender>>,
+    /// Wakes push devices through the gateway a tenant names (`push.gateway_url`).
+    push: Option<Arc<PushGateway>>,
 }
 
 impl Senders {
@@ -55,6 +57,7 @@ impl Senders {
         Ok(Senders {
             email: email.or_else(console),
             sms: sms.or_else(console),
+            push: Some(Arc::new(PushGateway::new()?)),
         })
     }
 
@@ -69,6 +72,11 @@ impl Senders {
                 "TWOFOLD_SMS_GATEWAY_URL (or the TWOFOLD_TWILIO_* settings)",
             )),
         }
+    }
+
+    /// `None` only where no configuration was read (tests that build state by hand).
+    pub fn push_gateway(&self) -> Option<Arc<PushGateway>> {
+        self.push.clone()
     }
 
     pub fn describe(&self) -> (bool, bool) {

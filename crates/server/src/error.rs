@@ -62,6 +62,16 @@ pub enum Error {
     /// A bearer access token that is not (or no longer) valid (RFC 6750).
     #[error("the access token is invalid or expired")]
     InvalidToken,
+    /// The push is not answered yet (or another sign-in's push is waiting for the user).
+    #[error("the push is waiting for an answer on the device")]
+    PushPending { expires_at: UnixTime },
+    #[error("the push was denied on the device")]
+    PushDenied,
+    #[error("the number typed on the device was wrong")]
+    PushWrongNumber,
+    /// Too many pushes were refused or left unanswered: push is paused for the user.
+    #[error("push is paused for this user after too many refused pushes; use another factor")]
+    PushPaused { until: UnixTime },
     #[error("a second factor must be set up first")]
     SetupRequired { next: Vec<Factor> },
     #[error("too many requests")]

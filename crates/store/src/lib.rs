@@ -15,8 +15,9 @@ pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
     AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Captchas, Ceremonies,
     Challenges, Consumption, Devices, Events, Grants, Hits, PasswordBudget, PasswordRun,
-    PasswordThrottles, Reservation, Reservations, SecondFactorBudget, SecondFactorLockout,
-    SessionWrite, Sessions, SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store,
-    Tenants, Users,
+    PasswordThrottles, PushDevice, PushDevices, PushEnrolment, PushStart, Reservation,
+    Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
+    SettingsRevision, SigningKeys, StepState, StepWrite, Steps, Store, StoredPushExchange, Tenants,
+    Users,
 };
 pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

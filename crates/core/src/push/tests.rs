@@ -331,7 +331,10 @@ fn push_settings_default_to_a_minute_and_three_refusals_an_hour() {
         .patched(&json!({"push": {"gateway_url": "https://push.example.com/notify"}}))
         .unwrap();
     assert!(patched.validate().is_ok());
+    let loopback = settings.patched(&json!({"push": {"gateway_url": "http://127.0.0.1:9/push"}}));
+    assert!(loopback.unwrap().validate().is_ok());
     for bad in [
+        json!({"push": {"gateway_url": "https://user@push.example.com"}}),
         json!({"push": {"gateway_url": "http://push.example.com"}}),
         json!({"push": {"ttl_seconds": 5}}),
         json!({"push": {"fatigue": {"max_unanswered": 0}}}),

@@ -117,7 +117,7 @@ fn encode(value: &str) -> String {
     utf8_percent_encode(value, VALUE).to_string()
 }
 
-fn allowed_server(server: &str) -> bool {
+pub(crate) fn allowed_server(server: &str) -> bool {
     if server.len() > 2000 || server.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }

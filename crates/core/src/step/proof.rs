@@ -17,6 +17,8 @@ pub enum Proof<A> {
         exchange_id: String,
         answers: Vec<GivenAnswer>,
     },
+    /// The push exchange the session waits on; the device's signed answer is the proof.
+    Push(String),
 }
 
 impl<A> Proof<A> {
@@ -30,6 +32,7 @@ impl<A> Proof<A> {
             Proof::Webauthn(_) => Factor::Webauthn,
             Proof::BackupCode(_) => Factor::BackupCode,
             Proof::SecurityQuestions { .. } => Factor::SecurityQuestions,
+            Proof::Push(_) => Factor::Push,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod devices;
 pub mod events;
 pub mod health;
+pub mod push;
 pub mod security_questions;
 pub mod session_input;
 pub mod sessions;

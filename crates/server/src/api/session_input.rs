@@ -25,7 +25,14 @@ pub struct Checks {
     webauthn: Option<WebauthnCheckBody>,
     backup_code: Option<CodeCheck>,
     security_questions: Option<SecurityQuestionsCheck>,
+    push: Option<PushCheck>,
     captcha: Option<CaptchaCheck>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushCheck {
+    exchange_id: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,7 +77,7 @@ struct WebauthnCheckBody {
 }
 
 /// Challenges a request may start: codes by SMS or email, a WebAuthn assertion, the user's
-/// security questions.
+/// security questions, a push.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Challenges {
@@ -78,12 +85,17 @@ pub struct Challenges {
     otp_email: Option<CodeChallenge>,
     webauthn: Option<WebauthnChallengeBody>,
     security_questions: Option<SecurityQuestionsChallenge>,
+    push: Option<PushChallenge>,
 }
 
 /// `{}`: the questions are the server's choice.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SecurityQuestionsChallenge {}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushChallenge {}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,6 +140,7 @@ impl Checks {
                 exchange_id: c.exchange_id,
                 answers: c.answers,
             }),
+            self.push.map(|p| Proof::Push(p.exchange_id)),
         ];
         flow::Checks {
             user: self.user.map(|u| flow::UserCheck {
@@ -162,6 +175,7 @@ impl Challenges {
             otp_email: code(self.otp_email),
             webauthn,
             security_questions: self.security_questions.is_some(),
+            push: self.push.map(|_| flow::PushChallenge {}),
         })
     }
 }

@@ -81,6 +81,14 @@ fn challenges(view: &SessionView) -> Value {
     if let Some(asked) = &view.security_questions {
         out.insert("security_questions".to_owned(), security_questions(asked));
     }
+    if let Some(issued) = &view.push {
+        let rendered = json!({
+            "exchange_id": issued.exchange_id,
+            "number": issued.number,
+            "expires_at": present::rfc3339(issued.expires_at),
+        });
+        out.insert("push".to_owned(), rendered);
+    }
     Value::Object(out)
 }
 

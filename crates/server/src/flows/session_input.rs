@@ -29,7 +29,7 @@ pub struct UserCheck {
 }
 
 /// Challenges a request may start: codes by SMS or email, a WebAuthn assertion, the user's
-/// security questions.
+/// security questions, a push.
 #[derive(Debug, Default)]
 pub struct Challenges {
     pub otp_sms: Option<CodeChallenge>,
@@ -37,7 +37,12 @@ pub struct Challenges {
     pub webauthn: Option<WebauthnChallenge>,
     /// Ask the user's security questions (there is nothing to choose).
     pub security_questions: bool,
+    pub push: Option<PushChallenge>,
 }
+
+/// A push to the user's device; nothing to choose yet.
+#[derive(Debug, Default)]
+pub struct PushChallenge {}
 
 #[derive(Debug, Default)]
 pub struct CodeChallenge {

@@ -7,6 +7,7 @@ use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 
 use super::factors::codes::Issued;
+use super::factors::push::sign_in::PushIssued;
 use super::factors::security_questions::AskedQuestions;
 use super::factors::webauthn::sign_in::WebauthnIssued;
 use super::subject::{Subject, subject_of};
@@ -22,6 +23,7 @@ pub struct SessionView {
     pub challenges: Vec<Issued>,
     pub webauthn: Option<WebauthnIssued>,
     pub security_questions: Option<AskedQuestions>,
+    pub push: Option<PushIssued>,
 }
 
 /// The current state of a session the caller may see.
@@ -61,6 +63,7 @@ pub(super) async fn view_of(
         challenges: Vec::new(),
         webauthn: None,
         security_questions: None,
+        push: None,
         session,
         user: subject.user,
         info,

@@ -15,6 +15,7 @@ use twofold_store::{SessionWrite, StepState};
 
 use super::factors::codes::Issued;
 use super::factors::codes::sign_in::start_challenges;
+use super::factors::push::sign_in::{self as push_sign_in, PushIssued};
 use super::factors::security_questions::{self, AskedQuestions};
 use super::factors::webauthn::sign_in::{self as webauthn_sign_in, WebauthnCheck, WebauthnIssued};
 use super::factors::{backup_codes, codes, password, totp};
@@ -59,7 +60,7 @@ pub async fn create(
         &mut pending,
     )
     .await;
-    let (issued, webauthn, asked) = given_back_unless_ok(state, &pending, advanced).await?;
+    let started = given_back_unless_ok(state, &pending, advanced).await?;
     let (token, hash) = tokens::new_session_token(state)?;
     let detail = json!({"checks": session.checks.keys().collect::<Vec<_>>(), "client_id": session.client_id});
     pending.event(events::new(
@@ -74,9 +75,10 @@ pub async fn create(
     };
     settle(state, &ctx, &settings, pending.apply(state, write).await?).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
-    view.challenges = issued;
-    view.webauthn = webauthn;
-    view.security_questions = asked;
+    view.challenges = started.issued;
+    view.webauthn = started.webauthn;
+    view.security_questions = started.asked;
+    view.push = started.push;
     Ok((view, token))
 }
 
@@ -121,12 +123,13 @@ pub async fn update(
         &mut pending,
     )
     .await;
-    let (issued, webauthn, asked) = given_back_unless_ok(state, &pending, advanced).await?;
+    let started = given_back_unless_ok(state, &pending, advanced).await?;
     let next_token = save_rotated(state, &ctx, &settings, &mut session, current, pending).await?;
     let mut view = view_of(state, &settings, session, subject, ctx.now).await?;
-    view.challenges = issued;
-    view.webauthn = webauthn;
-    view.security_questions = asked;
+    view.challenges = started.issued;
+    view.webauthn = started.webauthn;
+    view.security_questions = started.asked;
+    view.push = started.push;
     Ok((view, next_token))
 }
 
@@ -164,6 +167,14 @@ pub async fn terminate(state: &Inner, ctx: &Ctx, session: &Session) -> Result<()
     .await
 }
 
+/// The challenges a step started, for its answer.
+struct Started {
+    issued: Vec<Issued>,
+    webauthn: Option<WebauthnIssued>,
+    asked: Option<AskedQuestions>,
+    push: Option<PushIssued>,
+}
+
 /// Checks, then challenges: one step of a sign-in, shared by create and update.
 async fn advance(
     state: &Inner,
@@ -173,7 +184,7 @@ async fn advance(
     subject: &mut Subject,
     step: Step,
     pending: &mut Pending,
-) -> Result<(Vec<Issued>, Option<WebauthnIssued>, Option<AskedQuestions>), Error> {
+) -> Result<Started, Error> {
     let Step {
         checks,
         mut challenges,
@@ -190,9 +201,23 @@ async fn advance(
         true => Some(security_questions::ask(state, ctx, settings, session, subject).await?),
         false => None,
     };
+    let push = match challenges.push.take() {
+        Some(_) => {
+            let user = second_factor_gate(settings, session, subject, Factor::Push, ctx.now)?;
+            let user = user.clone();
+            let authenticators = subject.authenticators(state).await?;
+            Some(push_sign_in::start(state, ctx, settings, session, &user, authenticators).await?)
+        }
+        None => None,
+    };
     let issued =
         start_challenges(state, ctx, settings, session, subject, challenges, admin).await?;
-    Ok((issued, webauthn, asked))
+    Ok(Started {
+        issued,
+        webauthn,
+        asked,
+        push,
+    })
 }
 
 async fn apply(
@@ -298,6 +323,10 @@ async fn prove(
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
             let id = exchange_id.as_str();
             security_questions::check(state, ctx, settings, &user, id, &answers, pending).await?
+        }
+        Proof::Push(exchange_id) => {
+            let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
+            push_sign_in::check(state, ctx, session, &user, &exchange_id, pending).await?
         }
     };
     record_outcome(ctx, session, pending, outcome, code_error)

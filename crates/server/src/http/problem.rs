@@ -27,6 +27,10 @@ impl Error {
             Error::CaptchaRequired { .. } => (StatusCode::UNAUTHORIZED, "captcha_required"),
             Error::MfaRequired { .. } => (StatusCode::FORBIDDEN, "mfa_required"),
             Error::SetupRequired { .. } => (StatusCode::FORBIDDEN, "setup_required"),
+            Error::PushPending { .. } => (StatusCode::CONFLICT, "pending"),
+            Error::PushDenied => (StatusCode::UNAUTHORIZED, "push_denied"),
+            Error::PushWrongNumber => (StatusCode::UNAUTHORIZED, "push_wrong_number"),
+            Error::PushPaused { .. } => (StatusCode::FORBIDDEN, "push_paused"),
             Error::LoginRequired { .. } => (StatusCode::FORBIDDEN, "login_required"),
             Error::InsufficientAuthentication { .. } => {
                 (StatusCode::FORBIDDEN, "insufficient_user_authentication")
@@ -82,6 +86,12 @@ impl Error {
                 retry_after_seconds,
             } => {
                 extra.insert("retry_after".into(), json!(retry_after_seconds));
+            }
+            Error::PushPending { expires_at } => {
+                extra.insert("expires_at".into(), json!(rfc3339(*expires_at)));
+            }
+            Error::PushPaused { until } => {
+                extra.insert("paused_until".into(), json!(rfc3339(*until)));
             }
             _ => {}
         }

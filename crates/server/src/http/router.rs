@@ -15,8 +15,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::security_questions;
 use crate::api::{
-    admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, sessions,
-    settings, sign_in_methods, signing_keys, users, webauthn,
+    admin_tokens, apps, auth_requests, authenticators, contacts, devices, events, health, push,
+    sessions, settings, sign_in_methods, signing_keys, users, webauthn,
 };
 use crate::error::Error;
 use crate::http::{auth, bare_errors, cors, headers, limits};
@@ -107,6 +107,11 @@ pub fn router(state: AppState) -> Router {
             "/v1/users/{id}/webauthn/{authenticator_id}",
             post(webauthn::finish),
         )
+        .route("/v1/users/{id}/push-devices", post(push::start))
+        .route("/v1/push/enrol", post(push::enrol))
+        .route("/v1/push/devices/{id}/activate", post(push::activate))
+        .route("/v1/push/devices/{id}/pending", get(push::pending))
+        .route("/v1/push/challenges/{id}", post(push::answer))
         .route("/v1/users/{id}/totp", post(authenticators::start_totp))
         .route(
             "/v1/users/{id}/totp/verify",

@@ -79,6 +79,11 @@ pub(super) fn migrator() -> Migrator {
             include_str!("../../migrations/postgres/0013_security_questions.sql"),
         ),
         migration(
+            14,
+            "push",
+            include_str!("../../migrations/postgres/0014_push.sql"),
+        ),
+        migration(
             17,
             "lockout types",
             include_str!("../../migrations/postgres/0017_lockout_types.sql"),

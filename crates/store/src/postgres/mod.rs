@@ -20,6 +20,7 @@ mod hits;
 mod lockout;
 mod login_throttle;
 mod migrations;
+mod push;
 mod reservations;
 mod retry;
 mod rows;

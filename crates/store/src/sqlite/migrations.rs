@@ -82,6 +82,11 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/sqlite/0013_security_questions.sql"),
     ),
     migration(
+        14,
+        "push",
+        include_str!("../../migrations/sqlite/0014_push.sql"),
+    ),
+    migration(
         17,
         "lockout types",
         include_str!("../../migrations/sqlite/0017_lockout_types.sql"),

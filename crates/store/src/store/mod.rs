@@ -16,6 +16,7 @@ mod grants;
 mod hits;
 mod lockout;
 mod login_throttle;
+mod push;
 mod reservations;
 mod security_questions;
 mod sessions;
@@ -38,6 +39,10 @@ pub use grants::Grants;
 pub use hits::Hits;
 pub use lockout::SecondFactorLockout;
 pub use login_throttle::PasswordThrottles;
+pub use push::{
+    PushDevice, PushDevices, PushEnrolment, PushStart, StoredPushExchange, state_of, state_word,
+    user_verified,
+};
 pub use reservations::{PasswordBudget, Reservation, Reservations, SecondFactorBudget};
 pub use security_questions::{QuestionExchange, SecurityQuestions, StoredAnswer};
 pub use sessions::Sessions;
@@ -70,6 +75,7 @@ pub trait Store:
     + Steps
     + Reservations
     + SecurityQuestions
+    + PushDevices
 {
 }
 
@@ -95,5 +101,6 @@ impl<T> Store for T where
         + Steps
         + Reservations
         + SecurityQuestions
+        + PushDevices
 {
 }

@@ -8,6 +8,7 @@ pub mod budget;
 pub mod captcha;
 pub mod codes;
 pub mod password;
+pub mod push;
 pub mod security_questions;
 pub mod totp;
 pub mod webauthn;
