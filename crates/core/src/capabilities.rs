@@ -95,7 +95,7 @@ mod tests {
         }
         let err = bare.ensure_runs(Factor::OtpSms).unwrap_err().to_string();
         assert!(err.contains("no SMS transport"), "{err}");
-        assert!(!Capabilities::ALL.runs(Factor::SecurityQuestions));
+        assert!(Capabilities::ALL.runs(Factor::SecurityQuestions));
         assert!(Capabilities::ALL.runs(Factor::Push));
         assert!(
             bare.ensure_all_run("first_factors", &[Factor::Password, Factor::Passkey])
