@@ -214,11 +214,8 @@ impl LoginSettings {
     /// Settings the domain already models but the server does not act on yet are refused, so a
     /// tenant cannot switch on a behaviour that would silently not happen.
     fn ensure_served(&self) -> Result<(), DomainError> {
-        let unserved = if matches!(
-            self.lockout.mode,
-            LockMode::SecurityQuestions | LockMode::Captcha
-        ) {
-            Some("lockout.mode `security_questions` and `captcha`")
+        let unserved = if self.lockout.mode == LockMode::SecurityQuestions {
+            Some("lockout.mode `security_questions`")
         } else {
             None
         };

@@ -12,7 +12,7 @@ mod gate;
 mod proof;
 mod totp;
 
-pub use budget::{Failure, after_failure, refused_reservation};
+pub use budget::{Failure, after_failure, after_failure_for, refused_reservation};
 pub use gate::{Refusal, lock_refusal, second_factor_gate};
 pub use proof::Proof;
 pub use totp::{TotpDecision, TotpVerdict, decide_totp};

@@ -88,6 +88,7 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         metrics: Metrics::default(),
         sealing: key.sealing_key(),
         hashing: key.hashing_key(),
+        altcha: key.altcha_key(),
         clock,
         random,
         passwords,

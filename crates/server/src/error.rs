@@ -1,6 +1,7 @@
 //! The server's one error type. `http/problem.rs` is the only place it becomes a status code.
 
 use thiserror::Error;
+use twofold_core::altcha::AltchaChallenge;
 use twofold_core::{DomainError, Factor, UnixTime};
 use twofold_delivery::DeliveryError;
 use twofold_store::StoreError;
@@ -36,6 +37,12 @@ pub enum Error {
     ReplayedCode { attempts_left: u32 },
     #[error("too many failed attempts")]
     Locked { until: Option<UnixTime> },
+    /// The captcha lockout type: this attempt must carry a solved ALTCHA challenge; here is one.
+    #[error("{reason}")]
+    CaptchaRequired {
+        challenge: Box<AltchaChallenge>,
+        reason: &'static str,
+    },
     #[error("a further factor is required")]
     MfaRequired { next: Vec<Factor> },
     #[error("a first factor must pass (again) for this request")]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use twofold_core::altcha::AltchaKey;
 use twofold_core::capabilities::Capabilities;
 use twofold_core::secrets::{HashingKey, SealingKey};
 use twofold_core::settings::LoginSettings;
@@ -34,6 +35,8 @@ pub struct Inner {
     pub metrics: Metrics,
     pub sealing: SealingKey,
     pub hashing: HashingKey,
+    /// Signs the ALTCHA challenges this server serves (the captcha lockout type).
+    pub altcha: AltchaKey,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub passwords: PasswordHasher,

@@ -13,9 +13,9 @@ pub use backend::{Backend, StoreOptions, open};
 pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
-    AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Ceremonies, Challenges,
-    Consumption, Contacts, Devices, Events, Grants, Groups, Hits, PasswordBudget, PasswordRun,
-    PasswordThrottles, PushDevice, PushDevices, PushEnrolment, PushStart, Reservation,
+    AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Captchas, Ceremonies,
+    Challenges, Consumption, Contacts, Devices, Events, Grants, Groups, Hits, PasswordBudget,
+    PasswordRun, PasswordThrottles, PushDevice, PushDevices, PushEnrolment, PushStart, Reservation,
     Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
     SettingsRevision, SetupSkips, SigningKeys, StepState, StepWrite, Steps, Store,
     StoredPushExchange, Tenants, Users,

@@ -129,6 +129,18 @@ impl LockoutPolicy {
         }
     }
 
+    /// The failures (since the last lock or pass) below which a second-factor attempt may be
+    /// reserved: the budget that locks; under the captcha type, without a solved captcha the
+    /// failures after which one is needed, with one the ceiling. Reserving below it in one
+    /// conditional update keeps racing guesses from passing the captcha unsolved.
+    pub fn reservable_below(&self, captcha_solved: bool) -> u32 {
+        match (self.mode, captcha_solved) {
+            (LockMode::Captcha, false) => self.captcha_after_failures,
+            (LockMode::Captcha, true) => self.max_consecutive_failures,
+            _ => self.max_attempts,
+        }
+    }
+
     /// What holds for the user's second factors now, read from the stored counter.
     pub fn second_factor_gate(
         &self,

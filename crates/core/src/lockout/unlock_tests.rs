@@ -306,3 +306,12 @@ fn passwords_keep_the_account_lock_and_the_captcha_type_replaces_waiting() {
     let lock = policy(LockMode::Block).password_lock(account, NOW).unwrap();
     assert_eq!(lock.state, LockState::Blocked);
 }
+
+#[test]
+fn attempts_are_reservable_below_the_budget_or_under_captcha_below_the_captcha_or_ceiling() {
+    assert_eq!(policy(LockMode::Suspend).reservable_below(false), 5);
+    assert_eq!(policy(LockMode::Block).reservable_below(true), 5);
+    let captcha = policy(LockMode::Captcha);
+    assert_eq!(captcha.reservable_below(false), 3);
+    assert_eq!(captcha.reservable_below(true), 100);
+}

@@ -1,6 +1,6 @@
 use crate::UnixTime;
 use crate::check::CheckOutcome;
-use crate::lockout::{Counter, Lock, LockoutPolicy};
+use crate::lockout::{Counter, Lock, LockoutPolicy, UnlockPaths};
 
 /// What a counted second-factor failure comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,23 @@ pub fn after_failure(policy: &LockoutPolicy, counter: Counter, now: UnixTime) ->
         Some(lock) => Failure::Lock(lock),
         None => Failure::Failed {
             attempts_left: policy.attempts_left(counter),
+        },
+    }
+}
+
+/// [`after_failure`] under the tenant's lockout type, for a user with `paths`: the type's own
+/// lock ([`LockoutPolicy::second_factor_lock_for`]) and guesses left
+/// ([`LockoutPolicy::attempts_left_for`]).
+pub fn after_failure_for(
+    policy: &LockoutPolicy,
+    counter: Counter,
+    paths: UnlockPaths,
+    now: UnixTime,
+) -> Failure {
+    match policy.second_factor_lock_for(counter, paths, now) {
+        Some(lock) => Failure::Lock(lock),
+        None => Failure::Failed {
+            attempts_left: policy.attempts_left_for(counter),
         },
     }
 }

@@ -115,6 +115,30 @@ fn the_failure_that_spends_the_budget_locks_and_the_one_before_it_does_not() {
 }
 
 #[test]
+fn under_the_captcha_type_a_failure_counts_down_to_the_ceiling_without_locking() {
+    use crate::lockout::{LockMode, UnlockPaths};
+    let policy = LockoutPolicy {
+        mode: LockMode::Captcha,
+        ..LockoutPolicy::default()
+    };
+    let now = UnixTime(1000);
+    let none = UnlockPaths::default();
+    assert_eq!(
+        after_failure_for(&policy, counter(5, 5, 0), none, now),
+        Failure::Failed { attempts_left: 95 }
+    );
+    let Failure::Lock(block) = after_failure_for(&policy, counter(100, 100, 0), none, now) else {
+        panic!("the ceiling blocks")
+    };
+    assert_eq!((block.state, block.ceiling), (LockState::Blocked, true));
+    // The suspend type is as before.
+    assert_eq!(
+        after_failure_for(&LockoutPolicy::default(), counter(5, 5, 0), none, now),
+        after_failure(&LockoutPolicy::default(), counter(5, 5, 0), now)
+    );
+}
+
+#[test]
 fn a_refused_reservation_tells_the_lock_that_holds_or_none() {
     let now = UnixTime(50);
     let locked = Counter {

@@ -26,6 +26,7 @@ pub struct Checks {
     backup_code: Option<CodeCheck>,
     security_questions: Option<SecurityQuestionsCheck>,
     push: Option<PushCheck>,
+    captcha: Option<CaptchaCheck>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +52,13 @@ struct PasswordCheck {
 #[serde(deny_unknown_fields)]
 struct CodeCheck {
     code: SecretString,
+}
+
+/// A solved ALTCHA challenge: the base64 payload `{algorithm, challenge, number, salt, signature}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaptchaCheck {
+    payload: String,
 }
 
 /// Answers to the questions a `security_questions` challenge asked (its `exchange_id`).
@@ -142,6 +150,7 @@ impl Checks {
                 user_id: u.user_id,
             }),
             proofs: proofs.into_iter().flatten().collect(),
+            captcha: self.captcha.map(|c| c.payload),
         }
     }
 }

@@ -127,7 +127,7 @@ pub async fn verify(
     let settings = state.settings(&ctx.tenant_id).await?;
     // An attempt of the second-factor budget is taken before the code is evaluated, so racing
     // wrong codes are capped as in a sign-in; a right code (or none to try) gives it back.
-    let counter = match budget::reserve(state, ctx, &settings, &user).await? {
+    let counter = match budget::reserve_outside_step(state, ctx, &settings, &user).await? {
         Ok(counter) => counter,
         Err(refused) => return Err(enrolment_error(refused)),
     };

@@ -10,7 +10,7 @@ use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_store::SessionWrite;
 
-use super::factors::budget;
+use super::factors::{backup_code_fallback, budget};
 use super::step_writes::{LostAs, Outcome, Pending};
 use super::{Ctx, events, tokens};
 use crate::error::Error;
@@ -84,7 +84,16 @@ pub(in crate::flows) async fn settle(
                 factor,
                 reason,
                 counter,
+                unlock,
             } = *lost;
+            if let Some(unlocking) = unlock {
+                let failed =
+                    backup_code_fallback::failed(state, ctx, settings, &user, unlocking).await?;
+                return Err(match failed {
+                    CheckOutcome::Locked { until } => Error::Locked { until },
+                    other => code_error(other),
+                });
+            }
             let failed =
                 budget::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
                     .await?;

@@ -10,6 +10,9 @@ use super::factors::webauthn::sign_in::{WebauthnChallenge, WebauthnCheck};
 pub struct Checks {
     pub user: Option<UserCheck>,
     pub proofs: Vec<Proof<WebauthnCheck>>,
+    /// A solved ALTCHA payload (base64), for the attempt the captcha lockout type holds back;
+    /// not a proof of anything.
+    pub captcha: Option<String>,
 }
 
 impl Checks {

@@ -226,9 +226,10 @@ async fn apply(
     settings: &LoginSettings,
     session: &mut Session,
     subject: &mut Subject,
-    checks: Checks,
+    mut checks: Checks,
     pending: &mut Pending,
 ) -> Result<(), Error> {
+    pending.offer_captcha(checks.captcha.take());
     let (user_check, proofs) = checks.into_proofs();
     if let Some(check) = user_check {
         identify(state, ctx, session, subject, check).await?;

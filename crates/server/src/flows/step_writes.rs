@@ -3,7 +3,7 @@
 //! back when the step does not commit).
 
 use twofold_core::Factor;
-use twofold_core::lockout::Counter;
+use twofold_core::lockout::{Counter, SecondFactorGate};
 use twofold_core::user::User;
 use twofold_store::{Applied, Consumption, NewEvent, PasswordRun, SessionWrite, StepWrite};
 
@@ -14,6 +14,10 @@ use crate::state::Inner;
 #[derive(Debug, Clone)]
 pub(super) enum Reserved {
     SecondFactor {
+        user_id: String,
+    },
+    /// One of the lock's unlock attempts (a backup code while locked).
+    Unlock {
         user_id: String,
     },
     Password {
@@ -31,6 +35,17 @@ pub(super) struct LostAs {
     pub factor: Factor,
     pub reason: &'static str,
     pub counter: Counter,
+    /// An unlock attempt (a backup code while locked): told as a failed unlock, not as a failure
+    /// of the budget.
+    pub unlock: Option<Unlocking>,
+}
+
+/// An unlock attempt that was reserved: what held when it was made, and the lock's unlock
+/// failures after it was counted.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Unlocking {
+    pub gate: SecondFactorGate,
+    pub failures: u32,
 }
 
 /// One passed check's writes.
@@ -45,8 +60,11 @@ pub(super) struct Pass {
 pub(super) struct Pending {
     passes: Vec<Pass>,
     clear_second_factor: Vec<String>,
+    lift_second_factor_lock: Vec<String>,
     clear_password: Vec<PasswordRun>,
     events: Vec<NewEvent>,
+    /// The ALTCHA payload the request carried (`checks.captcha`), until an attempt spends it.
+    captcha: Option<String>,
 }
 
 /// What became of a step's writes.
@@ -69,6 +87,28 @@ impl Pending {
         if !self.clear_second_factor.iter().any(|u| u == user_id) {
             self.clear_second_factor.push(user_id.to_owned());
         }
+    }
+
+    /// A passed unlock lifts the user's second-factor lock and ends the run, with the step.
+    pub(super) fn lift_second_factor_lock(&mut self, user_id: &str) {
+        if !self.lift_second_factor_lock.iter().any(|u| u == user_id) {
+            self.lift_second_factor_lock.push(user_id.to_owned());
+        }
+    }
+
+    /// The captcha payload the request carried, for the first attempt that needs one.
+    pub(super) fn offer_captcha(&mut self, payload: Option<String>) {
+        self.captcha = payload;
+    }
+
+    /// Whether the request carries a payload not yet taken by an attempt.
+    pub(super) fn has_captcha(&self) -> bool {
+        self.captcha.is_some()
+    }
+
+    /// The payload, taken: a solved captcha lets one attempt through.
+    pub(super) fn take_captcha(&mut self) -> Option<String> {
+        self.captcha.take()
     }
 
     pub(super) fn clear_password(&mut self, run: PasswordRun) {
@@ -102,6 +142,7 @@ impl Pending {
             }
         }
         write.clear_second_factor = self.clear_second_factor;
+        write.lift_second_factor_lock = self.lift_second_factor_lock;
         write.clear_password = self.clear_password;
         write.events = self.events;
         match state.store.apply_step(&write).await? {
@@ -141,6 +182,9 @@ async fn release(state: &Inner, reserved: Option<&Reserved>) -> Result<(), Error
         None => {}
         Some(Reserved::SecondFactor { user_id }) => {
             state.store.release_second_factor_attempt(user_id).await?;
+        }
+        Some(Reserved::Unlock { user_id }) => {
+            state.store.release_unlock_attempt(user_id).await?;
         }
         Some(Reserved::Password {
             tenant_id,

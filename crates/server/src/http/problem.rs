@@ -24,6 +24,7 @@ impl Error {
             Error::CodeExpired => (StatusCode::UNAUTHORIZED, "code_expired"),
             Error::ReplayedCode { .. } => (StatusCode::UNAUTHORIZED, "replayed_code"),
             Error::Locked { .. } => (StatusCode::LOCKED, "locked"),
+            Error::CaptchaRequired { .. } => (StatusCode::UNAUTHORIZED, "captcha_required"),
             Error::MfaRequired { .. } => (StatusCode::FORBIDDEN, "mfa_required"),
             Error::SetupRequired { .. } => (StatusCode::FORBIDDEN, "setup_required"),
             Error::PushPending { .. } => (StatusCode::CONFLICT, "pending"),
@@ -66,6 +67,9 @@ impl Error {
             }
             Error::Locked { until } => {
                 extra.insert("locked_until".into(), json!(until.map(rfc3339)));
+            }
+            Error::CaptchaRequired { challenge, .. } => {
+                extra.insert("altcha".into(), json!(challenge));
             }
             Error::InsufficientAuthentication {
                 redirect_uri: Some(uri),

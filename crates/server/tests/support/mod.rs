@@ -6,6 +6,7 @@
     reason = "the harness plays the authenticator app and the client, on the wall clock"
 )]
 
+pub mod altcha;
 mod clock;
 pub mod codes;
 pub mod oidc;

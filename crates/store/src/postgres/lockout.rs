@@ -5,8 +5,10 @@ use async_trait::async_trait;
 use twofold_core::lockout::{Counter, LockState};
 
 use super::PgStore;
-use super::rows::{counter, lock_to_column};
-use crate::{SecondFactorLockout, StoreError};
+use sqlx::Row;
+
+use super::rows::{count, counter, lock_to_column};
+use crate::{Reservation, SecondFactorLockout, StoreError};
 
 #[async_trait]
 impl SecondFactorLockout for PgStore {
@@ -40,7 +42,8 @@ impl SecondFactorLockout for PgStore {
         // Only while the budget is still spent: the lock empties it, so a racing failure that
         // counted into the same budget finds nothing left to lock.
         let done = sqlx::query(
-            "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = $1 \
+            "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = $1, \
+             sf_unlock_failures = 0 \
              WHERE id = $2 AND (sf_failures >= $3 OR (sf_run >= $4 AND sf_failures > 0))",
         )
         .bind(lock_to_column(lock))
@@ -52,11 +55,49 @@ impl SecondFactorLockout for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn reserve_unlock_attempt(
+        &self,
+        user_id: &str,
+        max: u32,
+    ) -> Result<Reservation<u32>, StoreError> {
+        // Taken while below `max`; otherwise the count as it is, in the same statement.
+        let row = sqlx::query(
+            "WITH taken AS (UPDATE users SET sf_unlock_failures = sf_unlock_failures + 1 \
+             WHERE id = $1 AND sf_unlock_failures < $2 RETURNING sf_unlock_failures) \
+             SELECT true AS taken, sf_unlock_failures FROM taken UNION ALL \
+             SELECT false, sf_unlock_failures FROM users \
+             WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM taken)",
+        )
+        .bind(user_id)
+        .bind(i64::from(max))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Reservation::Refused(0));
+        };
+        let failures = count(&row, "sf_unlock_failures")?;
+        Ok(match row.try_get::<bool, _>("taken")? {
+            true => Reservation::Taken(failures),
+            false => Reservation::Refused(failures),
+        })
+    }
+
+    async fn release_unlock_attempt(&self, user_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE users SET sf_unlock_failures = GREATEST(sf_unlock_failures - 1, 0) WHERE id = $1",
+        )
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn clear_second_factor_failures(&self, user_id: &str) -> Result<(), StoreError> {
         // Skips the write when there is nothing to clear: the common case on every passed check.
         sqlx::query(
-            "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0 \
-             WHERE id = $1 AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0)",
+            "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, sf_unlock_failures = 0 \
+             WHERE id = $1 AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0 \
+             OR sf_unlock_failures <> 0)",
         )
         .bind(user_id)
         .execute(&self.pool)
@@ -68,7 +109,8 @@ impl SecondFactorLockout for PgStore {
     async fn unlock(&self, user_id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "WITH throttles_gone AS (DELETE FROM password_throttles WHERE subject = $1) \
-             UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, sf_locked_until = NULL \
+             UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, sf_locked_until = NULL, \
+             sf_unlock_failures = 0 \
              WHERE id = $1",
         )
         .bind(user_id)

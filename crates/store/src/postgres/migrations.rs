@@ -88,5 +88,10 @@ pub(super) fn migrator() -> Migrator {
             "push",
             include_str!("../../migrations/postgres/0014_push.sql"),
         ),
+        migration(
+            17,
+            "lockout types",
+            include_str!("../../migrations/postgres/0017_lockout_types.sql"),
+        ),
     ])
 }

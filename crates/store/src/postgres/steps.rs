@@ -46,7 +46,7 @@ const LOAD: &str = "SELECT s.id, s.tenant_id, s.user_id, s.token_hash, s.user_ch
 /// Parameters: $1 kind (`insert`, `rotate`, `keep`); the session $2–$13; TOTP steps $14–$17,
 /// backup codes $18–$21 and challenges $22–$23 as arrays with their indexes in the step's list;
 /// second-factor clears $24; password clears $25–$27; events $28–$34; security-questions
-/// exchanges $35–$36 as an array with their indexes.
+/// exchanges $35–$36 as an array with their indexes; lifted second-factor locks $37.
 const APPLY: &str = "WITH \
      session_held AS (SELECT 1 FROM sessions WHERE $1 = 'rotate' AND id = $2 AND token_hash = $5 FOR UPDATE), \
      totp_held AS (SELECT t.n FROM authenticators a \
@@ -84,9 +84,11 @@ const APPLY: &str = "WITH \
      challenges_spent AS (DELETE FROM challenges WHERE (SELECT go FROM go) AND id = ANY($22::text[])), \
      exchanges_spent AS (DELETE FROM security_question_exchanges \
          WHERE (SELECT go FROM go) AND id = ANY($35::text[])), \
-     second_factor_cleared AS (UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0 \
-         WHERE (SELECT go FROM go) AND id = ANY($24::text[]) \
-         AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0)), \
+     second_factor_cleared AS (UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
+         sf_unlock_failures = 0, \
+         sf_locked_until = CASE WHEN id = ANY($37::text[]) THEN NULL ELSE sf_locked_until END \
+         WHERE (SELECT go FROM go) AND (id = ANY($37::text[]) OR (id = ANY($24::text[]) \
+         AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0 OR sf_unlock_failures <> 0)))), \
      password_cleared AS (DELETE FROM password_throttles p \
          USING unnest($25::text[], $26::text[], $27::text[]) AS r (tenant_id, subject, source) \
          WHERE (SELECT go FROM go) AND p.tenant_id = r.tenant_id AND p.subject = r.subject \
@@ -339,5 +341,6 @@ fn bind<'q>(query: Query<'q>, write: &StepWrite) -> Result<Query<'q>, StoreError
         .bind(e.ip)
         .bind(e.detail)
         .bind(spent.exchange_ids)
-        .bind(spent.exchange_index))
+        .bind(spent.exchange_index)
+        .bind(write.lift_second_factor_lock.clone()))
 }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use twofold_core::lockout::{Counter, LockState};
 
 use super::SqliteStore;
-use super::rows::{execute, lock_to_column, one, second_factor_counter};
-use crate::{SecondFactorLockout, StoreError};
+use super::rows::{count, execute, lock_to_column, one, second_factor_counter};
+use crate::{Reservation, SecondFactorLockout, StoreError};
 
 #[async_trait]
 impl SecondFactorLockout for SqliteStore {
@@ -39,11 +39,53 @@ impl SecondFactorLockout for SqliteStore {
             // counted into the same budget finds nothing left to lock.
             let locked = execute(
                 conn,
-                "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = ?1 \
+                "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = ?1, \
+                 sf_unlock_failures = 0 \
                  WHERE id = ?2 AND (sf_failures >= ?3 OR (sf_run >= ?4 AND sf_failures > 0))",
                 (lock_to_column(lock), user_id, max_attempts, ceiling),
             )?;
             Ok(locked == 1)
+        })
+        .await
+    }
+
+    async fn reserve_unlock_attempt(
+        &self,
+        user_id: &str,
+        max: u32,
+    ) -> Result<Reservation<u32>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            let taken = one(
+                conn,
+                "UPDATE users SET sf_unlock_failures = sf_unlock_failures + 1 \
+                 WHERE id = ?1 AND sf_unlock_failures < ?2 RETURNING sf_unlock_failures",
+                (&user_id, max),
+                |row| count(row, "sf_unlock_failures"),
+            )?;
+            if let Some(failures) = taken {
+                return Ok(Reservation::Taken(failures));
+            }
+            let found = one(
+                conn,
+                "SELECT sf_unlock_failures FROM users WHERE id = ?1",
+                [&user_id],
+                |row| count(row, "sf_unlock_failures"),
+            )?;
+            Ok(Reservation::Refused(found.unwrap_or_default()))
+        })
+        .await
+    }
+
+    async fn release_unlock_attempt(&self, user_id: &str) -> Result<(), StoreError> {
+        let user_id = user_id.to_owned();
+        self.write(move |conn| {
+            execute(
+                conn,
+                "UPDATE users SET sf_unlock_failures = max(sf_unlock_failures - 1, 0) WHERE id = ?1",
+                [user_id],
+            )?;
+            Ok(())
         })
         .await
     }
@@ -54,8 +96,9 @@ impl SecondFactorLockout for SqliteStore {
             // Changes nothing when there is nothing to clear: the common case on a passed check.
             execute(
                 conn,
-                "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0 \
-                 WHERE id = ?1 AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0)",
+                "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
+                 sf_unlock_failures = 0 WHERE id = ?1 AND (sf_failures <> 0 OR sf_run <> 0 \
+                 OR sf_lockouts <> 0 OR sf_unlock_failures <> 0)",
                 [user_id],
             )?;
             Ok(())
@@ -69,7 +112,7 @@ impl SecondFactorLockout for SqliteStore {
             let found = execute(
                 conn,
                 "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
-                 sf_locked_until = NULL WHERE id = ?1",
+                 sf_unlock_failures = 0, sf_locked_until = NULL WHERE id = ?1",
                 [&user_id],
             )?;
             execute(

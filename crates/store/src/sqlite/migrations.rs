@@ -91,6 +91,11 @@ const MIGRATIONS: &[Migration] = &[
         "push",
         include_str!("../../migrations/sqlite/0014_push.sql"),
     ),
+    migration(
+        17,
+        "lockout types",
+        include_str!("../../migrations/sqlite/0017_lockout_types.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet run, each in a transaction of its own together with its record.

@@ -8,6 +8,7 @@ mod apps;
 mod auth_requests;
 mod authenticators;
 mod backup_codes;
+mod captchas;
 mod ceremonies;
 mod challenges;
 mod connection;

@@ -31,9 +31,10 @@ impl Steps for SqliteStore {
 
     async fn apply_step(&self, write: &StepWrite) -> Result<Applied, StoreError> {
         let session = SessionColumns::of(&write.session)?;
-        let (consume, clear_second_factor, clear_password, events) = (
+        let (consume, clear_second_factor, lift, clear_password, events) = (
             write.consume.clone(),
             write.clear_second_factor.clone(),
+            write.lift_second_factor_lock.clone(),
             write.clear_password.clone(),
             write.events.clone(),
         );
@@ -52,8 +53,17 @@ impl Steps for SqliteStore {
                 // Changes nothing when there is nothing to clear: the common case on a pass.
                 execute(
                     conn,
-                    "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0 \
-                     WHERE id = ?1 AND (sf_failures <> 0 OR sf_run <> 0 OR sf_lockouts <> 0)",
+                    "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
+                     sf_unlock_failures = 0 WHERE id = ?1 AND (sf_failures <> 0 OR sf_run <> 0 \
+                     OR sf_lockouts <> 0 OR sf_unlock_failures <> 0)",
+                    [user_id],
+                )?;
+            }
+            for user_id in &lift {
+                execute(
+                    conn,
+                    "UPDATE users SET sf_failures = 0, sf_run = 0, sf_lockouts = 0, \
+                     sf_unlock_failures = 0, sf_locked_until = NULL WHERE id = ?1",
                     [user_id],
                 )?;
             }

@@ -7,6 +7,7 @@ mod apps;
 mod auth_requests;
 mod authenticators;
 mod backup_codes;
+mod captchas;
 mod ceremonies;
 mod challenges;
 mod contacts;
@@ -32,6 +33,7 @@ pub use apps::Apps;
 pub use auth_requests::AuthRequests;
 pub use authenticators::Authenticators;
 pub use backup_codes::BackupCodes;
+pub use captchas::Captchas;
 pub use ceremonies::Ceremonies;
 pub use challenges::Challenges;
 pub use contacts::Contacts;
@@ -66,6 +68,7 @@ pub trait Store:
     + Authenticators
     + Ceremonies
     + BackupCodes
+    + Captchas
     + Sessions
     + Challenges
     + Hits
@@ -94,6 +97,7 @@ impl<T> Store for T where
         + Authenticators
         + Ceremonies
         + BackupCodes
+        + Captchas
         + Sessions
         + Challenges
         + Hits

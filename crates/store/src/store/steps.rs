@@ -69,6 +69,9 @@ pub struct StepWrite {
     pub consume: Vec<Consumption>,
     /// Users whose second-factor run a passed check ends (failures, run, escalation to zero).
     pub clear_second_factor: Vec<String>,
+    /// Users whose second-factor lock a passed unlock (a backup code while locked) lifts: the
+    /// counters as a pass clears them, and the lock and its unlock failures with them.
+    pub lift_second_factor_lock: Vec<String>,
     /// Password runs a passed password ends.
     pub clear_password: Vec<PasswordRun>,
     /// Appended in this order, after everything else.
@@ -81,6 +84,7 @@ impl StepWrite {
             session,
             consume: Vec::new(),
             clear_second_factor: Vec::new(),
+            lift_second_factor_lock: Vec::new(),
             clear_password: Vec::new(),
             events: Vec::new(),
         }

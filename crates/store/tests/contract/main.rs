@@ -14,6 +14,7 @@ mod concurrency;
 mod events;
 mod groups;
 mod lockout;
+mod lockout_types;
 mod push;
 mod reservations;
 mod security_questions;

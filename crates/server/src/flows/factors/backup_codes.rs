@@ -5,12 +5,13 @@ use serde_json::json;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
+use twofold_core::lockout::SecondFactorGate;
 use twofold_core::settings::LoginSettings;
 use twofold_core::user::User;
 use twofold_core::{Factor, backup_codes};
 use twofold_store::Consumption;
 
-use super::budget;
+use super::{backup_code_fallback, budget};
 use crate::error::Error;
 use crate::flows::step_writes::Pending;
 use crate::flows::{Ctx, events};
@@ -71,7 +72,17 @@ pub(in crate::flows) async fn check(
     code: &str,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
-    let counter = match budget::reserve(state, ctx, settings, user).await? {
+    // While a lock holds (or a captcha is due and none came), a code is the way out of it.
+    let gate = budget::gate(state, settings, user, ctx.now).await?;
+    let locked = match gate {
+        SecondFactorGate::Open => false,
+        SecondFactorGate::CaptchaRequired => !pending.has_captcha(),
+        _ => true,
+    };
+    if locked {
+        return backup_code_fallback::check(state, ctx, settings, user, code, gate, pending).await;
+    }
+    let counter = match budget::reserve(state, ctx, settings, user, pending).await? {
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };

@@ -3,15 +3,17 @@
 
 use serde_json::json;
 use twofold_core::Factor;
+use twofold_core::UnixTime;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::lockout::Counter;
+use twofold_core::lockout::{Counter, LockMode, SecondFactorGate, UnlockPaths};
 use twofold_core::quota::Scope;
 use twofold_core::settings::LoginSettings;
 use twofold_core::step::{self, Failure};
 use twofold_core::user::User;
 use twofold_store::{Consumption, Reservation, SecondFactorBudget};
 
+use super::captcha;
 use crate::error::Error;
 use crate::flows::step_writes::{LostAs, Pass, Pending, Reserved};
 use crate::flows::{Ctx, events};
@@ -27,33 +29,116 @@ pub(in crate::flows) fn as_replay(outcome: CheckOutcome, replayed: bool) -> Chec
     }
 }
 
+/// What holds for the user's second factors now, under the tenant's lockout type.
+pub(in crate::flows) async fn gate(
+    state: &Inner,
+    settings: &LoginSettings,
+    user: &User,
+    now: UnixTime,
+) -> Result<SecondFactorGate, Error> {
+    let paths = unlock_paths(state, settings, user).await?;
+    Ok(settings
+        .lockout
+        .second_factor_gate(user.second_factor, paths, now))
+}
+
+/// What the user has that can lift a lock. Only the security-questions type asks, so only it
+/// reads the authenticators.
+async fn unlock_paths(
+    state: &Inner,
+    settings: &LoginSettings,
+    user: &User,
+) -> Result<UnlockPaths, Error> {
+    if settings.lockout.mode != LockMode::SecurityQuestions {
+        return Ok(UnlockPaths::default());
+    }
+    let authenticators = state.store.authenticators_of(&user.id).await?;
+    Ok(UnlockPaths {
+        security_questions: authenticators
+            .iter()
+            .any(|a| a.factor == Factor::SecurityQuestions && a.is_usable()),
+    })
+}
+
 /// Takes one of the user's second-factor attempts before a guess is evaluated, or answers the
-/// lock: however many guesses race, no more are evaluated than the budget allows.
+/// lock: however many guesses race, no more are evaluated than the budget allows. Under the
+/// captcha type, past its threshold the attempt first spends the request's solved captcha
+/// (`captcha_required` without one).
 pub(in crate::flows) async fn reserve(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
+    pending: &mut Pending,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
-    let lock = user.second_factor.lock;
-    if lock.is_locked(ctx.now) {
-        return Ok(Err(CheckOutcome::Locked {
-            until: lock.until(),
-        }));
-    }
-    let policy = &settings.lockout;
-    let budget = SecondFactorBudget {
-        max_attempts: policy.max_attempts,
-        ceiling: policy.max_consecutive_failures,
+    reserve_with(state, ctx, settings, user, Some(pending)).await
+}
+
+/// [`reserve`] for a proof outside a sign-in step (a new authenticator's or contact's code):
+/// its caller is an administrator or a signed-in session, so no captcha is asked; the attempt
+/// still counts towards every lock.
+pub(in crate::flows) async fn reserve_outside_step(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+) -> Result<Result<Counter, CheckOutcome>, Error> {
+    reserve_with(state, ctx, settings, user, None).await
+}
+
+/// `step`: the sign-in step whose captcha payload an attempt past the threshold spends; `None`
+/// asks none.
+async fn reserve_with(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    mut step: Option<&mut Pending>,
+) -> Result<Result<Counter, CheckOutcome>, Error> {
+    let mut captcha_solved = match gate(state, settings, user, ctx.now).await? {
+        SecondFactorGate::Open => false,
+        SecondFactorGate::CaptchaRequired => {
+            if let Some(pending) = step.as_deref_mut() {
+                captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
+            }
+            true
+        }
+        SecondFactorGate::Suspended { until } => {
+            return Ok(Err(CheckOutcome::Locked { until: Some(until) }));
+        }
+        SecondFactorGate::QuestionsRequired | SecondFactorGate::Blocked => {
+            return Ok(Err(CheckOutcome::Locked { until: None }));
+        }
     };
-    match state
-        .store
-        .reserve_second_factor_attempt(&user.id, budget, ctx.now)
-        .await?
-    {
-        Reservation::Taken(counter) => Ok(Ok(counter)),
-        // Spent by guesses still in flight, or locked since the user was read.
-        Reservation::Refused(counter) => Ok(Err(step::refused_reservation(counter, ctx.now))),
+    let policy = &settings.lockout;
+    loop {
+        let budget = SecondFactorBudget {
+            max_attempts: policy.reservable_below(captcha_solved),
+            ceiling: policy.max_consecutive_failures,
+        };
+        match state
+            .store
+            .reserve_second_factor_attempt(&user.id, budget, ctx.now)
+            .await?
+        {
+            Reservation::Taken(counter) => return Ok(Ok(counter)),
+            // Failures racing in since the user was read reached the captcha's threshold.
+            Reservation::Refused(counter)
+                if policy.mode == LockMode::Captcha
+                    && !captcha_solved
+                    && !counter.lock.is_locked(ctx.now)
+                    && counter.run < policy.max_consecutive_failures =>
+            {
+                if let Some(pending) = step.as_deref_mut() {
+                    captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
+                }
+                captcha_solved = true;
+            }
+            // Spent by guesses still in flight, or locked since the user was read.
+            Reservation::Refused(counter) => {
+                return Ok(Err(step::refused_reservation(counter, ctx.now)));
+            }
+        }
     }
 }
 
@@ -74,6 +159,7 @@ pub(in crate::flows) fn passed_reserved(
                 factor,
                 reason,
                 counter,
+                unlock: None,
             };
             (consumption, lost)
         }),
@@ -145,7 +231,14 @@ pub(in crate::flows) async fn failed_reserved(
         detail,
     )
     .await?;
-    let lock = match step::after_failure(policy, counter, ctx.now) {
+    if policy.mode == LockMode::Captcha && counter.failures == policy.captcha_after_failures {
+        // The captcha type's lock: from now on every attempt needs a solved captcha. Each
+        // reservation counts a failure of its own, so exactly one failure reaches the threshold.
+        let detail = json!({"budget": "second_factor", "mode": policy.mode, "captcha_required": true, "failures": counter.failures});
+        events::record(state, ctx, EventType::UserLocked, Some(&user.id), detail).await?;
+    }
+    let paths = unlock_paths(state, settings, user).await?;
+    let lock = match step::after_failure_for(policy, counter, paths, ctx.now) {
         Failure::Lock(lock) => lock,
         failed @ Failure::Failed { .. } => return Ok(failed.outcome()),
     };
@@ -155,7 +248,8 @@ pub(in crate::flows) async fn failed_reserved(
         .lock_second_factor(
             &user.id,
             lock.state,
-            policy.max_attempts,
+            // The budget a lock empties: under the captcha type only the ceiling locks.
+            policy.reservable_below(true),
             policy.max_consecutive_failures,
         )
         .await?

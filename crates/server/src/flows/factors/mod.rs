@@ -2,8 +2,10 @@
 //! every factor match on `Proof` or `Factor` exhaustively, so a new variant is listed by the
 //! compiler wherever it is still due.
 
+pub mod backup_code_fallback;
 pub mod backup_codes;
 pub mod budget;
+pub mod captcha;
 pub mod codes;
 pub mod password;
 pub mod push;

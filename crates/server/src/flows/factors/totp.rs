@@ -120,7 +120,7 @@ pub async fn verify_totp(
     // Wrong proofs spend the same budget as wrong sign-in codes — guessing is guessing — and,
     // as there, an attempt is taken before the code is evaluated, so racing guesses are capped.
     let settings = state.settings(&ctx.tenant_id).await?;
-    let counter = match budget::reserve(state, ctx, &settings, user).await? {
+    let counter = match budget::reserve_outside_step(state, ctx, &settings, user).await? {
         Ok(counter) => counter,
         Err(refused) => return Err(enrolment_error(refused)),
     };
@@ -188,7 +188,7 @@ pub(in crate::flows) async fn check(
     code: &str,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
-    let counter = match budget::reserve(state, ctx, settings, user).await? {
+    let counter = match budget::reserve(state, ctx, settings, user, pending).await? {
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };
@@ -317,6 +317,7 @@ pub(in crate::flows) async fn first_factor(
                 factor: Factor::Totp,
                 reason: "replayed",
                 counter: user.second_factor,
+                unlock: None,
             };
             let spend = Some((consumption, lost));
             Ok(password::passed(ctx, subject, Factor::Totp, spend, pending))

@@ -93,7 +93,7 @@ pub(in crate::flows) async fn check(
     code: &str,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
-    let counter = match budget::reserve(state, ctx, settings, user).await? {
+    let counter = match budget::reserve(state, ctx, settings, user, pending).await? {
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };

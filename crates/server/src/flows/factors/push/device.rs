@@ -104,11 +104,13 @@ pub async fn answer(
         .await?
         .ok_or(Error::NotFound("user"))?;
     let counter = match answer.decision {
-        PushDecision::Approve => match budget::reserve(state, &ctx, &settings, &user).await? {
-            Ok(counter) => Some(counter),
-            Err(CheckOutcome::Locked { until }) => return Err(Error::Locked { until }),
-            Err(_) => return Err(Error::Locked { until: None }),
-        },
+        PushDecision::Approve => {
+            match budget::reserve_outside_step(state, &ctx, &settings, &user).await? {
+                Ok(counter) => Some(counter),
+                Err(CheckOutcome::Locked { until }) => return Err(Error::Locked { until }),
+                Err(_) => return Err(Error::Locked { until: None }),
+            }
+        }
         PushDecision::Deny => None,
     };
     if !state
