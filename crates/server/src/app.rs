@@ -12,6 +12,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::delivery::Senders;
 use crate::error::Error;
+use crate::flows::factors::push::waiters::PushWaiters;
 use crate::flows::tokens;
 use crate::http::router::{metrics_router, router};
 use crate::http::{cors, listener};
@@ -99,6 +100,8 @@ pub async fn prepare_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Resul
         relying_party: OnceLock::new(),
         http: config.http.clone(),
         cors_origins: cors::origins(&config.http.cors_origins)?,
+        // Waiting on a push holds a connection: at most a quarter of them may wait.
+        push_waiters: PushWaiters::new(config.http.max_connections / 4),
     }));
     if let Some(url) = &config.public_url {
         let _ = state.public_url.set(checked_public_url(url)?);

@@ -18,6 +18,7 @@ use crate::clock::{self, Clock};
 use crate::config::HttpConfig;
 use crate::delivery::Senders;
 use crate::error::Error;
+use crate::flows::factors::push::waiters::PushWaiters;
 use crate::metrics::Metrics;
 use crate::password_hasher::PasswordHasher;
 use crate::random::Random;
@@ -52,6 +53,8 @@ pub struct Inner {
     pub http: HttpConfig,
     /// The origins CORS admits, checked at start.
     pub cors_origins: Vec<HeaderValue>,
+    /// Requests waiting on a push on this node (`checks.push.wait_seconds`).
+    pub push_waiters: PushWaiters,
 }
 
 impl std::ops::Deref for AppState {

@@ -9,6 +9,7 @@ use twofold_core::step::Proof;
 use webauthn_rs::prelude::PublicKeyCredential;
 
 use crate::error::Error;
+use crate::flows::factors::push::wait::PushWait;
 use crate::flows::factors::webauthn::sign_in::{
     UserVerification, WebauthnChallenge, WebauthnCheck,
 };
@@ -33,6 +34,9 @@ pub struct Checks {
 #[serde(deny_unknown_fields)]
 struct PushCheck {
     exchange_id: String,
+    /// Wait up to this long for the device's answer (the long-poll); 0 or absent: answer now.
+    #[serde(default)]
+    wait_seconds: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,6 +127,17 @@ pub fn step(checks: Checks, challenges: Challenges, admin: bool) -> Result<flow:
 }
 
 impl Checks {
+    /// The push the step asks to wait on, if it asks to wait.
+    pub fn push_wait(&self) -> Option<PushWait> {
+        self.push
+            .as_ref()
+            .filter(|p| p.wait_seconds > 0)
+            .map(|p| PushWait {
+                exchange_id: p.exchange_id.clone(),
+                seconds: p.wait_seconds,
+            })
+    }
+
     /// The proofs in the order a step checks them: first factors before second ones, as the
     /// wire always had them.
     fn into_flow(self) -> flow::Checks {

@@ -16,6 +16,7 @@ use super::{created, ctx, ok};
 use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::auth_requests;
+use crate::flows::factors::push::wait as push_wait;
 use crate::flows::factors::security_questions::AskedQuestions;
 use crate::flows::factors::webauthn::sign_in::WebauthnIssued;
 use crate::flows::setup_skip;
@@ -177,6 +178,10 @@ pub async fn patch(
     let ctx = ctx(DEFAULT_TENANT, ip, at);
     // The admin token may ride in the header while the session token is in the body.
     let admin = is_admin(&state, &headers, ctx.now).await?;
+    let ctx = match body.checks.push_wait() {
+        Some(wait) => push_wait::until_answered(&state, &ctx, &id, &token, &wait).await?,
+        None => ctx,
+    };
     let step = session_input::step(body.checks, body.challenges, admin)?;
     let (view, token) = sign_in::update(&state, &ctx, &id, &token, step).await?;
     Ok(ok(render(&view, Some(&token))))

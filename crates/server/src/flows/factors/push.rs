@@ -5,6 +5,8 @@
 pub mod device;
 pub mod enrol;
 pub mod sign_in;
+pub mod wait;
+pub mod waiters;
 
 use serde_json::json;
 use twofold_core::UnixTime;

@@ -124,37 +124,45 @@ pub async fn answer(
         }
         return Err(Error::Conflict("the push was already answered".to_owned()));
     }
-    match (recorded, counter) {
-        (PushState::WrongNumber, Some(counter)) => {
-            let outcome = budget::failed_reserved(
-                state,
-                &ctx,
-                &settings,
-                &user,
-                Factor::Push,
-                "wrong_number",
-                counter,
-            )
-            .await?;
-            pause_of(state, &ctx, &settings, &user.id).await?;
-            if let CheckOutcome::Locked { until } = outcome {
-                return Err(Error::Locked { until });
+    // What the answer costs is counted before a waiting login screen is woken to read it; the
+    // screen is woken even when counting failed, the answer itself is stored.
+    let counted = async {
+        match (recorded, counter) {
+            (PushState::WrongNumber, Some(counter)) => {
+                let outcome = budget::failed_reserved(
+                    state,
+                    &ctx,
+                    &settings,
+                    &user,
+                    Factor::Push,
+                    "wrong_number",
+                    counter,
+                )
+                .await?;
+                pause_of(state, &ctx, &settings, &user.id).await?;
+                if let CheckOutcome::Locked { until } = outcome {
+                    return Err(Error::Locked { until });
+                }
+            }
+            (_, Some(_)) => state.store.release_second_factor_attempt(&user.id).await?,
+            (_, None) => {
+                let detail =
+                    json!({"factor": Factor::Push, "reason": "denied", "exchange_id": exchange.id});
+                events::record(
+                    state,
+                    &ctx,
+                    EventType::SessionCheckFailed,
+                    Some(&user.id),
+                    detail,
+                )
+                .await?;
+                pause_of(state, &ctx, &settings, &user.id).await?;
             }
         }
-        (_, Some(_)) => state.store.release_second_factor_attempt(&user.id).await?,
-        (_, None) => {
-            let detail =
-                json!({"factor": Factor::Push, "reason": "denied", "exchange_id": exchange.id});
-            events::record(
-                state,
-                &ctx,
-                EventType::SessionCheckFailed,
-                Some(&user.id),
-                detail,
-            )
-            .await?;
-            pause_of(state, &ctx, &settings, &user.id).await?;
-        }
+        Ok::<(), Error>(())
     }
+    .await;
+    state.push_waiters.wake(&user.id);
+    counted?;
     Ok(recorded)
 }
