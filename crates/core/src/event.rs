@@ -21,6 +21,7 @@ pub enum EventType {
     CodeRateLimited,
     ContactChanged,
     ContactVerified,
+    ContactRemoved,
     SessionThrottled,
     AppCreated,
     AppUpdated,
@@ -50,7 +51,7 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 42] = [
+    pub const ALL: [EventType; 43] = [
         EventType::SessionCreated,
         EventType::SessionCheckPassed,
         EventType::SessionCheckFailed,
@@ -70,6 +71,7 @@ impl EventType {
         EventType::CodeRateLimited,
         EventType::ContactChanged,
         EventType::ContactVerified,
+        EventType::ContactRemoved,
         EventType::SessionThrottled,
         EventType::AppCreated,
         EventType::AppUpdated,
@@ -116,6 +118,7 @@ impl EventType {
             EventType::CodeRateLimited => "code.rate_limited",
             EventType::ContactChanged => "contact.changed",
             EventType::ContactVerified => "contact.verified",
+            EventType::ContactRemoved => "contact.removed",
             EventType::SessionThrottled => "session.throttled",
             EventType::AppCreated => "app.created",
             EventType::AppUpdated => "app.updated",

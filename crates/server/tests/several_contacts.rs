@@ -91,11 +91,11 @@ async fn a_second_phone_is_proven_listed_masked_and_named_by_a_challenge() {
         let mut other = app.sign_in_with_password(&alice).await;
         sms_challenge(&app, &mut other, json!({})).await.ok();
         assert_eq!(outbox.last_sms().1, "+41791234567");
-        // An unknown id, or an email's id for an SMS, is refused with a clear problem.
+        // An unknown id is not found; an email's id for an SMS is refused with a clear problem.
         let unknown = sms_challenge(&app, &mut other, json!({"medium_id": "nope"}))
             .await
-            .problem("invalid_request");
-        assert!(unknown["detail"].as_str().unwrap().contains("`nope`"));
+            .problem("not_found");
+        assert_eq!(unknown["detail"], "contact not found");
         sms_challenge(&app, &mut other, json!({"medium_id": "primary-email"}))
             .await
             .problem("invalid_request");

@@ -1,7 +1,8 @@
 //! A user's phone and email: set, prove, and turn on the code factors that use them.
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use twofold_core::challenge::Channel;
@@ -274,4 +275,40 @@ pub async fn enable_email(
 ) -> Result<Response, Error> {
     let ctx = ctx(caller.tenant_id(), ip, at);
     enable(state, caller, ctx, id, Channel::Email).await
+}
+
+/// Removes a contact: admin token, or the user's own satisfied session (managing factors).
+async fn remove(
+    state: AppState,
+    caller: Caller,
+    ctx: Ctx,
+    (user_id, medium_id): (String, String),
+    channel: Channel,
+) -> Result<Response, Error> {
+    let (user, _) =
+        enrolment::authorize(&state, &ctx, &caller, &user_id, FactorChange::Manage).await?;
+    contacts::remove(&state, &ctx, user, channel, &medium_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn remove_phone(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    at: RequestTime,
+    ApiPath(ids): ApiPath<(String, String)>,
+) -> Result<Response, Error> {
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    remove(state, caller, ctx, ids, Channel::Sms).await
+}
+
+pub async fn remove_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    ip: ClientIp,
+    at: RequestTime,
+    ApiPath(ids): ApiPath<(String, String)>,
+) -> Result<Response, Error> {
+    let ctx = ctx(caller.tenant_id(), ip, at);
+    remove(state, caller, ctx, ids, Channel::Email).await
 }

@@ -19,6 +19,9 @@ use crate::error::Error;
 use crate::random;
 use crate::state::Inner;
 
+mod removal;
+pub use removal::remove;
+
 /// What to do with a contact point once set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proof {
@@ -80,15 +83,8 @@ pub async fn set(
         user.updated_at = ctx.now;
         state.store.update_user(&user).await?;
         follow_contact(state, &user, channel).await?;
-        let detail = json!({"channel": channel.as_str(), "to": codes::masked(channel, &value)});
-        events::record(
-            state,
-            ctx,
-            EventType::ContactChanged,
-            Some(&user.id),
-            detail,
-        )
-        .await?;
+        let primary = primary_id(channel);
+        record_change(state, ctx, &user.id, channel, &value, primary, Change::Set).await?;
     }
     let issued = match proof {
         Proof::Verified => {
@@ -302,6 +298,53 @@ async fn verified_by_code(
     Ok(found.id.clone())
 }
 
+/// What happened to a contact, for its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// The primary contact was set to a new value.
+    Set,
+    /// A further contact was added.
+    Added,
+    /// A contact was removed.
+    Removed,
+}
+
+/// The one event of a contact set, added or removed: `contact.changed` (with `added` for a
+/// further one) or `contact.removed`, naming the channel, the masked value and its `medium_id`.
+async fn record_change(
+    state: &Inner,
+    ctx: &Ctx,
+    user_id: &str,
+    channel: Channel,
+    value: &str,
+    medium_id: &str,
+    change: Change,
+) -> Result<(), Error> {
+    let mut detail = json!({
+        "channel": channel.as_str(),
+        "to": codes::masked(channel, value),
+        "medium_id": medium_id,
+    });
+    let kind = match change {
+        Change::Set => EventType::ContactChanged,
+        Change::Added => {
+            detail["added"] = json!(true);
+            EventType::ContactChanged
+        }
+        Change::Removed => EventType::ContactRemoved,
+    };
+    events::record(state, ctx, kind, Some(user_id), detail).await
+}
+
+/// A code asked for a contact the user does not have is `404` (it may have just been removed);
+/// one of the wrong kind or not yet verified is a bad request.
+pub fn medium_error(e: contacts::MediumError) -> Error {
+    match e {
+        contacts::MediumError::Unknown(_) => Error::NotFound("contact"),
+        other => Error::InvalidRequest(other.to_string()),
+    }
+}
+
 pub fn primary_id(channel: Channel) -> &'static str {
     match channel {
         Channel::Sms => contacts::PRIMARY_PHONE,
@@ -345,17 +388,8 @@ pub async fn add(
             ),
             other => other.into(),
         })?;
-    let masked = codes::masked(channel, &contact.value);
-    let detail =
-        json!({"channel": channel.as_str(), "to": masked, "medium_id": contact.id, "added": true});
-    events::record(
-        state,
-        ctx,
-        EventType::ContactChanged,
-        Some(&user.id),
-        detail,
-    )
-    .await?;
+    let (value, id) = (&contact.value, &contact.id);
+    record_change(state, ctx, &user.id, channel, value, id, Change::Added).await?;
     let issued = match proof {
         Proof::Verified => {
             let detail =

@@ -62,7 +62,6 @@ pub async fn remove(
     user: &User,
     authenticator_id: &str,
 ) -> Result<(), Error> {
-    let settings = state.settings(&ctx.tenant_id).await?;
     let authenticators = state.store.authenticators_of(&user.id).await?;
     let target = authenticators
         .iter()
@@ -73,16 +72,8 @@ pub async fn remove(
         .filter(|a| a.id != target.id && a.is_usable())
         .map(|a| a.factor)
         .collect();
-    let user_mfa = UserMfa {
-        mfa_enabled: user.mfa_enabled,
-        required_factors: &user.required_factors,
-        active_factors: &remaining,
-    };
-    let groups = super::groups::policies_of(state, &user.id).await?;
-    if target.is_usable() && !mfa_info::may_remove_in(&settings, &user_mfa, &groups, &remaining) {
-        return Err(Error::Conflict(
-            "this is the user's last second factor and MFA is required".to_owned(),
-        ));
+    if target.is_usable() {
+        ensure_keeps_second_factor(state, ctx, user, &remaining).await?;
     }
     if !state
         .store
@@ -99,6 +90,30 @@ pub async fn remove(
         json!({"factor": target.factor, "authenticator_id": target.id}),
     )
     .await
+}
+
+/// The last-factor rule: refuses a change that would leave `remaining` as the user's usable
+/// factors when the user must use MFA (the tenant's, a group's or the user's own requirement) and
+/// none of them is a second factor.
+pub(super) async fn ensure_keeps_second_factor(
+    state: &Inner,
+    ctx: &Ctx,
+    user: &User,
+    remaining: &[Factor],
+) -> Result<(), Error> {
+    let settings = state.settings(&ctx.tenant_id).await?;
+    let user_mfa = UserMfa {
+        mfa_enabled: user.mfa_enabled,
+        required_factors: &user.required_factors,
+        active_factors: remaining,
+    };
+    let groups = super::groups::policies_of(state, &user.id).await?;
+    if mfa_info::may_remove_in(&settings, &user_mfa, &groups, remaining) {
+        return Ok(());
+    }
+    Err(Error::Conflict(
+        "this is the user's last second factor and MFA is required".to_owned(),
+    ))
 }
 
 /// Renames an authenticator; the name must still tell it apart from the user's others.

@@ -95,6 +95,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{id}/phone/verify", post(contacts::verify_phone))
         .route("/v1/users/{id}/email", post(contacts::set_email))
         .route("/v1/users/{id}/email/verify", post(contacts::verify_email))
+        .route(
+            "/v1/users/{id}/phone/{medium_id}",
+            axum::routing::delete(contacts::remove_phone),
+        )
+        .route(
+            "/v1/users/{id}/email/{medium_id}",
+            axum::routing::delete(contacts::remove_email),
+        )
         .route("/v1/users/{id}/otp-sms", post(contacts::enable_sms))
         .route("/v1/users/{id}/otp-email", post(contacts::enable_email))
         .route("/v1/users/{id}/authenticators", get(authenticators::list))

@@ -210,7 +210,15 @@ async fn further_contacts_are_kept_oldest_first_verified_once_proven_and_unique_
         assert_eq!(verified, [false, true]);
         assert!(!store.delete_contact("u1", "c4").await.unwrap());
         assert!(store.delete_contact("u1", "c1").await.unwrap());
+        // A removal is done once: the second of two racing ones finds nothing.
+        assert!(!store.delete_contact("u1", "c1").await.unwrap());
         assert_eq!(store.contacts_of("u1").await.unwrap().len(), 1);
+        // A removed value may be added again, under a new id.
+        store
+            .insert_contact("u1", &phone("c5", "+41791234567", 5))
+            .await
+            .unwrap();
+        assert!(store.delete_contact("u1", "c5").await.unwrap());
         assert!(store.delete_user(TENANT, "u1").await.unwrap());
         assert!(store.contacts_of("u1").await.unwrap().is_empty());
     }

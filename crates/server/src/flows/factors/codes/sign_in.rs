@@ -53,7 +53,7 @@ pub(in crate::flows) async fn start_challenges(
         let extra = state.store.contacts_of(&user.id).await?;
         let media = contacts::all_contacts(&user, &extra);
         let destination = contacts::choose_medium(&media, channel, asked.medium_id.as_deref())
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?
+            .map_err(crate::flows::contacts::medium_error)?
             .value
             .clone();
         let handover = match asked.return_code {
