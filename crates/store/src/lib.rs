@@ -14,10 +14,10 @@ pub use error::StoreError;
 pub use events::{EventQuery, NewEvent, StoredEvent, UserQuery};
 pub use store::{
     AdminTokens, Applied, Apps, AuthRequests, Authenticators, BackupCodes, Captchas, Ceremonies,
-    Challenges, Consumption, Contacts, Devices, Events, Grants, Groups, Hits, PasswordBudget,
-    PasswordRun, PasswordThrottles, PushDevice, PushDevices, PushEnrolment, PushStart, Reservation,
-    Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
-    SettingsRevision, SetupSkips, SigningKeys, StepState, StepWrite, Steps, Store,
-    StoredPushExchange, Tenants, Users,
+    Challenges, Consumption, Contacts, Devices, Events, Grants, Groups, Hit, Hits, Lock, LockWrite,
+    PasswordBudget, PasswordRun, PasswordThrottles, PushDevice, PushDevices, PushEnrolment,
+    PushStart, Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite,
+    Sessions, SettingsRevision, SetupSkips, SigningKeys, SourceDelay, StepState, StepWrite, Steps,
+    Store, StoredPushExchange, Tenants, Users,
 };
 pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

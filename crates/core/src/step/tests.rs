@@ -1,6 +1,6 @@
 use super::*;
 use crate::check::CheckOutcome;
-use crate::lockout::{Counter, LockState, LockoutPolicy};
+use crate::lockout::{Counter, LockMode, LockState, LockoutPolicy, PasswordThrottle, UnlockPaths};
 use crate::otp::TotpOutcome;
 use crate::session::Session;
 use crate::settings::LoginSettings;
@@ -79,62 +79,188 @@ fn counter(failures: u32, run: u32, lockouts: u32) -> Counter {
     }
 }
 
+fn second_factor<'a>(reason: &'a str, counter: Counter) -> SecondFactorFailure<'a> {
+    SecondFactorFailure {
+        factor: Factor::Totp,
+        reason,
+        counter,
+        paths: UnlockPaths::default(),
+    }
+}
+
+/// The lock a decision sets, if any.
+fn lock_of(decision: &FailureDecision<'_>) -> Option<crate::lockout::Lock> {
+    decision.effects.iter().find_map(|e| match e {
+        FailureEffect::LockSecondFactor { lock, .. } => Some(*lock),
+        FailureEffect::LockPasswordAccount { lock, .. } => Some(*lock),
+        _ => None,
+    })
+}
+
 #[test]
 fn the_failure_that_spends_the_budget_locks_and_the_one_before_it_does_not() {
     let policy = LockoutPolicy::default();
     let now = UnixTime(1000);
+    let before = second_factor_failed(&policy, second_factor("wrong", counter(4, 4, 0)), now);
+    assert_eq!(before.outcome, CheckOutcome::Failed { attempts_left: 1 });
     assert_eq!(
-        after_failure(&policy, counter(4, 4, 0), now),
-        Failure::Failed { attempts_left: 1 }
+        before.effects,
+        vec![FailureEffect::SecondFactorFailed {
+            factor: Factor::Totp,
+            reason: "wrong",
+            failures: 4,
+            run: 4
+        }]
     );
-    let Failure::Lock(lock) = after_failure(&policy, counter(5, 5, 0), now) else {
-        panic!("the fifth failure locks")
-    };
-    assert_eq!(lock.state, LockState::Until(UnixTime(1900)));
-    assert_eq!((lock.level, lock.ceiling), (1, false));
+    let last = second_factor_failed(&policy, second_factor("wrong", counter(5, 5, 0)), now);
     assert_eq!(
-        after_failure(&policy, counter(5, 5, 0), now).outcome(),
+        last.outcome,
         CheckOutcome::Locked {
             until: Some(UnixTime(1900))
         }
     );
+    let lock = lock_of(&last).unwrap();
+    assert_eq!(lock.state, LockState::Until(UnixTime(1900)));
+    assert_eq!((lock.level, lock.ceiling), (1, false));
+    // Recorded first, then locked: the lock is told after the failure that earned it.
+    assert!(matches!(
+        last.effects[..],
+        [
+            FailureEffect::SecondFactorFailed { .. },
+            FailureEffect::LockSecondFactor {
+                max_attempts: 5,
+                ceiling: 100,
+                ..
+            }
+        ]
+    ));
     // The second lock in a run is twice as long.
-    let Failure::Lock(second) = after_failure(&policy, counter(5, 10, 1), now) else {
-        panic!("locks again")
-    };
-    assert_eq!(second.state, LockState::Until(UnixTime(2800)));
-    // The ceiling of consecutive failures blocks, whatever the budget says.
-    let Failure::Lock(block) = after_failure(&policy, counter(1, 100, 19), now) else {
-        panic!("the ceiling blocks")
-    };
-    assert_eq!((block.state, block.ceiling), (LockState::Blocked, true));
+    let second = second_factor_failed(&policy, second_factor("wrong", counter(5, 10, 1)), now);
     assert_eq!(
-        after_failure(&policy, counter(1, 99, 19), now),
-        Failure::Failed { attempts_left: 1 }
+        lock_of(&second).unwrap().state,
+        LockState::Until(UnixTime(2800))
+    );
+    // The ceiling of consecutive failures blocks, whatever the budget says.
+    let block = second_factor_failed(&policy, second_factor("wrong", counter(1, 100, 19)), now);
+    let lock = lock_of(&block).unwrap();
+    assert_eq!((lock.state, lock.ceiling), (LockState::Blocked, true));
+    assert_eq!(block.outcome, CheckOutcome::Locked { until: None });
+    let below = second_factor_failed(&policy, second_factor("wrong", counter(1, 99, 19)), now);
+    assert_eq!(below.outcome, CheckOutcome::Failed { attempts_left: 1 });
+    assert_eq!(lock_of(&below), None);
+}
+
+#[test]
+fn a_replay_is_counted_like_a_wrong_code_and_told_as_a_replay_until_it_locks() {
+    let policy = LockoutPolicy::default();
+    let now = UnixTime(1000);
+    let replay = second_factor_failed(&policy, second_factor(REPLAYED, counter(2, 2, 0)), now);
+    assert_eq!(replay.outcome, CheckOutcome::Replayed { attempts_left: 3 });
+    // The replay that spends the budget is told as the lock it earns.
+    let locking = second_factor_failed(&policy, second_factor(REPLAYED, counter(5, 5, 0)), now);
+    assert_eq!(
+        locking.outcome,
+        CheckOutcome::Locked {
+            until: Some(UnixTime(1900))
+        }
     );
 }
 
 #[test]
-fn under_the_captcha_type_a_failure_counts_down_to_the_ceiling_without_locking() {
-    use crate::lockout::{LockMode, UnlockPaths};
+fn under_the_captcha_type_the_threshold_is_told_once_and_only_the_ceiling_locks() {
     let policy = LockoutPolicy {
         mode: LockMode::Captcha,
         ..LockoutPolicy::default()
     };
     let now = UnixTime(1000);
-    let none = UnlockPaths::default();
-    assert_eq!(
-        after_failure_for(&policy, counter(5, 5, 0), none, now),
-        Failure::Failed { attempts_left: 95 }
-    );
-    let Failure::Lock(block) = after_failure_for(&policy, counter(100, 100, 0), none, now) else {
-        panic!("the ceiling blocks")
+    let threshold = policy.captcha_after_failures;
+    let told = |failures| {
+        let decision = second_factor_failed(
+            &policy,
+            second_factor("wrong", counter(failures, failures, 0)),
+            now,
+        );
+        decision
+            .effects
+            .contains(&FailureEffect::CaptchaRequired { failures })
     };
-    assert_eq!((block.state, block.ceiling), (LockState::Blocked, true));
-    // The suspend type is as before.
+    assert!(!told(threshold - 1));
+    assert!(told(threshold));
+    assert!(!told(threshold + 1));
+    let past = second_factor_failed(&policy, second_factor("wrong", counter(5, 5, 0)), now);
+    assert_eq!(past.outcome, CheckOutcome::Failed { attempts_left: 95 });
+    assert_eq!(lock_of(&past), None);
+    let ceiling = second_factor_failed(&policy, second_factor("wrong", counter(100, 100, 0)), now);
+    let lock = lock_of(&ceiling).unwrap();
+    assert_eq!((lock.state, lock.ceiling), (LockState::Blocked, true));
+    // The budget the lock empties is the ceiling's, so a racing failure finds it spent too.
+    assert!(ceiling.effects.iter().any(|e| matches!(
+        e,
+        FailureEffect::LockSecondFactor {
+            max_attempts: 100,
+            ..
+        }
+    )));
+}
+
+fn password(account: u32, source: u32, from_source: bool) -> PasswordFailure {
+    PasswordFailure {
+        factor: Factor::Password,
+        known_user: true,
+        after: PasswordThrottle {
+            source: counter(source, source, 0),
+            account: counter(account, account, 0),
+        },
+        from_source,
+        replayed: false,
+    }
+}
+
+#[test]
+fn a_password_failure_locks_the_name_at_its_ceiling_else_makes_its_source_wait() {
+    let policy = LockoutPolicy::default();
+    let now = UnixTime(1000);
+    let max = policy.password_max_attempts;
+    let free = policy.per_source.free_attempts;
+    // Within the source's free attempts: recorded only.
+    let first = password_failed(&policy, password(1, free - 1, true), now);
     assert_eq!(
-        after_failure_for(&LockoutPolicy::default(), counter(5, 5, 0), none, now),
-        after_failure(&LockoutPolicy::default(), counter(5, 5, 0), now)
+        first.outcome,
+        CheckOutcome::Failed {
+            attempts_left: max - 1
+        }
+    );
+    assert_eq!(first.effects.len(), 1);
+    // Past them the source waits; a backend with the admin token is not a source.
+    let waits = password_failed(&policy, password(free, free, true), now);
+    assert!(matches!(
+        waits.effects[..],
+        [
+            FailureEffect::PasswordFailed {
+                from_address: true,
+                ..
+            },
+            FailureEffect::DelaySource { .. }
+        ]
+    ));
+    let backend = password_failed(&policy, password(free, free, false), now);
+    assert_eq!(backend.effects.len(), 1);
+    // One before the ceiling does not lock; the ceiling locks, and no wait is added to it.
+    let before = password_failed(&policy, password(max - 1, 0, true), now);
+    assert_eq!(lock_of(&before), None);
+    let locks = password_failed(&policy, password(max, 0, true), now);
+    let lock = lock_of(&locks).unwrap();
+    assert_eq!(
+        locks.outcome,
+        CheckOutcome::Locked {
+            until: lock.state.until()
+        }
+    );
+    assert!(
+        !locks
+            .effects
+            .iter()
+            .any(|e| matches!(e, FailureEffect::DelaySource { .. }))
     );
 }
 

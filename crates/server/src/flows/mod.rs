@@ -11,6 +11,7 @@ pub mod devices;
 pub mod enrolment;
 pub mod events;
 pub mod factors;
+mod failure_writes;
 pub mod groups;
 pub mod jwt;
 pub mod oauth;

@@ -97,7 +97,7 @@ pub(in crate::flows) async fn settle(
             let failed =
                 budget::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
                     .await?;
-            Err(code_error(budget::as_replay(failed, reason == "replayed")))
+            Err(code_error(failed))
         }
     }
 }

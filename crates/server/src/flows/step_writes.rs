@@ -146,7 +146,7 @@ impl Pending {
         write.clear_password = self.clear_password;
         write.events = self.events;
         match state.store.apply_step(&write).await? {
-            Applied::Committed => {
+            Applied::Committed { .. } => {
                 for event in &write.events {
                     state.metrics.count_event(event.kind);
                 }

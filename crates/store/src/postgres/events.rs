@@ -1,6 +1,6 @@
 use async_trait::async_trait;
-use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::{PgExecutor, Row};
 
 use super::PgStore;
 use super::rows::{corrupt, time};
@@ -22,20 +22,7 @@ fn event(row: &PgRow) -> Result<StoredEvent, StoreError> {
 #[async_trait]
 impl Events for PgStore {
     async fn append_event(&self, e: &NewEvent) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO events (tenant_id, type, at, user_id, session_id, ip, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&e.tenant_id)
-        .bind(e.kind.as_str())
-        .bind(e.at.0)
-        .bind(&e.user_id)
-        .bind(&e.session_id)
-        .bind(&e.ip)
-        .bind(e.detail.to_string())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        Ok(insert(&self.pool, e).await?)
     }
 
     async fn events(&self, q: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
@@ -54,4 +41,21 @@ impl Events for PgStore {
         .await?;
         found.iter().map(event).collect()
     }
+}
+
+pub(super) async fn insert<'e>(db: impl PgExecutor<'e>, e: &NewEvent) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO events (tenant_id, type, at, user_id, session_id, ip, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&e.tenant_id)
+    .bind(e.kind.as_str())
+    .bind(e.at.0)
+    .bind(&e.user_id)
+    .bind(&e.session_id)
+    .bind(&e.ip)
+    .bind(e.detail.to_string())
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use twofold_core::lockout::{Counter, LockState};
 
 use super::PgStore;
-use sqlx::Row;
+use sqlx::{PgExecutor, Row};
 
 use super::rows::{count, counter, lock_to_column};
 use crate::{Reservation, SecondFactorLockout, StoreError};
@@ -39,20 +39,7 @@ impl SecondFactorLockout for PgStore {
         max_attempts: u32,
         ceiling: u32,
     ) -> Result<bool, StoreError> {
-        // Only while the budget is still spent: the lock empties it, so a racing failure that
-        // counted into the same budget finds nothing left to lock.
-        let done = sqlx::query(
-            "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = $1, \
-             sf_unlock_failures = 0 \
-             WHERE id = $2 AND (sf_failures >= $3 OR (sf_run >= $4 AND sf_failures > 0))",
-        )
-        .bind(lock_to_column(lock))
-        .bind(user_id)
-        .bind(i64::from(max_attempts))
-        .bind(i64::from(ceiling))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(lock_second_factor(&self.pool, user_id, lock, max_attempts, ceiling).await?)
     }
 
     async fn reserve_unlock_attempt(
@@ -118,4 +105,28 @@ impl SecondFactorLockout for PgStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Locks the second factor only while the budget is still spent: the lock empties it, so a
+/// racing failure that counted into the same budget finds nothing left to lock. True when this
+/// statement locked.
+pub(super) async fn lock_second_factor<'e>(
+    db: impl PgExecutor<'e>,
+    user_id: &str,
+    lock: LockState,
+    max_attempts: u32,
+    ceiling: u32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = $1, \
+         sf_unlock_failures = 0 \
+         WHERE id = $2 AND (sf_failures >= $3 OR (sf_run >= $4 AND sf_failures > 0))",
+    )
+    .bind(lock_to_column(lock))
+    .bind(user_id)
+    .bind(i64::from(max_attempts))
+    .bind(i64::from(ceiling))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

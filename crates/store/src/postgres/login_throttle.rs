@@ -4,8 +4,8 @@
 //! known ones. Every change is one statement, counting both rows included.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::{PgExecutor, Row};
 use twofold_core::UnixTime;
 use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
 
@@ -118,19 +118,7 @@ impl PasswordThrottles for PgStore {
         source: &str,
         until: UnixTime,
     ) -> Result<(), StoreError> {
-        // Of two racing failures, the later (longer) wait stands.
-        sqlx::query(
-            "UPDATE password_throttles SET locked_until = $1 \
-             WHERE tenant_id = $2 AND subject = $3 AND source = $4 AND source <> '' \
-             AND (locked_until IS NULL OR locked_until < $1)",
-        )
-        .bind(until.0)
-        .bind(tenant_id)
-        .bind(subject)
-        .bind(source)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        Ok(delay_password_source(&self.pool, tenant_id, subject, source, until).await?)
     }
 
     async fn lock_password_account(
@@ -140,18 +128,7 @@ impl PasswordThrottles for PgStore {
         lock: LockState,
         ceiling: u32,
     ) -> Result<bool, StoreError> {
-        // Only while the failures are still at the ceiling: of two racing failures, one locks.
-        let done = sqlx::query(
-            "UPDATE password_throttles SET failures = 0, lockouts = lockouts + 1, locked_until = $1 \
-             WHERE tenant_id = $2 AND subject = $3 AND source = '' AND failures >= $4",
-        )
-        .bind(lock_to_column(lock))
-        .bind(tenant_id)
-        .bind(subject)
-        .bind(i64::from(ceiling))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(lock_password_account(&self.pool, tenant_id, subject, lock, ceiling).await?)
     }
 
     async fn clear_password_failures(
@@ -180,4 +157,48 @@ impl PasswordThrottles for PgStore {
         .await?;
         Ok(())
     }
+}
+
+/// Of two racing failures, the later (longer) wait stands.
+pub(super) async fn delay_password_source<'e>(
+    db: impl PgExecutor<'e>,
+    tenant_id: &str,
+    subject: &str,
+    source: &str,
+    until: UnixTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE password_throttles SET locked_until = $1 \
+         WHERE tenant_id = $2 AND subject = $3 AND source = $4 AND source <> '' \
+         AND (locked_until IS NULL OR locked_until < $1)",
+    )
+    .bind(until.0)
+    .bind(tenant_id)
+    .bind(subject)
+    .bind(source)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Only while the failures are still at the ceiling: of two racing failures, one locks. True
+/// when this statement locked.
+pub(super) async fn lock_password_account<'e>(
+    db: impl PgExecutor<'e>,
+    tenant_id: &str,
+    subject: &str,
+    lock: LockState,
+    ceiling: u32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE password_throttles SET failures = 0, lockouts = lockouts + 1, locked_until = $1 \
+         WHERE tenant_id = $2 AND subject = $3 AND source = '' AND failures >= $4",
+    )
+    .bind(lock_to_column(lock))
+    .bind(tenant_id)
+    .bind(subject)
+    .bind(i64::from(ceiling))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

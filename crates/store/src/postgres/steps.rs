@@ -4,12 +4,15 @@
 
 use async_trait::async_trait;
 use sqlx::Row;
+use sqlx::postgres::PgRow;
 
 use super::PgStore;
+use super::retry::retrying;
 use super::rows::{self, step_column};
+use super::{events, hits, lockout, login_throttle};
 use crate::{
-    Applied, Consumption, NewEvent, PasswordRun, SessionWrite, StepState, StepWrite, Steps,
-    StoreError,
+    Applied, Consumption, Lock, LockWrite, NewEvent, PasswordRun, SessionWrite, StepState,
+    StepWrite, Steps, StoreError,
 };
 
 /// The session, its user (columns `u_…`, with the account-wide password run) and one row per
@@ -130,19 +133,95 @@ impl Steps for PgStore {
     }
 
     async fn apply_step(&self, write: &StepWrite) -> Result<Applied, StoreError> {
-        let row = bind(sqlx::query(APPLY), write)?
-            .fetch_one(&self.pool)
-            .await?;
-        if !row.try_get::<bool, _>("token_held")? {
-            return Ok(Applied::TokenLost);
+        if !counts_failure(write) {
+            let row = bind(sqlx::query(APPLY), write)?
+                .fetch_one(&self.pool)
+                .await?;
+            return gated(&row, false);
         }
-        match row.try_get::<Option<i32>, _>("lost")? {
-            Some(index) => Ok(Applied::ConsumptionLost(
-                usize::try_from(index).map_err(|_| rows::corrupt("consumption index"))?,
-            )),
-            None => Ok(Applied::Committed),
-        }
+        // A failure's writes take row locks in one order (the sends pruned, the password
+        // source, then the locked row), so a deadlock can only come from elsewhere; it undid the
+        // whole transaction, which is then tried again.
+        Ok(retrying(|_| false, || self.apply_with_failure(write)).await?)
     }
+}
+
+/// Whether the step counts a failure: hits, a source's wait or a lock.
+fn counts_failure(write: &StepWrite) -> bool {
+    !write.hits.is_empty() || write.delay_password_source.is_some() || write.lock.is_some()
+}
+
+/// What the gate answered; `locked` when the step's lock landed.
+fn gated(row: &PgRow, locked: bool) -> Result<Applied, StoreError> {
+    if !row.try_get::<bool, _>("token_held")? {
+        return Ok(Applied::TokenLost);
+    }
+    match row.try_get::<Option<i32>, _>("lost")? {
+        Some(index) => Ok(Applied::ConsumptionLost(
+            usize::try_from(index).map_err(|_| rows::corrupt("consumption index"))?,
+        )),
+        None => Ok(Applied::Committed { locked }),
+    }
+}
+
+impl PgStore {
+    /// The step's statement and its failure's writes in one transaction: the lock's event is
+    /// written only when this transaction's lock landed.
+    async fn apply_with_failure(&self, write: &StepWrite) -> Result<Applied, sqlx::Error> {
+        let statement =
+            bind(sqlx::query(APPLY), write).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let mut tx = self.pool.begin().await?;
+        let row = statement.fetch_one(&mut *tx).await?;
+        match gated(&row, false).map_err(|e| sqlx::Error::Decode(e.into()))? {
+            Applied::Committed { .. } => {}
+            lost => {
+                tx.rollback().await?;
+                return Ok(lost);
+            }
+        }
+        hits::insert(&mut *tx, &write.hits).await?;
+        if let Some(d) = &write.delay_password_source {
+            let (tenant, subject, source) = (&d.tenant_id, &d.subject, &d.source);
+            login_throttle::delay_password_source(&mut *tx, tenant, subject, source, d.until)
+                .await?;
+        }
+        let locked = match &write.lock {
+            Some(lock) => lock_landed(&mut tx, lock).await?,
+            None => false,
+        };
+        tx.commit().await?;
+        Ok(Applied::Committed { locked })
+    }
+}
+
+/// Takes the failure's lock if its budget is still spent, and then tells it.
+async fn lock_landed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    write: &LockWrite,
+) -> Result<bool, sqlx::Error> {
+    let landed = match &write.lock {
+        Lock::SecondFactor {
+            user_id,
+            state,
+            max_attempts,
+            ceiling,
+        } => {
+            lockout::lock_second_factor(&mut **tx, user_id, *state, *max_attempts, *ceiling).await?
+        }
+        Lock::PasswordAccount {
+            tenant_id,
+            subject,
+            state,
+            ceiling,
+        } => {
+            login_throttle::lock_password_account(&mut **tx, tenant_id, subject, *state, *ceiling)
+                .await?
+        }
+    };
+    if landed {
+        events::insert(&mut **tx, &write.event).await?;
+    }
+    Ok(landed)
 }
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;

@@ -2,6 +2,7 @@
 //! sends for the send quotas, failed passwords per client address for the throttle.
 
 use async_trait::async_trait;
+use rusqlite::Connection;
 use twofold_core::UnixTime;
 use twofold_core::quota::{Scope, WindowCount};
 
@@ -22,19 +23,10 @@ impl Hits for SqliteStore {
     ) -> Result<Vec<i64>, StoreError> {
         let (tenant_id, keys) = (tenant_id.to_owned(), keys.to_vec());
         self.write(move |conn| {
-            execute(
-                conn,
-                "DELETE FROM sends WHERE at < ?1",
-                [at.0 - KEEP_SECONDS],
-            )?;
+            prune(conn, at)?;
             let mut ids = Vec::with_capacity(keys.len());
             for (scope, key) in keys {
-                execute(
-                    conn,
-                    "INSERT INTO sends (tenant_id, scope, key, at) VALUES (?1, ?2, ?3, ?4)",
-                    (&tenant_id, scope.as_str(), key, at.0),
-                )?;
-                ids.push(conn.last_insert_rowid());
+                ids.push(insert(conn, &tenant_id, scope, &key, at)?);
             }
             Ok(ids)
         })
@@ -77,4 +69,30 @@ impl Hits for SqliteStore {
         })
         .await
     }
+}
+
+/// Drops the rows older than the longest window, as of `at`.
+pub(super) fn prune(conn: &Connection, at: UnixTime) -> Result<(), StoreError> {
+    execute(
+        conn,
+        "DELETE FROM sends WHERE at < ?1",
+        [at.0 - KEEP_SECONDS],
+    )?;
+    Ok(())
+}
+
+/// One hit; answers its row id.
+pub(super) fn insert(
+    conn: &Connection,
+    tenant_id: &str,
+    scope: Scope,
+    key: &str,
+    at: UnixTime,
+) -> Result<i64, StoreError> {
+    execute(
+        conn,
+        "INSERT INTO sends (tenant_id, scope, key, at) VALUES (?1, ?2, ?3, ?4)",
+        (tenant_id, scope.as_str(), key, at.0),
+    )?;
+    Ok(conn.last_insert_rowid())
 }

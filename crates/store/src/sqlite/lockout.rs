@@ -3,6 +3,7 @@
 //! locks.
 
 use async_trait::async_trait;
+use rusqlite::Connection;
 use twofold_core::lockout::{Counter, LockState};
 
 use super::SqliteStore;
@@ -34,19 +35,8 @@ impl SecondFactorLockout for SqliteStore {
         ceiling: u32,
     ) -> Result<bool, StoreError> {
         let user_id = user_id.to_owned();
-        self.write(move |conn| {
-            // Only while the budget is still spent: the lock empties it, so a racing failure that
-            // counted into the same budget finds nothing left to lock.
-            let locked = execute(
-                conn,
-                "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = ?1, \
-                 sf_unlock_failures = 0 \
-                 WHERE id = ?2 AND (sf_failures >= ?3 OR (sf_run >= ?4 AND sf_failures > 0))",
-                (lock_to_column(lock), user_id, max_attempts, ceiling),
-            )?;
-            Ok(locked == 1)
-        })
-        .await
+        self.write(move |conn| lock_second_factor(conn, &user_id, lock, max_attempts, ceiling))
+            .await
     }
 
     async fn reserve_unlock_attempt(
@@ -124,4 +114,24 @@ impl SecondFactorLockout for SqliteStore {
         })
         .await
     }
+}
+
+/// Locks the second factor only while the budget is still spent: the lock empties it, so a
+/// racing failure that counted into the same budget finds nothing left to lock. True when this
+/// call locked.
+pub(super) fn lock_second_factor(
+    conn: &Connection,
+    user_id: &str,
+    lock: LockState,
+    max_attempts: u32,
+    ceiling: u32,
+) -> Result<bool, StoreError> {
+    let locked = execute(
+        conn,
+        "UPDATE users SET sf_failures = 0, sf_lockouts = sf_lockouts + 1, sf_locked_until = ?1, \
+         sf_unlock_failures = 0 \
+         WHERE id = ?2 AND (sf_failures >= ?3 OR (sf_run >= ?4 AND sf_failures > 0))",
+        (lock_to_column(lock), user_id, max_attempts, ceiling),
+    )?;
+    Ok(locked == 1)
 }

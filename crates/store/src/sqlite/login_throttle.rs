@@ -4,7 +4,7 @@
 //! known ones. Counting both rows is one writer closure.
 
 use async_trait::async_trait;
-use rusqlite::Row;
+use rusqlite::{Connection, Row};
 use twofold_core::UnixTime;
 use twofold_core::lockout::{Counter, LockState, PasswordThrottle};
 
@@ -120,18 +120,8 @@ impl PasswordThrottles for SqliteStore {
     ) -> Result<(), StoreError> {
         let (tenant_id, subject, source) =
             (tenant_id.to_owned(), subject.to_owned(), source.to_owned());
-        self.write(move |conn| {
-            // Of two racing failures, the later (longer) wait stands.
-            execute(
-                conn,
-                "UPDATE password_throttles SET locked_until = ?1 \
-                 WHERE tenant_id = ?2 AND subject = ?3 AND source = ?4 AND source <> '' \
-                 AND (locked_until IS NULL OR locked_until < ?1)",
-                (until.0, tenant_id, subject, source),
-            )?;
-            Ok(())
-        })
-        .await
+        self.write(move |conn| delay_password_source(conn, &tenant_id, &subject, &source, until))
+            .await
     }
 
     async fn lock_password_account(
@@ -142,18 +132,8 @@ impl PasswordThrottles for SqliteStore {
         ceiling: u32,
     ) -> Result<bool, StoreError> {
         let (tenant_id, subject) = (tenant_id.to_owned(), subject.to_owned());
-        self.write(move |conn| {
-            // Only while the failures are still at the ceiling: of two racing failures, one locks.
-            let locked = execute(
-                conn,
-                "UPDATE password_throttles SET failures = 0, lockouts = lockouts + 1, \
-                 locked_until = ?1 \
-                 WHERE tenant_id = ?2 AND subject = ?3 AND source = '' AND failures >= ?4",
-                (lock_to_column(lock), tenant_id, subject, ceiling),
-            )?;
-            Ok(locked == 1)
-        })
-        .await
+        self.write(move |conn| lock_password_account(conn, &tenant_id, &subject, lock, ceiling))
+            .await
     }
 
     async fn clear_password_failures(
@@ -175,4 +155,41 @@ impl PasswordThrottles for SqliteStore {
         })
         .await
     }
+}
+
+/// Of two racing failures, the later (longer) wait stands.
+pub(super) fn delay_password_source(
+    conn: &Connection,
+    tenant_id: &str,
+    subject: &str,
+    source: &str,
+    until: UnixTime,
+) -> Result<(), StoreError> {
+    execute(
+        conn,
+        "UPDATE password_throttles SET locked_until = ?1 \
+         WHERE tenant_id = ?2 AND subject = ?3 AND source = ?4 AND source <> '' \
+         AND (locked_until IS NULL OR locked_until < ?1)",
+        (until.0, tenant_id, subject, source),
+    )?;
+    Ok(())
+}
+
+/// Only while the failures are still at the ceiling: of two racing failures, one locks. True
+/// when this call locked.
+pub(super) fn lock_password_account(
+    conn: &Connection,
+    tenant_id: &str,
+    subject: &str,
+    lock: LockState,
+    ceiling: u32,
+) -> Result<bool, StoreError> {
+    let locked = execute(
+        conn,
+        "UPDATE password_throttles SET failures = 0, lockouts = lockouts + 1, \
+         locked_until = ?1 \
+         WHERE tenant_id = ?2 AND subject = ?3 AND source = '' AND failures >= ?4",
+        (lock_to_column(lock), tenant_id, subject, ceiling),
+    )?;
+    Ok(locked == 1)
 }

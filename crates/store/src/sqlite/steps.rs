@@ -7,12 +7,13 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use super::SqliteStore;
-use super::events;
 use super::rows::{self, SESSION_COLUMNS, all, execute, json, one, step_column};
 use super::users::SELECT_USERS;
 use super::writer::Kept;
+use super::{events, hits, lockout, login_throttle};
 use crate::{
-    Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps, StoreError,
+    Applied, Consumption, Lock, LockWrite, PasswordRun, SessionWrite, StepState, StepWrite, Steps,
+    StoreError,
 };
 
 #[async_trait]
@@ -37,6 +38,11 @@ impl Steps for SqliteStore {
             write.lift_second_factor_lock.clone(),
             write.clear_password.clone(),
             write.events.clone(),
+        );
+        let (hits, delay, lock) = (
+            write.hits.clone(),
+            write.delay_password_source.clone(),
+            write.lock.clone(),
         );
         self.write_or_undo(move |conn| {
             // The session first, as on PostgreSQL: a lost token is the answer even when a
@@ -73,7 +79,26 @@ impl Steps for SqliteStore {
             for event in &events {
                 events::insert(conn, event)?;
             }
-            Ok(Kept::Commit(Applied::Committed))
+            if let Some(first) = hits.first() {
+                hits::prune(conn, first.at)?;
+            }
+            for hit in &hits {
+                hits::insert(conn, &hit.tenant_id, hit.scope, &hit.key, hit.at)?;
+            }
+            if let Some(d) = &delay {
+                login_throttle::delay_password_source(
+                    conn,
+                    &d.tenant_id,
+                    &d.subject,
+                    &d.source,
+                    d.until,
+                )?;
+            }
+            let locked = match &lock {
+                Some(lock) => lock_landed(conn, lock)?,
+                None => false,
+            };
+            Ok(Kept::Commit(Applied::Committed { locked }))
         })
         .await
     }
@@ -269,4 +294,27 @@ fn clear_password_run(conn: &Connection, run: &PasswordRun) -> Result<(), StoreE
         ),
     )?;
     Ok(())
+}
+
+/// Takes the failure's lock if its budget is still spent, and then tells it; false when another
+/// failure locked first.
+fn lock_landed(conn: &Connection, write: &LockWrite) -> Result<bool, StoreError> {
+    let landed = match &write.lock {
+        Lock::SecondFactor {
+            user_id,
+            state,
+            max_attempts,
+            ceiling,
+        } => lockout::lock_second_factor(conn, user_id, *state, *max_attempts, *ceiling)?,
+        Lock::PasswordAccount {
+            tenant_id,
+            subject,
+            state,
+            ceiling,
+        } => login_throttle::lock_password_account(conn, tenant_id, subject, *state, *ceiling)?,
+    };
+    if landed {
+        events::insert(conn, &write.event)?;
+    }
+    Ok(landed)
 }

@@ -53,7 +53,10 @@ pub use security_questions::{QuestionExchange, SecurityQuestions, StoredAnswer};
 pub use sessions::Sessions;
 pub use setup_skips::SetupSkips;
 pub use signing_keys::SigningKeys;
-pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};
+pub use steps::{
+    Applied, Consumption, Hit, Lock, LockWrite, PasswordRun, SessionWrite, SourceDelay, StepState,
+    StepWrite, Steps,
+};
 pub use tenants::SettingsRevision;
 pub use tenants::Tenants;
 pub use users::Users;

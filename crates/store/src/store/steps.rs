@@ -2,6 +2,8 @@ use crate::{NewEvent, StoreError};
 use async_trait::async_trait;
 use twofold_core::UnixTime;
 use twofold_core::authenticator::Authenticator;
+use twofold_core::lockout::LockState;
+use twofold_core::quota::Scope;
 use twofold_core::secrets::TokenHash;
 use twofold_core::session::Session;
 use twofold_core::user::User;
@@ -74,8 +76,63 @@ pub struct StepWrite {
     pub lift_second_factor_lock: Vec<String>,
     /// Password runs a passed password ends.
     pub clear_password: Vec<PasswordRun>,
-    /// Appended in this order, after everything else.
+    /// Appended in this order, after everything else but the lock's event.
     pub events: Vec<NewEvent>,
+    /// What a failed check counts over rolling windows (recent failures, failed passwords per
+    /// address); older rows are pruned with them.
+    pub hits: Vec<Hit>,
+    /// The wait a failed password starts for its source; of two racing, the longer stands.
+    pub delay_password_source: Option<SourceDelay>,
+    /// The lock a failure earned, taken only while its budget is still spent; its event is
+    /// appended last, and only when this step's lock landed (of failures racing to one lock,
+    /// exactly one tells it).
+    pub lock: Option<LockWrite>,
+}
+
+/// One row of a rolling-window count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub tenant_id: String,
+    pub scope: Scope,
+    pub key: String,
+    pub at: UnixTime,
+}
+
+/// A password source made to wait until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDelay {
+    pub tenant_id: String,
+    pub subject: String,
+    pub source: String,
+    pub until: UnixTime,
+}
+
+/// Which budget a lock closes, and the spent state it is conditional on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lock {
+    /// The user's second factor: only while `max_attempts` failures are counted, or the run has
+    /// reached `ceiling` (as [`crate::SecondFactorLockout::lock_second_factor`]).
+    SecondFactor {
+        user_id: String,
+        state: LockState,
+        max_attempts: u32,
+        ceiling: u32,
+    },
+    /// A login name's account-wide password run: only while its failures are at `ceiling` (as
+    /// [`crate::PasswordThrottles::lock_password_account`]).
+    PasswordAccount {
+        tenant_id: String,
+        subject: String,
+        state: LockState,
+        ceiling: u32,
+    },
+}
+
+/// A conditional lock with the event that tells it.
+#[derive(Debug, Clone)]
+pub struct LockWrite {
+    pub lock: Lock,
+    pub event: NewEvent,
 }
 
 impl StepWrite {
@@ -87,6 +144,9 @@ impl StepWrite {
             lift_second_factor_lock: Vec::new(),
             clear_password: Vec::new(),
             events: Vec::new(),
+            hits: Vec::new(),
+            delay_password_source: None,
+            lock: None,
         }
     }
 }
@@ -94,8 +154,9 @@ impl StepWrite {
 /// What became of a step's writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
-    /// Everything committed.
-    Committed,
+    /// Everything committed; `locked` when the step's [`StepWrite::lock`] landed (and its event
+    /// with it).
+    Committed { locked: bool },
     /// The session's token was no longer `expected` (or the session is gone): nothing committed.
     TokenLost,
     /// The consumption at this index of [`StepWrite::consume`] was already spent: nothing
@@ -110,7 +171,9 @@ pub trait Steps: Send + Sync {
     async fn load_step(&self, session_id: &str) -> Result<Option<StepState>, StoreError>;
 
     /// One transaction: the session write first (insert, or update conditional on the token),
-    /// then each consumption, the clears and the events. When the token's compare-and-set or any
-    /// consumption loses, it rolls back and nothing of the step is written.
+    /// then each consumption, the clears, the events, the hits, the source's wait and the lock
+    /// with its event. When the token's compare-and-set or any consumption loses, it rolls back
+    /// and nothing of the step is written. A failed step writes with [`SessionWrite::Keep`]:
+    /// its failures commit without the session (and whatever its token has become).
     async fn apply_step(&self, write: &StepWrite) -> Result<Applied, StoreError>;
 }

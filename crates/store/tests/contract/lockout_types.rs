@@ -67,7 +67,10 @@ async fn a_step_that_lifts_a_lock_clears_it_with_the_counters() {
         write.lift_second_factor_lock.push("u1".to_owned());
         // A plain pass beside it ends a run but lifts no lock.
         write.clear_second_factor.push("u2".to_owned());
-        assert_eq!(store.apply_step(&write).await.unwrap(), Applied::Committed);
+        assert_eq!(
+            store.apply_step(&write).await.unwrap(),
+            Applied::Committed { locked: false }
+        );
         let alice = store.user(TENANT, "u1").await.unwrap().unwrap();
         assert_eq!(alice.second_factor, Counter::default());
         assert_eq!(unlock_failures_left(&store, 1).await, Reservation::Taken(1));

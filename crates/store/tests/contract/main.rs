@@ -12,6 +12,7 @@ mod admin_tokens;
 mod authenticators;
 mod concurrency;
 mod events;
+mod failed_steps;
 mod groups;
 mod lockout;
 mod lockout_types;

@@ -180,7 +180,7 @@ async fn a_step_spends_a_pending_exchange_once() {
         };
         assert_eq!(
             store.apply_step(&spend()).await.unwrap(),
-            Applied::Committed
+            Applied::Committed { locked: false }
         );
         assert_eq!(store.question_exchange("u1").await.unwrap(), None);
         assert_eq!(

@@ -53,7 +53,10 @@ async fn steps_of_eight_sessions_spending_one_totp_step_commit_once_and_losers_k
                 session: s.clone(),
                 token: TokenHash([n; 32]),
             });
-            assert_eq!(store.apply_step(&insert).await.unwrap(), Applied::Committed);
+            assert_eq!(
+                store.apply_step(&insert).await.unwrap(),
+                Applied::Committed { locked: false }
+            );
         }
         let racers: Vec<_> = (1..=8u8)
             .zip(sessions.clone())
@@ -81,12 +84,12 @@ async fn steps_of_eight_sessions_spending_one_totp_step_commit_once_and_losers_k
         }
         let winners = outcomes
             .iter()
-            .filter(|o| **o == Applied::Committed)
+            .filter(|o| **o == Applied::Committed { locked: false })
             .count();
         assert_eq!(winners, 1, "{outcomes:?}");
         for ((n, s), outcome) in (1..=8u8).zip(&sessions).zip(&outcomes) {
             let state = store.load_step(&s.id).await.unwrap().unwrap();
-            if *outcome == Applied::Committed {
+            if *outcome == (Applied::Committed { locked: false }) {
                 assert_eq!(state.token, TokenHash([n + 100; 32]));
             } else {
                 assert_eq!(*outcome, Applied::ConsumptionLost(0));

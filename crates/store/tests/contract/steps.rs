@@ -56,7 +56,10 @@ async fn signed_in(store: &Arc<dyn Store>) -> Session {
         token: TokenHash([1; 32]),
     });
     write.events.push(passed_event(&session));
-    assert_eq!(store.apply_step(&write).await.unwrap(), Applied::Committed);
+    assert_eq!(
+        store.apply_step(&write).await.unwrap(),
+        Applied::Committed { locked: false }
+    );
     session
 }
 
@@ -118,7 +121,7 @@ async fn a_step_whose_token_lost_commits_nothing() {
             .apply_step(&totp_step(&session, 1, 2, 100))
             .await
             .unwrap();
-        assert_eq!(won, Applied::Committed);
+        assert_eq!(won, Applied::Committed { locked: false });
         let state = store.load_step("s1").await.unwrap().unwrap();
         assert_eq!(state.token, TokenHash([2; 32]));
         assert!(state.session.checks.contains_key(&Factor::Totp));
@@ -135,7 +138,7 @@ async fn a_step_whose_proof_was_spent_commits_nothing() {
             .apply_step(&totp_step(&session, 1, 2, 100))
             .await
             .unwrap();
-        assert_eq!(first, Applied::Committed);
+        assert_eq!(first, Applied::Committed { locked: false });
         let before = passed_events(&store).await;
         // The right token, but a step no newer than the one spent: the session write rolls back.
         let replay = store
@@ -184,7 +187,7 @@ async fn of_concurrent_steps_with_one_token_exactly_one_commits() {
         let mut committed = 0;
         for racer in racers {
             match racer.await.unwrap() {
-                Applied::Committed => committed += 1,
+                Applied::Committed { locked: false } => committed += 1,
                 Applied::TokenLost => {}
                 other => panic!("unexpected {other:?}"),
             }

@@ -17,6 +17,7 @@ use twofold_store::{Consumption, Reservation};
 use super::backup_codes::backup_code_domain;
 use super::captcha;
 use crate::error::Error;
+use crate::flows::failure_writes::FailureWrite;
 use crate::flows::step_writes::{LostAs, Pass, Pending, Reserved, Unlocking};
 use crate::flows::{Ctx, events};
 use crate::state::Inner;
@@ -107,14 +108,14 @@ pub(in crate::flows) async fn failed(
         FallbackOutcome::Failed { attempts_left, .. } => attempts_left,
         FallbackOutcome::Exhausted { .. } | FallbackOutcome::Unlocked { .. } => 0,
     };
-    events::record(
-        state,
+    let mut write = FailureWrite::default();
+    write.event(events::new(
         ctx,
         EventType::LockFallback,
         Some(&user.id),
         json!({"result": "failed", "lock": lifted_name(unlocking.gate), "unlock_failures": unlocking.failures, "attempts_left": attempts_left}),
-    )
-    .await?;
+    ));
+    write.commit(state).await?;
     match attempts_left {
         0 => still_locked(state, ctx, settings, unlocking.gate),
         attempts_left => Ok(CheckOutcome::Failed { attempts_left }),

@@ -1,33 +1,21 @@
 //! The user's second-factor attempt budget, shared by every guessable factor: an attempt is
 //! reserved before a guess is evaluated, a pass gives it back, a failure is counted and may lock.
 
-use serde_json::json;
 use twofold_core::Factor;
 use twofold_core::UnixTime;
 use twofold_core::check::CheckOutcome;
-use twofold_core::event::EventType;
 use twofold_core::lockout::{Counter, LockMode, SecondFactorGate, UnlockPaths};
-use twofold_core::quota::Scope;
 use twofold_core::settings::LoginSettings;
-use twofold_core::step::{self, Failure};
+use twofold_core::step::{self, SecondFactorFailure};
 use twofold_core::user::User;
 use twofold_store::{Consumption, Reservation, SecondFactorBudget};
 
 use super::captcha;
 use crate::error::Error;
+use crate::flows::Ctx;
+use crate::flows::failure_writes::{About, FailureWrite};
 use crate::flows::step_writes::{LostAs, Pass, Pending, Reserved};
-use crate::flows::{Ctx, events};
 use crate::state::Inner;
-
-/// A replayed code is counted like a wrong one and told as a replay.
-pub(in crate::flows) fn as_replay(outcome: CheckOutcome, replayed: bool) -> CheckOutcome {
-    match outcome {
-        CheckOutcome::Failed { attempts_left } if replayed => {
-            CheckOutcome::Replayed { attempts_left }
-        }
-        other => other,
-    }
-}
 
 /// What holds for the user's second factors now, under the tenant's lockout type.
 pub(in crate::flows) async fn gate(
@@ -199,10 +187,10 @@ pub async fn failed(
     failed_reserved(state, ctx, settings, user, factor, reason, counter).await
 }
 
-/// Answers a counted second-factor failure: records it, suspends when
-/// the budget is spent — longer each time in a run — and blocks at the ceiling of consecutive
-/// failures until an admin unlocks.
-/// `counter` is the user's counter after this failure was counted (by its reservation).
+/// Answers a counted second-factor failure as the step's rules decide it (recorded, locked when
+/// the budget is spent, blocked at the ceiling) and writes it in one transaction, the session
+/// left as it is. `counter` is the user's counter after this failure was counted (by its
+/// reservation).
 pub(in crate::flows) async fn failed_reserved(
     state: &Inner,
     ctx: &Ctx,
@@ -212,60 +200,19 @@ pub(in crate::flows) async fn failed_reserved(
     reason: &str,
     counter: Counter,
 ) -> Result<CheckOutcome, Error> {
-    let policy = &settings.lockout;
-    // A rolling count beside the consecutive one: a pass ends a run, not the memory of it.
-    state
-        .store
-        .record_hits(
-            &ctx.tenant_id,
-            &[(Scope::FailedCheckUser, user.id.clone())],
-            ctx.now,
-        )
-        .await?;
-    let detail = json!({"factor": factor, "reason": reason, "failures": counter.failures, "consecutive_failures": counter.run});
-    events::record(
-        state,
-        ctx,
-        EventType::SessionCheckFailed,
-        Some(&user.id),
-        detail,
-    )
-    .await?;
-    if policy.mode == LockMode::Captcha && counter.failures == policy.captcha_after_failures {
-        // The captcha type's lock: from now on every attempt needs a solved captcha. Each
-        // reservation counts a failure of its own, so exactly one failure reaches the threshold.
-        let detail = json!({"budget": "second_factor", "mode": policy.mode, "captcha_required": true, "failures": counter.failures});
-        events::record(state, ctx, EventType::UserLocked, Some(&user.id), detail).await?;
-    }
-    let paths = unlock_paths(state, settings, user).await?;
-    let lock = match step::after_failure_for(policy, counter, paths, ctx.now) {
-        Failure::Lock(lock) => lock,
-        failed @ Failure::Failed { .. } => return Ok(failed.outcome()),
+    let failure = SecondFactorFailure {
+        factor,
+        reason,
+        counter,
+        paths: unlock_paths(state, settings, user).await?,
     };
-    // Of failures racing into the same budget, one locks and tells.
-    if state
-        .store
-        .lock_second_factor(
-            &user.id,
-            lock.state,
-            // The budget a lock empties: under the captcha type only the ceiling locks.
-            policy.reservable_below(true),
-            policy.max_consecutive_failures,
-        )
-        .await?
-    {
-        let until = lock.state.until();
-        let (kind, detail) = if lock.ceiling {
-            let detail = json!({"budget": "second_factor", "consecutive_failures": counter.run, "until": "unlocked"});
-            (EventType::UserBlocked, detail)
-        } else {
-            let duration = until.map(|t| t.seconds_since(ctx.now));
-            let detail = json!({"budget": "second_factor", "mode": policy.mode, "level": lock.level, "duration_seconds": duration, "locked_until": until.map(|t| t.0)});
-            (EventType::UserLocked, detail)
-        };
-        events::record(state, ctx, kind, Some(&user.id), detail).await?;
-    }
-    Ok(CheckOutcome::Locked {
-        until: lock.state.until(),
-    })
+    let decision = step::second_factor_failed(&settings.lockout, failure, ctx.now);
+    let about = About {
+        subject: &user.id,
+        user_id: Some(&user.id),
+    };
+    FailureWrite::of(ctx, settings, about, &decision.effects)
+        .commit(state)
+        .await?;
+    Ok(decision.outcome)
 }

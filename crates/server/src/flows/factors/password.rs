@@ -15,11 +15,13 @@ use twofold_core::lockout::{PasswordGate, PasswordThrottle};
 use twofold_core::quota::{self, Scope, WindowCount};
 use twofold_core::secrets::SecretString;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step::{self, PasswordFailure};
 use twofold_core::user::User;
 
 use twofold_store::{Consumption, PasswordBudget, PasswordRun, Reservation};
 
 use crate::error::Error;
+use crate::flows::failure_writes::{About, FailureWrite};
 use crate::flows::step_writes::{LostAs, Pass, Pending, Reserved};
 use crate::flows::{Ctx, events};
 use crate::state::Inner;
@@ -47,7 +49,13 @@ pub(in crate::flows) async fn password(
         // A right password gives its attempt back and ends this source's run and the
         // account's, with the step.
         Some(_) if matched => Ok(passed(ctx, subject, Factor::Password, None, pending)),
-        _ => failed(state, ctx, settings, subject, user, after, Factor::Password).await,
+        _ => {
+            let guessed = Guessed {
+                factor: Factor::Password,
+                replayed: false,
+            };
+            failed(state, ctx, settings, subject, user, after, guessed).await
+        }
     }
 }
 
@@ -153,6 +161,14 @@ pub(in crate::flows) fn source_of(ctx: &Ctx) -> Option<&str> {
     ctx.ip.as_deref().filter(|_| !ctx.admin)
 }
 
+/// What a failed first factor was.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::flows) struct Guessed {
+    pub factor: Factor,
+    /// A TOTP code that opens a sign-in, right once but spent: told as a replay.
+    pub replayed: bool,
+}
+
 /// A wrong first factor (a password, or a TOTP code where it opens a sign-in), or any for a name
 /// nobody has, already counted by its reservation (`after`): answered the same way for both
 /// (costing the same writes), so neither the answers nor their timing tell who exists.
@@ -163,13 +179,12 @@ pub(in crate::flows) async fn failed(
     subject: &str,
     user: Option<&User>,
     after: PasswordThrottle,
-    factor: Factor,
+    guessed: Guessed,
 ) -> Result<CheckOutcome, Error> {
     let policy = &settings.lockout;
-    let source = source_of(ctx);
-    count_failure_from_address(state, ctx).await?;
     // Runs nobody has added to for long go, so names and addresses rotated by an attacker do
-    // not grow the table without bound (one indexed delete; locks in force stay).
+    // not grow the table without bound (one indexed delete; locks in force stay). Housekeeping,
+    // not this failure's record: it stands on its own.
     state
         .store
         .forget_stale_password_failures(
@@ -178,52 +193,22 @@ pub(in crate::flows) async fn failed(
             ctx.now,
         )
         .await?;
-    // The "recent failures" risk signal, kept for stand-ins too so both cost the same.
-    state
-        .store
-        .record_hits(
-            &ctx.tenant_id,
-            &[(Scope::FailedCheckUser, subject.to_owned())],
-            ctx.now,
-        )
-        .await?;
-    let reason = if user.is_some() {
-        "wrong"
-    } else {
-        "unknown_user"
+    let failure = PasswordFailure {
+        factor: guessed.factor,
+        known_user: user.is_some(),
+        after,
+        from_source: source_of(ctx).is_some(),
+        replayed: guessed.replayed,
     };
-    let detail = json!({"factor": factor, "reason": reason, "failures": after.account.failures, "from_source": after.source.failures});
-    let user_id = user.map(|u| u.id.as_str());
-    events::record(state, ctx, EventType::SessionCheckFailed, user_id, detail).await?;
-    if let Some(lock) = policy.password_lock(after.account, ctx.now) {
-        let until = lock.state.until();
-        if state
-            .store
-            .lock_password_account(
-                &ctx.tenant_id,
-                subject,
-                lock.state,
-                policy.password_max_attempts,
-            )
-            .await?
-        {
-            let duration = until.map(|t| t.seconds_since(ctx.now));
-            let detail = json!({"budget": "password", "mode": policy.mode, "level": lock.level, "duration_seconds": duration, "locked_until": until.map(|t| t.0), "known_user": user.is_some()});
-            events::record(state, ctx, EventType::UserLocked, user_id, detail).await?;
-        }
-        return Ok(CheckOutcome::Locked { until });
-    }
-    if let (Some(source), Some(delay)) = (source, policy.source_delay(after.source.failures)) {
-        state
-            .store
-            .delay_password_source(&ctx.tenant_id, subject, source, ctx.now.plus_seconds(delay))
-            .await?;
-        let detail = json!({"reason": "source_waits", "failures": after.source.failures, "retry_after": delay});
-        throttled(state, ctx, user, detail).await?;
-    }
-    Ok(CheckOutcome::Failed {
-        attempts_left: policy.password_attempts_left(after.account),
-    })
+    let decision = step::password_failed(policy, failure, ctx.now);
+    let about = About {
+        subject,
+        user_id: user.map(|u| u.id.as_str()),
+    };
+    FailureWrite::of(ctx, settings, about, &decision.effects)
+        .commit(state)
+        .await?;
+    Ok(decision.outcome)
 }
 
 async fn throttled(
@@ -270,18 +255,4 @@ pub(in crate::flows) async fn throttle_by_address(
     Err(Error::RateLimited {
         retry_after_seconds,
     })
-}
-
-async fn count_failure_from_address(state: &Inner, ctx: &Ctx) -> Result<(), Error> {
-    if let (Some(ip), false) = (&ctx.ip, ctx.admin) {
-        state
-            .store
-            .record_hits(
-                &ctx.tenant_id,
-                &[(Scope::FailedPasswordIp, ip.clone())],
-                ctx.now,
-            )
-            .await?;
-    }
-    Ok(())
 }

@@ -210,16 +210,13 @@ pub(in crate::flows) async fn check(
                 Factor::Totp,
                 ctx,
                 pending,
-                Some((consumption, "replayed")),
+                Some((consumption, step::REPLAYED)),
                 counter,
             ))
         }
         TotpDecision::Fail { replayed } => {
-            let reason = if replayed { "replayed" } else { "wrong" };
-            let outcome =
-                budget::failed_reserved(state, ctx, settings, user, Factor::Totp, reason, counter)
-                    .await?;
-            Ok(budget::as_replay(outcome, replayed))
+            let reason = if replayed { step::REPLAYED } else { "wrong" };
+            budget::failed_reserved(state, ctx, settings, user, Factor::Totp, reason, counter).await
         }
     }
 }
@@ -315,7 +312,7 @@ pub(in crate::flows) async fn first_factor(
             let lost = LostAs {
                 user: user.clone(),
                 factor: Factor::Totp,
-                reason: "replayed",
+                reason: step::REPLAYED,
                 counter: user.second_factor,
                 unlock: None,
             };
@@ -324,9 +321,11 @@ pub(in crate::flows) async fn first_factor(
         }
         (decision, _) => {
             let replayed = matches!(decision, TotpDecision::Fail { replayed: true });
-            let outcome =
-                password::failed(state, ctx, settings, subject, user, after, Factor::Totp).await?;
-            Ok(budget::as_replay(outcome, replayed))
+            let guessed = password::Guessed {
+                factor: Factor::Totp,
+                replayed,
+            };
+            password::failed(state, ctx, settings, subject, user, after, guessed).await
         }
     }
 }
