@@ -88,6 +88,7 @@ async fn serve(args: StorageArgs) -> anyhow::Result<()> {
     let listener = app::bind(&config).await?;
     let metrics_listener = app::bind_metrics(&config).await?;
     let prepared = app::prepare(&config).await.context("start-up failed")?;
+    let shutdown = shutdown_signal()?;
     if let Some(token) = &prepared.first_admin_token {
         // Printed once, on the first start, so the operator can reach the admin API.
         println!("admin token (shown once): {}", token.expose());
@@ -105,7 +106,7 @@ async fn serve(args: StorageArgs) -> anyhow::Result<()> {
             let _ = metrics_stopped.await;
         }))
     });
-    app::serve(listener, prepared.state, shutdown_signal()).await?;
+    app::serve(listener, prepared.state, shutdown).await?;
     let _ = stop_metrics.send(());
     if let Some(metrics) = metrics {
         let _ = metrics.await;
@@ -114,29 +115,31 @@ async fn serve(args: StorageArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
+/// Ctrl-C or SIGTERM. The handlers are installed here, before the caller says it listens: a
+/// signal stream registers only when it is created, and a SIGTERM that arrived before that would
+/// have killed the process with the default action instead of shutting it down (a supervisor
+/// that stops a server right after it came up saw a failed exit).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+            signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+        )
+    };
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }
 
 /// Our own crates (targets match by prefix: every `twofold_*` crate and the binary) and

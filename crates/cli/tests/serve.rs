@@ -55,6 +55,27 @@ fn sigterm_shuts_down_gracefully_with_success() {
 }
 
 #[test]
+fn sigterm_the_moment_it_says_it_listens_still_shuts_down_gracefully() {
+    // A supervisor may stop a server as soon as it reports that it listens; the signal handler
+    // must be in place by then, or SIGTERM's default action kills the process.
+    for round in 0..5 {
+        let dir = TempDir::new("sigterm-early");
+        let serve = [&["serve", "--listen", "127.0.0.1:0"][..], &data_dir_args(&dir)].concat();
+        let mut proc = common::Proc::spawn(&serve);
+        common::poll_every(
+            "the listening line",
+            STARTUP,
+            std::time::Duration::from_micros(200),
+            || common::listening_port(&proc.stderr()),
+        );
+        let status = proc.terminate();
+        let stderr = proc.stderr();
+        assert!(status.success(), "round {round}: {status}; stderr:\n{stderr}");
+        assert!(stderr.contains("twofold stopped"), "round {round}: {stderr}");
+    }
+}
+
+#[test]
 fn second_start_prints_no_token_and_keeps_the_master_key() {
     let dir = TempDir::new("restart");
     let mut first = Server::start(&data_dir_args(&dir));

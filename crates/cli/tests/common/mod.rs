@@ -79,6 +79,13 @@ pub fn twofold(args: &[&str], env: &[(&str, String)]) -> Command {
     command
 }
 
+/// The port of the server's "listening on http://127.0.0.1:PORT" line.
+pub fn listening_port(stderr: &str) -> Option<u16> {
+    let (_, rest) = stderr.split_once("listening on http://127.0.0.1:")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -153,7 +160,17 @@ impl Drop for Proc {
 }
 
 /// Calls `step` every 20 ms until it gives a value; fails after `timeout`.
-pub fn poll<T>(what: &str, timeout: Duration, mut step: impl FnMut() -> Option<T>) -> T {
+pub fn poll<T>(what: &str, timeout: Duration, step: impl FnMut() -> Option<T>) -> T {
+    poll_every(what, timeout, Duration::from_millis(20), step)
+}
+
+/// Calls `step` every `every` until it gives a value; fails after `timeout`.
+pub fn poll_every<T>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut step: impl FnMut() -> Option<T>,
+) -> T {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(value) = step() {
@@ -163,7 +180,7 @@ pub fn poll<T>(what: &str, timeout: Duration, mut step: impl FnMut() -> Option<T
             Instant::now() < deadline,
             "timed out after {timeout:?} waiting for {what}"
         );
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(every);
     }
 }
 
@@ -181,13 +198,15 @@ pub struct Server {
 }
 
 impl Server {
-    /// `twofold serve --listen 127.0.0.1:<free port> <args>`, once it logs that it listens.
+    /// `twofold serve --listen 127.0.0.1:0 <args>`, once it logs the port it listens on. The
+    /// server picks its own port: a port found free beforehand and bound later could be taken in
+    /// between (by any outgoing connection on a busy machine), and the start would fail.
     pub fn start(args: &[&str]) -> Server {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let mut proc = Proc::spawn(&[&["serve", "--listen", &listen], args].concat());
-        let line = format!("listening on http://{listen}");
-        proc.wait_until(&line, STARTUP, |p| p.stderr().contains(&line));
+        let mut proc = Proc::spawn(&[&["serve", "--listen", "127.0.0.1:0"], args].concat());
+        proc.wait_until("the listening line", STARTUP, |p| {
+            listening_port(&p.stderr()).is_some()
+        });
+        let port = listening_port(&proc.stderr()).unwrap();
         Server { proc, port }
     }
 
