@@ -22,6 +22,7 @@ mod hits;
 mod lockout;
 mod login_throttle;
 mod migrations;
+mod pool;
 mod push;
 mod reservations;
 mod retry;
@@ -37,7 +38,7 @@ mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{AssertSqlSafe, Executor};
 
 use crate::{StoreError, StoreOptions};
@@ -62,13 +63,7 @@ impl PgStore {
             // In the start-up message: no extra round trip per connection.
             connect = connect.options([("search_path", schema.as_str())]);
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .min_connections(0)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .test_before_acquire(false)
-            .connect_with(connect)
-            .await?;
+        let pool = pool::open(connect, options.max_connections, ACQUIRE_TIMEOUT).await?;
         if let Some(schema) = &options.schema {
             // The name was checked above, so it may become part of the statement.
             pool.execute(AssertSqlSafe(format!(
