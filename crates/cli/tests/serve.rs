@@ -60,7 +60,11 @@ fn sigterm_the_moment_it_says_it_listens_still_shuts_down_gracefully() {
     // must be in place by then, or SIGTERM's default action kills the process.
     for round in 0..5 {
         let dir = TempDir::new("sigterm-early");
-        let serve = [&["serve", "--listen", "127.0.0.1:0"][..], &data_dir_args(&dir)].concat();
+        let serve = [
+            &["serve", "--listen", "127.0.0.1:0"][..],
+            &data_dir_args(&dir),
+        ]
+        .concat();
         let mut proc = common::Proc::spawn(&serve);
         common::poll_every(
             "the listening line",
@@ -70,8 +74,14 @@ fn sigterm_the_moment_it_says_it_listens_still_shuts_down_gracefully() {
         );
         let status = proc.terminate();
         let stderr = proc.stderr();
-        assert!(status.success(), "round {round}: {status}; stderr:\n{stderr}");
-        assert!(stderr.contains("twofold stopped"), "round {round}: {stderr}");
+        assert!(
+            status.success(),
+            "round {round}: {status}; stderr:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("twofold stopped"),
+            "round {round}: {stderr}"
+        );
     }
 }
 

@@ -254,6 +254,28 @@ async fn run_flow(storage: &[(&str, String)]) -> (String, Vec<String>) {
         .unwrap();
     assert_eq!(refused.status().as_u16(), 400);
 
+    // Login names travel in query strings (what a login UI asks before the password, an admin's
+    // search): the full address is personal data and must not reach the log with the URI.
+    let (status, _) = api
+        .call(
+            Method::GET,
+            "/v1/sign-in-methods?login_name=alice%40example.com",
+            None,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200);
+    api.admin(
+        Method::GET,
+        "/v1/users?search=alice%40example.com",
+        Value::Null,
+    )
+    .await;
+    secrets.extend([
+        "alice@example.com".to_owned(),
+        "alice%40example.com".to_owned(),
+    ]);
+
     let output = server.output.lock().unwrap().clone();
     drop(server);
     (output, secrets)

@@ -182,7 +182,7 @@ pub fn router(state: AppState) -> Router {
         ))
         // Tokens travel in these headers: whatever logs headers must not see them.
         .layer(SetSensitiveResponseHeadersLayer::new([header::SET_COOKIE]))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetSensitiveRequestHeadersLayer::new([
             header::AUTHORIZATION,
             header::COOKIE,
@@ -206,4 +206,16 @@ pub fn router(state: AppState) -> Router {
         headers::security_headers,
     ))
     .with_state(state)
+}
+
+/// The request's span names its method and path, never its query: login names (full email
+/// addresses and phone numbers) travel there (`/v1/sign-in-methods?login_name=…`, an admin's
+/// `/v1/users?search=…`), and tower-http's default span logs the whole URI.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
 }
