@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{free_port, twofold};
+use common::twofold;
 use data_encoding::BASE64;
 use serde_json::{Value, json};
 use server::serve;
@@ -104,11 +104,10 @@ async fn run_flow(storage: &[(&str, String)]) -> (String, Vec<String>) {
         .unwrap();
     assert!(created.status.success(), "{created:?}");
     let admin = String::from_utf8(created.stdout).unwrap().trim().to_owned();
-    let listen = format!("127.0.0.1:{}", free_port());
-    let server = serve(storage, smtp, sms, &listen);
+    let server = serve(storage, smtp, sms);
     let api = Api {
         http: reqwest::Client::new(),
-        base: format!("http://{listen}"),
+        base: format!("http://127.0.0.1:{}", server.port),
         admin: admin.clone(),
     };
     use reqwest::Method;

@@ -5,12 +5,13 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::common::twofold;
+use super::common::{listening_port, twofold};
 use super::{SMS_TOKEN, SMTP_PASSWORD, SMTP_USER};
 
 pub struct Server {
     child: Child,
     pub output: Arc<Mutex<String>>,
+    pub port: u16,
 }
 
 impl Drop for Server {
@@ -31,7 +32,8 @@ fn collect(pipe: impl Read + Send + 'static, into: &Arc<Mutex<String>>) {
     });
 }
 
-pub fn serve(storage: &[(&str, String)], smtp: u16, sms: u16, listen: &str) -> Server {
+/// `twofold serve` on a port it picks (read from its listening line).
+pub fn serve(storage: &[(&str, String)], smtp: u16, sms: u16) -> Server {
     let mut env = storage.to_vec();
     env.extend([
         (
@@ -45,24 +47,25 @@ pub fn serve(storage: &[(&str, String)], smtp: u16, sms: u16, listen: &str) -> S
         ),
         ("TWOFOLD_SMS_GATEWAY_TOKEN", SMS_TOKEN.to_owned()),
     ]);
-    let mut child = twofold(&["serve", "--listen", listen], &env)
+    let mut child = twofold(&["serve", "--listen", "127.0.0.1:0"], &env)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let output = Arc::default();
+    let output: Arc<Mutex<String>> = Arc::default();
     collect(child.stdout.take().unwrap(), &output);
     collect(child.stderr.take().unwrap(), &output);
-    let server = Server { child, output };
-    let ready = format!("listening on http://{listen}");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !server.output.lock().unwrap().contains(&ready) {
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            server.output.lock().unwrap()
-        );
+    let port = loop {
+        if let Some(port) = listening_port(&output.lock().unwrap()) {
+            break port;
+        }
+        assert!(Instant::now() < deadline, "{}", output.lock().unwrap());
         std::thread::sleep(Duration::from_millis(20));
+    };
+    Server {
+        child,
+        output,
+        port,
     }
-    server
 }

@@ -11,7 +11,7 @@ use data_encoding::BASE64;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{free_port, twofold, unique};
+use crate::common::{listening_port, twofold, unique};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -19,7 +19,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 struct Node {
     child: Child,
     base: String,
-    output: Arc<Mutex<String>>,
     data_dir: PathBuf,
 }
 
@@ -45,7 +44,6 @@ fn collect(pipe: impl Read + Send + 'static, into: &Arc<Mutex<String>>) {
 impl Node {
     fn start(storage: &[(&str, String)], settings_cache_millis: u64) -> Node {
         let data_dir = std::env::temp_dir().join(unique("twofold-node"));
-        let listen = format!("127.0.0.1:{}", free_port());
         let mut env = storage.to_vec();
         env.push(("TWOFOLD_DATA_DIR", data_dir.display().to_string()));
         env.push((
@@ -53,28 +51,30 @@ impl Node {
             settings_cache_millis.to_string(),
         ));
         // The log sender is a transport: SMS codes can be challenged (and returned to the admin).
-        let args = ["serve", "--listen", &listen, "--dev-mode"];
+        // Port 0: the node picks its own (read from its listening line), so no port found free
+        // beforehand can be taken before the node binds it.
+        let args = ["serve", "--listen", "127.0.0.1:0", "--dev-mode"];
         let mut child = twofold(&args, &env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let output = Arc::default();
+        let output: Arc<Mutex<String>> = Arc::default();
         collect(child.stdout.take().unwrap(), &output);
         collect(child.stderr.take().unwrap(), &output);
-        let node = Node {
-            child,
-            base: format!("http://{listen}"),
-            output,
-            data_dir,
-        };
-        let ready = format!("listening on http://{listen}");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !node.output.lock().unwrap().contains(&ready) {
-            assert!(Instant::now() < deadline, "{}", node.output.lock().unwrap());
+        let port = loop {
+            if let Some(port) = listening_port(&output.lock().unwrap()) {
+                break port;
+            }
+            assert!(Instant::now() < deadline, "{}", output.lock().unwrap());
             std::thread::sleep(Duration::from_millis(20));
+        };
+        Node {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            data_dir,
         }
-        node
     }
 }
 
