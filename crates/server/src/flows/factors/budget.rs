@@ -146,7 +146,7 @@ pub(in crate::flows) fn passed_reserved(
                 user: user.clone(),
                 factor,
                 reason,
-                counter,
+                counter: Some(counter),
                 unlock: None,
             };
             (consumption, lost)
@@ -173,20 +173,6 @@ pub(in crate::flows) fn passed(
     }
 }
 
-/// Counts a failed second factor and then answers it as [`failed_reserved`] does: for checks
-/// that do not reserve (a WebAuthn assertion cannot be guessed, so it is evaluated first).
-pub async fn failed(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    user: &User,
-    factor: Factor,
-    reason: &str,
-) -> Result<CheckOutcome, Error> {
-    let counter = state.store.record_second_factor_failure(&user.id).await?;
-    failed_reserved(state, ctx, settings, user, factor, reason, counter).await
-}
-
 /// Answers a counted second-factor failure as the step's rules decide it (recorded, locked when
 /// the budget is spent, blocked at the ceiling) and writes it in one transaction, the session
 /// left as it is. `counter` is the user's counter after this failure was counted (by its
@@ -200,6 +186,22 @@ pub(in crate::flows) async fn failed_reserved(
     reason: &str,
     counter: Counter,
 ) -> Result<CheckOutcome, Error> {
+    let (outcome, write) = failure_of(state, ctx, settings, user, factor, reason, counter).await?;
+    write.commit(state).await?;
+    Ok(outcome)
+}
+
+/// [`failed_reserved`]'s answer and writes, not yet committed: for a caller with an event of its
+/// own to write in the same transaction.
+pub(in crate::flows) async fn failure_of(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    factor: Factor,
+    reason: &str,
+    counter: Counter,
+) -> Result<(CheckOutcome, FailureWrite), Error> {
     let failure = SecondFactorFailure {
         factor,
         reason,
@@ -211,8 +213,6 @@ pub(in crate::flows) async fn failed_reserved(
         subject: &user.id,
         user_id: Some(&user.id),
     };
-    FailureWrite::of(ctx, settings, about, &decision.effects)
-        .commit(state)
-        .await?;
-    Ok(decision.outcome)
+    let write = FailureWrite::of(ctx, settings, about, &decision.effects);
+    Ok((decision.outcome, write))
 }

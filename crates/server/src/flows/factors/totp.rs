@@ -313,7 +313,7 @@ pub(in crate::flows) async fn first_factor(
                 user: user.clone(),
                 factor: Factor::Totp,
                 reason: step::REPLAYED,
-                counter: user.second_factor,
+                counter: Some(user.second_factor),
                 unlock: None,
             };
             let spend = Some((consumption, lost));
