@@ -6,7 +6,7 @@ use twofold_core::UnixTime;
 use twofold_core::check::CheckOutcome;
 use twofold_core::lockout::{Counter, LockMode, SecondFactorGate, UnlockPaths};
 use twofold_core::settings::LoginSettings;
-use twofold_core::step::{self, SecondFactorFailure};
+use twofold_core::step::{self, Admission, Budget, SecondFactorFailure};
 use twofold_core::user::User;
 use twofold_store::{Consumption, Reservation, SecondFactorBudget};
 
@@ -57,9 +57,10 @@ pub(in crate::flows) async fn reserve(
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
+    factor: Factor,
     pending: &mut Pending,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
-    reserve_with(state, ctx, settings, user, Some(pending)).await
+    reserve_with(state, ctx, settings, user, factor, Some(pending)).await
 }
 
 /// [`reserve`] for a proof outside a sign-in step (a new authenticator's or contact's code):
@@ -70,8 +71,9 @@ pub(in crate::flows) async fn reserve_outside_step(
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
+    factor: Factor,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
-    reserve_with(state, ctx, settings, user, None).await
+    reserve_with(state, ctx, settings, user, factor, None).await
 }
 
 /// `step`: the sign-in step whose captcha payload an attempt past the threshold spends; `None`
@@ -81,21 +83,24 @@ async fn reserve_with(
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
+    factor: Factor,
     mut step: Option<&mut Pending>,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
-    let mut captcha_solved = match gate(state, settings, user, ctx.now).await? {
-        SecondFactorGate::Open => false,
-        SecondFactorGate::CaptchaRequired => {
+    let gate = gate(state, settings, user, ctx.now).await?;
+    let offered = step.as_deref().is_some_and(Pending::has_captcha);
+    let mut captcha_solved = match step::admit(factor, gate, offered) {
+        Admission::Try(Budget::SecondFactor { captcha: false }) => false,
+        Admission::Try(Budget::SecondFactor { captcha: true }) => {
             if let Some(pending) = step.as_deref_mut() {
                 captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
             }
             true
         }
-        SecondFactorGate::Suspended { until } => {
-            return Ok(Err(CheckOutcome::Locked { until: Some(until) }));
-        }
-        SecondFactorGate::QuestionsRequired | SecondFactorGate::Blocked => {
-            return Ok(Err(CheckOutcome::Locked { until: None }));
+        Admission::Refuse(locked) => return Ok(Err(locked)),
+        // A backup code is sent to the unlock budget before it reserves here; one that reaches
+        // this under a lock is refused as the lock.
+        Admission::Try(Budget::Unlock) => {
+            return Ok(Err(step::refused_reservation(user.second_factor, ctx.now)));
         }
     };
     let policy = &settings.lockout;

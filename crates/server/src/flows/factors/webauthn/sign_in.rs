@@ -242,10 +242,12 @@ pub(in crate::flows) async fn check(
     // before it is verified, so racing assertions are no way around the budget. Before one
     // nothing is counted (nobody may lock a user out by naming them).
     let reserved = match second_factor {
-        true => match budget::reserve(state, ctx, settings, &user, pending).await? {
-            Ok(counter) => Some(counter),
-            Err(refused) => return Ok(refused),
-        },
+        true => {
+            match budget::reserve(state, ctx, settings, &user, Factor::Webauthn, pending).await? {
+                Ok(counter) => Some(counter),
+                Err(refused) => return Ok(refused),
+            }
+        }
         false => None,
     };
     let authenticators = if matches!(sign_in, SignIn::Discoverable(_)) {
