@@ -8,12 +8,14 @@
 //! codes, Argon2, webauthn-rs, reserving an attempt, the step's transaction — and hands the
 //! results in as plain values.
 
+mod admit;
 mod budget;
 mod failure;
 mod gate;
 mod proof;
 mod totp;
 
+pub use admit::{Admission, Budget, admit};
 pub use budget::refused_reservation;
 pub use failure::{
     FailureDecision, FailureEffect, PasswordFailure, REPLAYED, SecondFactorFailure,

@@ -267,3 +267,42 @@ async fn a_lock_is_told_only_after_a_proof_and_a_pass_ends_a_run_of_failures() {
         check(&app, &mut probe, valid).await.problem("locked");
     }
 }
+
+#[tokio::test]
+async fn a_security_key_assertion_spends_an_attempt_and_asks_the_captcha_like_any_guess() {
+    for app in webauthn_apps().await {
+        app.settings(json!({"second_factors": ["totp", "webauthn"], "lockout": {"mode": "captcha", "captcha_after_failures": 2, "captcha_difficulty": 1000}}))
+            .await;
+        let mut alice = app.user("alice", json!({"mfa_enabled": true})).await;
+        app.enrol_totp(&mut alice, None).await;
+        let mut key = SoftAuthenticator::new();
+        register(&app, &alice, &mut key, "security_key", "YubiKey").await;
+        let mut session = app.sign_in_with_password(&alice).await;
+        for _ in 0..2 {
+            app.check_totp(&mut session, "000000")
+                .await
+                .problem("invalid_code");
+        }
+
+        // Past the threshold even a valid assertion is not verified without a solved captcha.
+        let options = challenge(&app, &mut session).await;
+        let assertion = key.sign(ORIGIN, &options).await.unwrap();
+        let asked = check(&app, &mut session, assertion)
+            .await
+            .problem("captcha_required");
+        let payload = support::altcha::solve(&asked["altcha"]);
+        let options = challenge(&app, &mut session).await;
+        let assertion = key.sign(ORIGIN, &options).await.unwrap();
+        let passed = app
+            .check(
+                &mut session,
+                json!({"webauthn": {"credential_assertion": assertion}, "captcha": {"payload": payload}}),
+            )
+            .await
+            .ok();
+        assert!(passed["checks"]["webauthn"].is_object(), "{passed}");
+        // The pass gave its attempt back and ended the run.
+        let user = app.admin_get(&format!("/v1/users/{}", alice.id)).await.ok();
+        assert_eq!(user["lockout"]["second_factor"]["failures"], 0, "{user}");
+    }
+}

@@ -322,3 +322,47 @@ fn a_code_passes_on_the_first_authenticator_that_accepts_it_and_is_a_replay_if_o
     );
     assert_eq!(decide_totp(&[]), TotpDecision::Fail { replayed: false });
 }
+
+#[test]
+fn under_a_lock_only_a_backup_code_is_tried_and_a_due_captcha_is_spent_by_the_attempt() {
+    use crate::lockout::SecondFactorGate as Gate;
+    let suspended = Gate::Suspended {
+        until: UnixTime(60),
+    };
+    let second = |captcha| Admission::Try(Budget::SecondFactor { captcha });
+    assert_eq!(admit(Factor::Totp, Gate::Open, false), second(false));
+    assert_eq!(admit(Factor::BackupCode, Gate::Open, false), second(false));
+    assert_eq!(
+        admit(Factor::Totp, suspended, false),
+        Admission::Refuse(CheckOutcome::Locked {
+            until: Some(UnixTime(60))
+        })
+    );
+    for gate in [Gate::Blocked, Gate::QuestionsRequired] {
+        assert_eq!(
+            admit(Factor::Webauthn, gate, true),
+            Admission::Refuse(CheckOutcome::Locked { until: None })
+        );
+        assert_eq!(
+            admit(Factor::BackupCode, gate, false),
+            Admission::Try(Budget::Unlock)
+        );
+    }
+    assert_eq!(
+        admit(Factor::BackupCode, suspended, true),
+        Admission::Try(Budget::Unlock)
+    );
+    // Past the captcha's threshold: every guess spends one; a backup code without one unlocks.
+    assert_eq!(
+        admit(Factor::Totp, Gate::CaptchaRequired, false),
+        second(true)
+    );
+    assert_eq!(
+        admit(Factor::BackupCode, Gate::CaptchaRequired, true),
+        second(true)
+    );
+    assert_eq!(
+        admit(Factor::BackupCode, Gate::CaptchaRequired, false),
+        Admission::Try(Budget::Unlock)
+    );
+}

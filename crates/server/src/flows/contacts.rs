@@ -123,10 +123,11 @@ pub async fn verify(
     let settings = state.settings(&ctx.tenant_id).await?;
     // An attempt of the second-factor budget is taken before the code is evaluated, so racing
     // wrong codes are capped as in a sign-in; a right code (or none to try) gives it back.
-    let counter = match budget::reserve_outside_step(state, ctx, &settings, &user).await? {
-        Ok(counter) => counter,
-        Err(refused) => return Err(enrolment_error(refused)),
-    };
+    let counter =
+        match budget::reserve_outside_step(state, ctx, &settings, &user, channel.factor()).await? {
+            Ok(counter) => counter,
+            Err(refused) => return Err(enrolment_error(refused)),
+        };
     let checked = codes::check(
         state,
         &user.id,

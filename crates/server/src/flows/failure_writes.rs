@@ -165,6 +165,11 @@ impl FailureWrite {
         self.events.push(event);
     }
 
+    /// An event told before the failure's own (why it failed, in a factor's words).
+    pub(in crate::flows) fn event_first(&mut self, event: NewEvent) {
+        self.events.insert(0, event);
+    }
+
     pub(in crate::flows) fn delay_password_source(&mut self, delay: SourceDelay) {
         self.delay = Some(delay);
     }

@@ -94,6 +94,10 @@ pub(in crate::flows) async fn settle(
                     other => code_error(other),
                 });
             }
+            // Nothing was reserved, so nothing is counted: the proof is refused.
+            let Some(counter) = counter else {
+                return Err(Error::InvalidCredentials);
+            };
             let failed =
                 budget::failed_reserved(state, ctx, settings, &user, factor, reason, counter)
                     .await?;

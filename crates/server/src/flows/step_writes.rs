@@ -34,7 +34,9 @@ pub(super) struct LostAs {
     pub user: User,
     pub factor: Factor,
     pub reason: &'static str,
-    pub counter: Counter,
+    /// The user's counter after the attempt was counted; `None` when nothing was reserved (a
+    /// passkey before any first factor): the check fails without counting.
+    pub counter: Option<Counter>,
     /// An unlock attempt (a backup code while locked): told as a failed unlock, not as a failure
     /// of the budget.
     pub unlock: Option<Unlocking>,

@@ -49,7 +49,8 @@ const LOAD: &str = "SELECT s.id, s.tenant_id, s.user_id, s.token_hash, s.user_ch
 /// Parameters: $1 kind (`insert`, `rotate`, `keep`); the session $2–$13; TOTP steps $14–$17,
 /// backup codes $18–$21 and challenges $22–$23 as arrays with their indexes in the step's list;
 /// second-factor clears $24; password clears $25–$27; events $28–$34; security-questions
-/// exchanges $35–$36 as an array with their indexes; lifted second-factor locks $37.
+/// exchanges $35–$36 as an array with their indexes; lifted second-factor locks $37; WebAuthn
+/// credentials saved with their signature counters $38–$42 as arrays with their indexes.
 const APPLY: &str = "WITH \
      session_held AS (SELECT 1 FROM sessions WHERE $1 = 'rotate' AND id = $2 AND token_hash = $5 FOR UPDATE), \
      totp_held AS (SELECT t.n FROM authenticators a \
@@ -63,6 +64,11 @@ const APPLY: &str = "WITH \
          JOIN unnest($22::text[], $23::int4[]) AS h (id, n) ON ch.id = h.id FOR UPDATE OF ch), \
      exchanges_held AS (SELECT x.n FROM security_question_exchanges sq \
          JOIN unnest($35::text[], $36::int4[]) AS x (id, n) ON sq.id = x.id FOR UPDATE OF sq), \
+     credentials_held AS (SELECT c.n FROM authenticators a \
+         JOIN unnest($38::text[], $40::int8[], $42::int4[]) AS c (id, counter, n) ON a.id = c.id \
+         WHERE a.state = 'active' \
+         AND (a.last_step IS NULL OR a.last_step < c.counter OR (c.counter = 0 AND a.last_step = 0)) \
+         FOR UPDATE OF a), \
      gate AS (SELECT \
          $1 <> 'rotate' OR EXISTS (SELECT 1 FROM session_held) AS token_held, \
          (SELECT min(n) FROM ( \
@@ -70,6 +76,7 @@ const APPLY: &str = "WITH \
              UNION ALL SELECT n FROM unnest($21::int4[]) AS c (n) WHERE n NOT IN (SELECT n FROM codes_held) \
              UNION ALL SELECT n FROM unnest($23::int4[]) AS h (n) WHERE n NOT IN (SELECT n FROM challenges_held) \
              UNION ALL SELECT n FROM unnest($36::int4[]) AS x (n) WHERE n NOT IN (SELECT n FROM exchanges_held) \
+             UNION ALL SELECT n FROM unnest($42::int4[]) AS c (n) WHERE n NOT IN (SELECT n FROM credentials_held) \
          ) AS lost) AS lost), \
      go AS (SELECT token_held AND lost IS NULL AS go FROM gate), \
      session_inserted AS (INSERT INTO sessions (id, tenant_id, user_id, token_hash, user_checked_at, \
@@ -84,6 +91,10 @@ const APPLY: &str = "WITH \
      codes_spent AS (UPDATE backup_codes b SET used_at = c.at \
          FROM unnest($18::text[], $19::bytea[], $20::int8[]) AS c (user_id, code_hash, at) \
          WHERE (SELECT go FROM go) AND b.user_id = c.user_id AND b.code_hash = c.code_hash), \
+     credentials_spent AS (UPDATE authenticators a SET params = c.params, last_step = c.counter, \
+         last_used_at = c.at \
+         FROM unnest($38::text[], $39::text[], $40::int8[], $41::int8[]) AS c (id, params, counter, at) \
+         WHERE (SELECT go FROM go) AND a.id = c.id), \
      challenges_spent AS (DELETE FROM challenges WHERE (SELECT go FROM go) AND id = ANY($22::text[])), \
      exchanges_spent AS (DELETE FROM security_question_exchanges \
          WHERE (SELECT go FROM go) AND id = ANY($35::text[])), \
@@ -301,6 +312,11 @@ struct Spends {
     challenge_index: Vec<i32>,
     exchange_ids: Vec<String>,
     exchange_index: Vec<i32>,
+    credential_ids: Vec<String>,
+    credential_params: Vec<String>,
+    credential_counters: Vec<i64>,
+    credential_at: Vec<i64>,
+    credential_index: Vec<i32>,
 }
 
 fn spends(consume: &[Consumption]) -> Result<Spends, StoreError> {
@@ -336,6 +352,18 @@ fn spends(consume: &[Consumption]) -> Result<Spends, StoreError> {
             Consumption::QuestionExchange { id } => {
                 s.exchange_ids.push(id.clone());
                 s.exchange_index.push(index);
+            }
+            Consumption::CredentialCounter {
+                authenticator_id,
+                credential,
+                counter,
+                at,
+            } => {
+                s.credential_ids.push(authenticator_id.clone());
+                s.credential_params.push(credential.to_string());
+                s.credential_counters.push(i64::from(*counter));
+                s.credential_at.push(at.0);
+                s.credential_index.push(index);
             }
         }
     }
@@ -421,5 +449,10 @@ fn bind<'q>(query: Query<'q>, write: &StepWrite) -> Result<Query<'q>, StoreError
         .bind(e.detail)
         .bind(spent.exchange_ids)
         .bind(spent.exchange_index)
-        .bind(write.lift_second_factor_lock.clone()))
+        .bind(write.lift_second_factor_lock.clone())
+        .bind(spent.credential_ids)
+        .bind(spent.credential_params)
+        .bind(spent.credential_counters)
+        .bind(spent.credential_at)
+        .bind(spent.credential_index))
 }

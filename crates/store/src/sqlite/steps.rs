@@ -278,6 +278,18 @@ fn spend(conn: &Connection, consumption: &Consumption) -> Result<bool, StoreErro
             "DELETE FROM security_question_exchanges WHERE id = ?1",
             [id],
         )?,
+        Consumption::CredentialCounter {
+            authenticator_id,
+            credential,
+            counter,
+            at,
+        } => execute(
+            conn,
+            "UPDATE authenticators SET params = ?1, last_step = ?2, last_used_at = ?3 \
+             WHERE id = ?4 AND state = 'active' \
+             AND (last_step IS NULL OR last_step < ?2 OR (?2 = 0 AND last_step = 0))",
+            (credential.to_string(), counter, at.0, authenticator_id),
+        )?,
     };
     Ok(spent == 1)
 }

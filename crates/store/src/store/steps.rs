@@ -54,6 +54,15 @@ pub enum Consumption {
     Challenge { id: String },
     /// The security-questions exchange is ended, only if it is still pending.
     QuestionExchange { id: String },
+    /// A WebAuthn credential saved after an assertion, only if its signature counter moves
+    /// forward (or stays 0, for authenticators that keep none): of two assertions racing with
+    /// one counter, one spends it.
+    CredentialCounter {
+        authenticator_id: String,
+        credential: serde_json::Value,
+        counter: u32,
+        at: UnixTime,
+    },
 }
 
 /// The password runs a passed password ends: its source's and the account's.

@@ -196,3 +196,61 @@ async fn of_concurrent_steps_with_one_token_exactly_one_commits() {
         assert_eq!(passed_events(&store).await, before + 1);
     }
 }
+
+fn credential_step(counter: u32) -> StepWrite {
+    let mut write = StepWrite::new(SessionWrite::Keep);
+    write.consume.push(Consumption::CredentialCounter {
+        authenticator_id: "w1".into(),
+        credential: json!({"counter": counter}),
+        counter,
+        at: UnixTime(30),
+    });
+    write
+}
+
+#[tokio::test]
+async fn a_webauthn_signature_counter_is_spent_once_and_only_forward() {
+    for store in stores().await {
+        store.insert_user(&user("u1", "alice")).await.unwrap();
+        let mut key = totp("w1", "u1", AuthenticatorState::Active);
+        key.factor = Factor::Webauthn;
+        store.insert_authenticator(&key).await.unwrap();
+        assert_eq!(
+            store.apply_step(&credential_step(7)).await.unwrap(),
+            Applied::Committed { locked: false }
+        );
+        // Two assertions with one counter: the second lost the race and commits nothing.
+        assert_eq!(
+            store.apply_step(&credential_step(7)).await.unwrap(),
+            Applied::ConsumptionLost(0)
+        );
+        assert_eq!(
+            store.apply_step(&credential_step(6)).await.unwrap(),
+            Applied::ConsumptionLost(0)
+        );
+        assert_eq!(
+            store.apply_step(&credential_step(8)).await.unwrap(),
+            Applied::Committed { locked: false }
+        );
+        let saved = store.authenticators_of("u1").await.unwrap();
+        assert_eq!(saved[0].last_step, Some(8));
+        assert_eq!(saved[0].params, json!({"counter": 8}));
+        assert_eq!(saved[0].last_used_at, Some(UnixTime(30)));
+    }
+}
+
+#[tokio::test]
+async fn a_credential_without_a_counter_is_saved_at_zero_each_time() {
+    for store in stores().await {
+        store.insert_user(&user("u1", "alice")).await.unwrap();
+        let mut key = totp("w1", "u1", AuthenticatorState::Active);
+        key.factor = Factor::Passkey;
+        store.insert_authenticator(&key).await.unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                store.apply_step(&credential_step(0)).await.unwrap(),
+                Applied::Committed { locked: false }
+            );
+        }
+    }
+}

@@ -62,7 +62,7 @@ pub(in crate::flows) async fn check(
         user: user.clone(),
         factor: Factor::BackupCode,
         reason: "wrong",
-        counter: user.second_factor,
+        counter: Some(user.second_factor),
         unlock: Some(unlocking),
     };
     pending.pass(Pass {

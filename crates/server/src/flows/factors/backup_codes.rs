@@ -5,8 +5,8 @@ use serde_json::json;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::lockout::SecondFactorGate;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step::{self, Admission, Budget};
 use twofold_core::user::User;
 use twofold_core::{Factor, backup_codes};
 use twofold_store::Consumption;
@@ -74,18 +74,15 @@ pub(in crate::flows) async fn check(
 ) -> Result<CheckOutcome, Error> {
     // While a lock holds (or a captcha is due and none came), a code is the way out of it.
     let gate = budget::gate(state, settings, user, ctx.now).await?;
-    let locked = match gate {
-        SecondFactorGate::Open => false,
-        SecondFactorGate::CaptchaRequired => !pending.has_captcha(),
-        _ => true,
-    };
-    if locked {
+    let admitted = step::admit(Factor::BackupCode, gate, pending.has_captcha());
+    if admitted == Admission::Try(Budget::Unlock) {
         return backup_code_fallback::check(state, ctx, settings, user, code, gate, pending).await;
     }
-    let counter = match budget::reserve(state, ctx, settings, user, pending).await? {
-        Ok(counter) => counter,
-        Err(locked) => return Ok(locked),
-    };
+    let counter =
+        match budget::reserve(state, ctx, settings, user, Factor::BackupCode, pending).await? {
+            Ok(counter) => counter,
+            Err(locked) => return Ok(locked),
+        };
     if let Some(code) = backup_codes::normalise(code) {
         let consumption = Consumption::BackupCode {
             user_id: user.id.clone(),

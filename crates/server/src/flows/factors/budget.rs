@@ -6,7 +6,7 @@ use twofold_core::UnixTime;
 use twofold_core::check::CheckOutcome;
 use twofold_core::lockout::{Counter, LockMode, SecondFactorGate, UnlockPaths};
 use twofold_core::settings::LoginSettings;
-use twofold_core::step::{self, SecondFactorFailure};
+use twofold_core::step::{self, Admission, Budget, SecondFactorFailure};
 use twofold_core::user::User;
 use twofold_store::{Consumption, Reservation, SecondFactorBudget};
 
@@ -57,9 +57,10 @@ pub(in crate::flows) async fn reserve(
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
+    factor: Factor,
     pending: &mut Pending,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
-    reserve_with(state, ctx, settings, user, Some(pending)).await
+    reserve_with(state, ctx, settings, user, factor, Some(pending)).await
 }
 
 /// [`reserve`] for a proof outside a sign-in step (a new authenticator's or contact's code):
@@ -70,8 +71,9 @@ pub(in crate::flows) async fn reserve_outside_step(
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
+    factor: Factor,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
-    reserve_with(state, ctx, settings, user, None).await
+    reserve_with(state, ctx, settings, user, factor, None).await
 }
 
 /// `step`: the sign-in step whose captcha payload an attempt past the threshold spends; `None`
@@ -81,21 +83,24 @@ async fn reserve_with(
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
+    factor: Factor,
     mut step: Option<&mut Pending>,
 ) -> Result<Result<Counter, CheckOutcome>, Error> {
-    let mut captcha_solved = match gate(state, settings, user, ctx.now).await? {
-        SecondFactorGate::Open => false,
-        SecondFactorGate::CaptchaRequired => {
+    let gate = gate(state, settings, user, ctx.now).await?;
+    let offered = step.as_deref().is_some_and(Pending::has_captcha);
+    let mut captcha_solved = match step::admit(factor, gate, offered) {
+        Admission::Try(Budget::SecondFactor { captcha: false }) => false,
+        Admission::Try(Budget::SecondFactor { captcha: true }) => {
             if let Some(pending) = step.as_deref_mut() {
                 captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
             }
             true
         }
-        SecondFactorGate::Suspended { until } => {
-            return Ok(Err(CheckOutcome::Locked { until: Some(until) }));
-        }
-        SecondFactorGate::QuestionsRequired | SecondFactorGate::Blocked => {
-            return Ok(Err(CheckOutcome::Locked { until: None }));
+        Admission::Refuse(locked) => return Ok(Err(locked)),
+        // A backup code is sent to the unlock budget before it reserves here; one that reaches
+        // this under a lock is refused as the lock.
+        Admission::Try(Budget::Unlock) => {
+            return Ok(Err(step::refused_reservation(user.second_factor, ctx.now)));
         }
     };
     let policy = &settings.lockout;
@@ -146,7 +151,7 @@ pub(in crate::flows) fn passed_reserved(
                 user: user.clone(),
                 factor,
                 reason,
-                counter,
+                counter: Some(counter),
                 unlock: None,
             };
             (consumption, lost)
@@ -173,20 +178,6 @@ pub(in crate::flows) fn passed(
     }
 }
 
-/// Counts a failed second factor and then answers it as [`failed_reserved`] does: for checks
-/// that do not reserve (a WebAuthn assertion cannot be guessed, so it is evaluated first).
-pub async fn failed(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    user: &User,
-    factor: Factor,
-    reason: &str,
-) -> Result<CheckOutcome, Error> {
-    let counter = state.store.record_second_factor_failure(&user.id).await?;
-    failed_reserved(state, ctx, settings, user, factor, reason, counter).await
-}
-
 /// Answers a counted second-factor failure as the step's rules decide it (recorded, locked when
 /// the budget is spent, blocked at the ceiling) and writes it in one transaction, the session
 /// left as it is. `counter` is the user's counter after this failure was counted (by its
@@ -200,6 +191,22 @@ pub(in crate::flows) async fn failed_reserved(
     reason: &str,
     counter: Counter,
 ) -> Result<CheckOutcome, Error> {
+    let (outcome, write) = failure_of(state, ctx, settings, user, factor, reason, counter).await?;
+    write.commit(state).await?;
+    Ok(outcome)
+}
+
+/// [`failed_reserved`]'s answer and writes, not yet committed: for a caller with an event of its
+/// own to write in the same transaction.
+pub(in crate::flows) async fn failure_of(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    factor: Factor,
+    reason: &str,
+    counter: Counter,
+) -> Result<(CheckOutcome, FailureWrite), Error> {
     let failure = SecondFactorFailure {
         factor,
         reason,
@@ -211,8 +218,6 @@ pub(in crate::flows) async fn failed_reserved(
         subject: &user.id,
         user_id: Some(&user.id),
     };
-    FailureWrite::of(ctx, settings, about, &decision.effects)
-        .commit(state)
-        .await?;
-    Ok(decision.outcome)
+    let write = FailureWrite::of(ctx, settings, about, &decision.effects);
+    Ok((decision.outcome, write))
 }

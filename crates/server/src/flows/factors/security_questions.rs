@@ -213,7 +213,16 @@ pub(in crate::flows) async fn check(
     })
     .map_err(|e| Error::InvalidRequest(e.to_string()))?;
     let stored = state.store.security_answers(&user.id).await?;
-    let counter = match budget::reserve(state, ctx, settings, user, pending).await? {
+    let counter = match budget::reserve(
+        state,
+        ctx,
+        settings,
+        user,
+        Factor::SecurityQuestions,
+        pending,
+    )
+    .await?
+    {
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };

@@ -120,10 +120,11 @@ pub async fn verify_totp(
     // Wrong proofs spend the same budget as wrong sign-in codes — guessing is guessing — and,
     // as there, an attempt is taken before the code is evaluated, so racing guesses are capped.
     let settings = state.settings(&ctx.tenant_id).await?;
-    let counter = match budget::reserve_outside_step(state, ctx, &settings, user).await? {
-        Ok(counter) => counter,
-        Err(refused) => return Err(enrolment_error(refused)),
-    };
+    let counter =
+        match budget::reserve_outside_step(state, ctx, &settings, user, Factor::Totp).await? {
+            Ok(counter) => counter,
+            Err(refused) => return Err(enrolment_error(refused)),
+        };
     let TotpOutcome::Accepted { step } = totp::verify(&seed, &params, code.expose(), ctx.now, None)
     else {
         let failed = budget::failed_reserved(
@@ -188,7 +189,7 @@ pub(in crate::flows) async fn check(
     code: &str,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
-    let counter = match budget::reserve(state, ctx, settings, user, pending).await? {
+    let counter = match budget::reserve(state, ctx, settings, user, Factor::Totp, pending).await? {
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };
@@ -313,7 +314,7 @@ pub(in crate::flows) async fn first_factor(
                 user: user.clone(),
                 factor: Factor::Totp,
                 reason: step::REPLAYED,
-                counter: user.second_factor,
+                counter: Some(user.second_factor),
                 unlock: None,
             };
             let spend = Some((consumption, lost));

@@ -93,10 +93,11 @@ pub(in crate::flows) async fn check(
     code: &str,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
-    let counter = match budget::reserve(state, ctx, settings, user, pending).await? {
-        Ok(counter) => counter,
-        Err(locked) => return Ok(locked),
-    };
+    let counter =
+        match budget::reserve(state, ctx, settings, user, channel.factor(), pending).await? {
+            Ok(counter) => counter,
+            Err(locked) => return Ok(locked),
+        };
     match codes::try_code(state, &user.id, channel, Purpose::SignIn, code, ctx.now).await? {
         Tried::Matches { challenge_id, .. } => {
             let consumption = Consumption::Challenge { id: challenge_id };

@@ -105,7 +105,7 @@ pub async fn answer(
         .ok_or(Error::NotFound("user"))?;
     let counter = match answer.decision {
         PushDecision::Approve => {
-            match budget::reserve_outside_step(state, &ctx, &settings, &user).await? {
+            match budget::reserve_outside_step(state, &ctx, &settings, &user, Factor::Push).await? {
                 Ok(counter) => Some(counter),
                 Err(CheckOutcome::Locked { until }) => return Err(Error::Locked { until }),
                 Err(_) => return Err(Error::Locked { until: None }),

@@ -7,6 +7,7 @@ use twofold_core::event::EventType;
 use twofold_core::user::User;
 use twofold_core::webauthn::CredentialKind;
 use twofold_core::{Factor, UnixTime};
+use twofold_store::{Consumption, NewEvent};
 use webauthn_rs::prelude::{AuthenticationResult, Credential, Passkey, Uuid, WebauthnError};
 
 use crate::error::Error;
@@ -104,22 +105,24 @@ pub(in crate::flows) fn reason(e: WebauthnError) -> String {
     }
 }
 
-/// Saves the new counter and backup flags; false when another sign-in saved a counter at least as
-/// high meanwhile (a cloned credential, or a replay racing on another node).
-pub(in crate::flows) async fn save(
-    state: &Inner,
+/// The credential with its new counter and backup flags, spent by the step's transaction only if
+/// no other sign-in saved a counter at least as high meanwhile (a cloned credential, or a replay
+/// racing on another node).
+pub(in crate::flows) fn counter_spent(
     authenticator: &Authenticator,
     credential: Credential,
     result: &AuthenticationResult,
     now: UnixTime,
-) -> Result<bool, Error> {
+) -> Result<Consumption, Error> {
     let mut passkey = Passkey::from(credential);
     passkey.update_credential(result);
     let updated = serde_json::to_value(Credential::from(passkey)).map_err(internal)?;
-    Ok(state
-        .store
-        .update_credential(&authenticator.id, &updated, result.counter(), now)
-        .await?)
+    Ok(Consumption::CredentialCounter {
+        authenticator_id: authenticator.id.clone(),
+        credential: updated,
+        counter: result.counter(),
+        at: now,
+    })
 }
 
 /// A refused registration or assertion, in the audit log with the stage and the reason.
@@ -130,13 +133,14 @@ pub(in crate::flows) async fn refused(
     stage: &str,
     reason: &str,
 ) -> Result<(), Error> {
+    let event = refusal(ctx, user, stage, reason);
+    state.store.append_event(&event).await?;
+    state.metrics.count_event(event.kind);
+    Ok(())
+}
+
+/// The refusal's event, for a step that writes it with the failure it counts.
+pub(in crate::flows) fn refusal(ctx: &Ctx, user: &User, stage: &str, reason: &str) -> NewEvent {
     let detail = json!({"stage": stage, "reason": reason});
-    events::record(
-        state,
-        ctx,
-        EventType::WebauthnRefused,
-        Some(&user.id),
-        detail,
-    )
-    .await
+    events::new(ctx, EventType::WebauthnRefused, Some(&user.id), detail)
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use twofold_core::Factor;
 use twofold_core::check::CheckOutcome;
+use twofold_core::lockout::Counter;
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
 use twofold_core::step;
@@ -19,11 +20,13 @@ use webauthn_rs::prelude::{
     SecurityKeyAuthentication,
 };
 
-use super::credentials::{credentials, internal, reason, refused, save, stand_in};
+use super::credentials::{
+    counter_spent, credentials, internal, reason, refusal, refused, stand_in,
+};
 use crate::error::Error;
 use crate::flows::Ctx;
 use crate::flows::factors::budget;
-use crate::flows::step_writes::Pending;
+use crate::flows::step_writes::{LostAs, Pass, Pending};
 use crate::flows::subject::Subject;
 use crate::random;
 use crate::state::Inner;
@@ -235,6 +238,18 @@ pub(in crate::flows) async fn check(
             (user, !matches!(sign_in, SignIn::Passwordless(_)))
         }
     };
+    // After a first factor an assertion spends the second-factor budget like any guess: reserved
+    // before it is verified, so racing assertions are no way around the budget. Before one
+    // nothing is counted (nobody may lock a user out by naming them).
+    let reserved = match second_factor {
+        true => {
+            match budget::reserve(state, ctx, settings, &user, Factor::Webauthn, pending).await? {
+                Ok(counter) => Some(counter),
+                Err(refused) => return Ok(refused),
+            }
+        }
+        false => None,
+    };
     let authenticators = if matches!(sign_in, SignIn::Discoverable(_)) {
         state.store.authenticators_of(&user.id).await?
     } else {
@@ -268,17 +283,10 @@ pub(in crate::flows) async fn check(
     };
     let (result, authenticator, credential) = match (verified, used) {
         (Ok(result), Some((a, c))) => (result, a.clone(), c.clone()),
-        (Err(why), _) => return failed(state, ctx, settings, &user, second_factor, &why).await,
+        (Err(why), _) => return failed(state, ctx, settings, &user, reserved, &why).await,
         (Ok(_), None) => {
-            return failed(
-                state,
-                ctx,
-                settings,
-                &user,
-                second_factor,
-                "unknown credential",
-            )
-            .await;
+            let why = "unknown credential";
+            return failed(state, ctx, settings, &user, reserved, why).await;
         }
     };
     // A lock is told only to someone who proved the credential, so it reveals nothing to a
@@ -286,23 +294,36 @@ pub(in crate::flows) async fn check(
     if let Some(locked) = step::lock_refusal(user.second_factor.lock, ctx.now) {
         return Ok(locked);
     }
-    if !save(state, &authenticator, credential, &result, ctx.now).await? {
-        return failed(
-            state,
-            ctx,
-            settings,
-            &user,
-            second_factor,
-            "counter_regression",
-        )
-        .await;
-    }
+    // The new counter is spent in the step's transaction: of two assertions racing with one
+    // counter, the one that loses is this check's failure (`counter_regression`).
+    let consumption = counter_spent(&authenticator, credential, &result, ctx.now)?;
     let kind = CredentialKind::of_factor(authenticator.factor)
         .ok_or_else(|| Error::Internal("a WebAuthn check matched another factor".to_owned()))?;
-    // A passed check ends a run of second-factor failures, as for every other factor.
-    let passed = budget::passed(&user, kind.counts_as(result.user_verified()), ctx, pending);
-    // The saved counter makes the credentials loaded above stale: whatever comes next in this
-    // request (a new challenge) reads them again.
+    let factor = kind.counts_as(result.user_verified());
+    // A passed check ends a run of second-factor failures, as for every other factor, and gives
+    // its attempt back.
+    let passed = match reserved {
+        Some(counter) => {
+            let consume = Some((consumption, COUNTER_REGRESSION));
+            budget::passed_reserved(&user, factor, ctx, pending, consume, counter)
+        }
+        None => {
+            let lost = LostAs {
+                user: user.clone(),
+                factor,
+                reason: COUNTER_REGRESSION,
+                counter: None,
+                unlock: None,
+            };
+            pending.pass(Pass {
+                consume: Some((consumption, lost)),
+                reserved: None,
+            });
+            budget::passed(&user, factor, ctx, pending)
+        }
+    };
+    // The counter the step saves makes the credentials loaded above stale: whatever comes next
+    // in this request (a new challenge) reads them again.
     if matches!(sign_in, SignIn::Discoverable(_)) {
         session.identify(&user.id, ctx.now)?;
         *subject = Subject {
@@ -315,20 +336,29 @@ pub(in crate::flows) async fn check(
     Ok(passed)
 }
 
-/// A refused assertion: recorded; after a first factor it spends the second-factor budget like
-/// any wrong code, before one it spends nothing (an assertion cannot be guessed, and nobody may
-/// lock a user out by naming them).
+/// Why a credential's counter did not move forward, as the audit log tells it.
+const COUNTER_REGRESSION: &str = "counter_regression";
+
+/// A refused assertion: recorded; after a first factor it spends the attempt it reserved like any
+/// wrong code, before one it spends nothing (an assertion cannot be guessed, and nobody may lock
+/// a user out by naming them).
 async fn failed(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
     user: &User,
-    second_factor: bool,
+    reserved: Option<Counter>,
     why: &str,
 ) -> Result<CheckOutcome, Error> {
-    refused(state, ctx, user, "authenticate", why).await?;
-    if !second_factor {
+    let Some(counter) = reserved else {
+        refused(state, ctx, user, "authenticate", why).await?;
         return Err(Error::InvalidCredentials);
-    }
-    budget::failed(state, ctx, settings, user, Factor::Webauthn, "webauthn").await
+    };
+    // The refusal is told with the failure it counts, in its one transaction.
+    let factor = Factor::Webauthn;
+    let (outcome, mut write) =
+        budget::failure_of(state, ctx, settings, user, factor, "webauthn", counter).await?;
+    write.event_first(refusal(ctx, user, "authenticate", why));
+    write.commit(state).await?;
+    Ok(outcome)
 }
