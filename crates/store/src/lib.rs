@@ -18,6 +18,6 @@ pub use store::{
     PasswordRun, PasswordThrottles, PushDevice, PushDevices, PushEnrolment, PushStart, Reservation,
     Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite, Sessions,
     SettingsRevision, SetupSkips, SigningKeys, StepState, StepWrite, Steps, Store,
-    StoredPushExchange, Tenants, Users,
+    StoredPushExchange, Tenants, UserView, UserViews, Users,
 };
 pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

@@ -26,6 +26,7 @@ mod setup_skips;
 mod signing_keys;
 mod steps;
 mod tenants;
+mod user_views;
 mod users;
 
 pub use admin_tokens::AdminTokens;
@@ -56,6 +57,7 @@ pub use signing_keys::SigningKeys;
 pub use steps::{Applied, Consumption, PasswordRun, SessionWrite, StepState, StepWrite, Steps};
 pub use tenants::SettingsRevision;
 pub use tenants::Tenants;
+pub use user_views::{UserView, UserViews};
 pub use users::Users;
 
 /// Everything a Twofold server needs from its database.
@@ -85,6 +87,7 @@ pub trait Store:
     + SetupSkips
     + SecurityQuestions
     + PushDevices
+    + UserViews
 {
 }
 
@@ -114,5 +117,6 @@ impl<T> Store for T where
         + SetupSkips
         + SecurityQuestions
         + PushDevices
+        + UserViews
 {
 }
