@@ -10,6 +10,12 @@ use twofold_server::app;
 
 use crate::options::StorageArgs;
 
+// mimalloc over glibc's malloc: a TOTP check allocates and frees many small values across the
+// runtime's threads, and glibc's arenas spent a tenth of the server's CPU on it
+// (docs/benchmarks.md, "After the perf pass").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "twofold",

@@ -66,9 +66,11 @@ impl PasswordHasher {
                 .spawn(move || work(&jobs))
                 .map_err(|e| Error::Internal(format!("cannot start a hashing thread: {e}")))?;
         }
-        let filler = data_encoding::BASE64.encode(&random::bytes::<24>(random)?);
-        let dummy_hash =
-            password::hash(&filler, &random::bytes(random)?, password::owasp_params())?;
+        let dummy_hash = password::unmatchable(
+            &random::bytes(random)?,
+            &random::bytes(random)?,
+            password::owasp_params(),
+        )?;
         Ok(PasswordHasher { queue, dummy_hash })
     }
 

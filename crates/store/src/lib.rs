@@ -18,6 +18,6 @@ pub use store::{
     PasswordBudget, PasswordRun, PasswordThrottles, PushDevice, PushDevices, PushEnrolment,
     PushStart, Reservation, Reservations, SecondFactorBudget, SecondFactorLockout, SessionWrite,
     Sessions, SettingsRevision, SetupSkips, SigningKeys, SourceDelay, StepState, StepWrite, Steps,
-    Store, StoredPushExchange, Tenants, Users,
+    Store, StoredPushExchange, Tenants, UserView, UserViews, Users,
 };
 pub use store::{QuestionExchange, SecurityQuestions, StoredAnswer};

@@ -21,7 +21,7 @@ pub mod webauthn;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::flows::Ctx;
 use crate::http::auth::{ClientIp, RequestTime};
@@ -37,10 +37,10 @@ pub fn ctx(tenant_id: &str, ip: ClientIp, at: RequestTime) -> Ctx {
     }
 }
 
-pub fn created(body: Value) -> Response {
+pub fn created(body: impl Serialize) -> Response {
     (StatusCode::CREATED, axum::Json(body)).into_response()
 }
 
-pub fn ok(body: Value) -> Response {
+pub fn ok(body: impl Serialize) -> Response {
     axum::Json(body).into_response()
 }

@@ -4,10 +4,11 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use twofold_core::UnixTime;
 use twofold_core::challenge::Channel;
+use twofold_core::risk::RiskScore;
 use twofold_core::secrets::{ADMIN_TOKEN_PREFIX, SecretString};
 use twofold_core::session::Session;
 
@@ -112,20 +113,33 @@ fn webauthn(issued: &WebauthnIssued) -> Value {
     })
 }
 
-fn render(view: &SessionView, token: Option<&SecretString>) -> Value {
-    let mut body = json!({
-        "session_id": view.session.id,
-        "user_id": view.session.user_id,
-        "checks": present::checks(&view.session),
-        "mfa": present::mfa(&view.info, view.user.as_ref(), &view.media),
-        "challenges": challenges(view),
-        "expires_at": present::rfc3339(view.session.expires_at),
-        "risk": view.session.risk,
-    });
-    if let Some(token) = token {
-        body["session_token"] = json!(token.expose());
+/// A session as `POST` and `PATCH /v1/sessions…` answer it, serialised straight from the view:
+/// every sign-in step answers with one, so no `Value` is built on the way (the field order is
+/// the body's).
+#[derive(Serialize)]
+struct SessionBody<'a> {
+    session_id: &'a str,
+    user_id: Option<&'a str>,
+    checks: present::ChecksOf<'a>,
+    mfa: present::Mfa<'a>,
+    challenges: Value,
+    expires_at: String,
+    risk: &'a Option<RiskScore>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+}
+
+fn render<'a>(view: &'a SessionView, token: Option<&'a SecretString>) -> SessionBody<'a> {
+    SessionBody {
+        session_id: &view.session.id,
+        user_id: view.session.user_id.as_deref(),
+        checks: present::ChecksOf(&view.session),
+        mfa: present::mfa(&view.info, view.user.as_ref(), &view.media),
+        challenges: challenges(view),
+        expires_at: present::rfc3339(view.session.expires_at),
+        risk: &view.session.risk,
+        session_token: token.map(SecretString::expose),
     }
-    body
 }
 
 pub async fn create(

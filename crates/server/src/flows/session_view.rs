@@ -57,9 +57,17 @@ pub(super) async fn view_of(
         active_factors: &[],
     };
     let user_mfa = user_mfa.or(session.user_id.as_ref().map(|_| nobody));
-    let policy = match &subject.user {
-        Some(user) => policy_of(state, user).await?,
-        None => Policy::default(),
+    // The groups, the skip and the contacts in one read: every sign-in step answers with this.
+    let (policy, extra) = match &subject.user {
+        Some(user) => {
+            let read = state.store.user_view(&user.id).await?;
+            let policy = Policy {
+                groups: read.groups.into_iter().map(|g| g.mfa).collect(),
+                setup_skipped_until: read.setup_skipped_until,
+            };
+            (policy, read.contacts)
+        }
+        None => (Policy::default(), Vec::new()),
     };
     let info = mfa_info::evaluate_in(
         settings,
@@ -71,7 +79,6 @@ pub(super) async fn view_of(
     );
     let media = match &subject.user {
         Some(user) if info.first_factor_passed => {
-            let extra = state.store.contacts_of(&user.id).await?;
             contacts::masked_for(&info, &contacts::all_contacts(user, &extra))
         }
         _ => Vec::new(),

@@ -2,7 +2,9 @@
 //! views a signing-in user sees show them masked.
 
 pub use crate::time_text::rfc3339;
-use serde_json::{Map, Value, json};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::{Value, json};
 use twofold_core::Factor;
 use twofold_core::authenticator::Authenticator;
 use twofold_core::contacts::MaskedContact;
@@ -56,22 +58,42 @@ pub fn check_key(factor: Factor) -> String {
     factor.as_str().replace('-', "_")
 }
 
-pub fn checks(session: &Session) -> Value {
-    let mut out = Map::new();
-    if let (Some(user_id), Some(at)) = (&session.user_id, session.user_checked_at) {
-        out.insert(
-            "user".into(),
-            json!({"user_id": user_id, "checked_at": rfc3339(at)}),
-        );
+/// A session's checks as its view shows them, written straight from the session: every sign-in
+/// step answers with them, and building a `Value` first was allocation on the hot path.
+pub struct ChecksOf<'a>(pub &'a Session);
+
+impl Serialize for ChecksOf<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct UserChecked<'a> {
+            user_id: &'a str,
+            checked_at: String,
+        }
+        #[derive(Serialize)]
+        struct Checked {
+            checked_at: String,
+        }
+        let session = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        if let (Some(user_id), Some(at)) = (&session.user_id, session.user_checked_at) {
+            let user = UserChecked {
+                user_id,
+                checked_at: rfc3339(at),
+            };
+            map.serialize_entry("user", &user)?;
+        }
+        for (factor, at) in &session.checks {
+            let checked = Checked {
+                checked_at: rfc3339(*at),
+            };
+            map.serialize_entry(&check_key(*factor), &checked)?;
+        }
+        map.end()
     }
-    for (factor, at) in &session.checks {
-        out.insert(check_key(*factor), json!({"checked_at": rfc3339(*at)}));
-    }
-    Value::Object(out)
 }
 
 /// The MFA info of SuperTokens, with the user's contact points masked.
-pub fn mfa(info: &MfaInfo, user: Option<&User>, media: &[MaskedContact]) -> Value {
+pub fn mfa<'a>(info: &'a MfaInfo, user: Option<&'a User>, media: &'a [MaskedContact]) -> Mfa<'a> {
     let show_media = info.first_factor_passed;
     let email = user
         .filter(|u| show_media && u.email_verified)
@@ -79,33 +101,100 @@ pub fn mfa(info: &MfaInfo, user: Option<&User>, media: &[MaskedContact]) -> Valu
     let phone = user
         .filter(|u| show_media && u.phone_verified)
         .and_then(|u| u.phone.as_deref());
-    let mut body = json!({
-        "satisfied": info.satisfied,
-        "mfa_required": info.mfa_required,
-        "setup_required": info.setup_required,
-        "factors": {
-            "next": info.next,
-            "already_setup": info.already_setup,
-            "allowed_to_setup": info.allowed_to_setup,
+    Mfa {
+        satisfied: info.satisfied,
+        mfa_required: info.mfa_required,
+        setup_required: info.setup_required,
+        factors: MfaFactors {
+            next: &info.next,
+            already_setup: &info.already_setup,
+            allowed_to_setup: &info.allowed_to_setup,
         },
-        "emails": {"otp-email": email.map(mask::email).into_iter().collect::<Vec<_>>()},
-        "phone_numbers": {"otp-sms": phone.map(mask::phone).into_iter().collect::<Vec<_>>()},
-    });
-    // Every verified contact with its id, for a challenge's `medium_id` (LoginRadius' drop-down).
-    let of = |channel: &str| -> Vec<Value> {
-        media
-            .iter()
-            .filter(|m| m.channel == channel)
-            .map(|m| json!({"medium_id": m.medium_id, "masked": m.masked}))
-            .collect()
-    };
-    body["media"] = json!({"otp-email": of("email"), "otp-sms": of("sms")});
-    // Prompt mode only, so answers elsewhere keep their shape.
-    if info.setup_skippable {
-        body["setup_skippable"] = json!(true);
+        emails: Emails {
+            otp_email: email.map(mask::email),
+        },
+        phone_numbers: PhoneNumbers {
+            otp_sms: phone.map(mask::phone),
+        },
+        // Every verified contact with its id, for a challenge's `medium_id` (LoginRadius'
+        // drop-down).
+        media: Media {
+            otp_email: MediaOf(media, "email"),
+            otp_sms: MediaOf(media, "sms"),
+        },
+        // Prompt mode only, so answers elsewhere keep their shape.
+        setup_skippable: info.setup_skippable,
+        setup_skipped_until: info.setup_skipped_until.map(rfc3339),
     }
-    if let Some(until) = info.setup_skipped_until {
-        body["setup_skipped_until"] = json!(rfc3339(until));
+}
+
+/// [`mfa`]'s answer, serialised as API.md shows it (in this field order).
+#[derive(Serialize)]
+pub struct Mfa<'a> {
+    satisfied: bool,
+    mfa_required: bool,
+    setup_required: bool,
+    factors: MfaFactors<'a>,
+    emails: Emails,
+    phone_numbers: PhoneNumbers,
+    media: Media<'a>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    setup_skippable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    setup_skipped_until: Option<String>,
+}
+
+#[derive(Serialize)]
+struct MfaFactors<'a> {
+    next: &'a [Factor],
+    already_setup: &'a [Factor],
+    allowed_to_setup: &'a [Factor],
+}
+
+/// `{"otp-email": []}` or with the one masked address.
+#[derive(Serialize)]
+struct Emails {
+    #[serde(rename = "otp-email", serialize_with = "as_list")]
+    otp_email: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PhoneNumbers {
+    #[serde(rename = "otp-sms", serialize_with = "as_list")]
+    otp_sms: Option<String>,
+}
+
+fn as_list<S: Serializer>(value: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(value.as_slice())
+}
+
+#[derive(Serialize)]
+struct Media<'a> {
+    #[serde(rename = "otp-email")]
+    otp_email: MediaOf<'a>,
+    #[serde(rename = "otp-sms")]
+    otp_sms: MediaOf<'a>,
+}
+
+/// The contacts of one channel, as `{"medium_id", "masked"}` objects.
+struct MediaOf<'a>(&'a [MaskedContact], &'static str);
+
+impl Serialize for MediaOf<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Medium<'a> {
+            medium_id: &'a str,
+            masked: &'a str,
+        }
+        let MediaOf(media, channel) = *self;
+        serializer.collect_seq(
+            media
+                .iter()
+                .filter(|m| m.channel == channel)
+                .map(|m| Medium {
+                    medium_id: &m.medium_id,
+                    masked: &m.masked,
+                }),
+        )
     }
-    body
 }

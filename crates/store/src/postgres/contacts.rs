@@ -8,7 +8,7 @@ use super::PgStore;
 use super::rows::{corrupt, flag, time};
 use crate::{Contacts, StoreError};
 
-fn contact(row: &PgRow) -> Result<Contact, StoreError> {
+pub(super) fn contact(row: &PgRow) -> Result<Contact, StoreError> {
     let channel: String = row.try_get("channel")?;
     Ok(Contact {
         id: row.try_get("id")?,

@@ -15,7 +15,7 @@ macro_rules! select_groups {
     };
 }
 
-fn group(row: &PgRow) -> Result<Group, StoreError> {
+pub(super) fn group(row: &PgRow) -> Result<Group, StoreError> {
     let mfa: String = row.try_get("mfa")?;
     Ok(Group {
         id: row.try_get("id")?,

@@ -33,6 +33,7 @@ mod setup_skips;
 mod signing_keys;
 mod steps;
 mod tenants;
+mod user_views;
 mod users;
 
 use std::str::FromStr;

@@ -16,8 +16,9 @@ use crate::{
 };
 
 /// The session, its user (columns `u_…`, with the account-wide password run) and one row per
-/// authenticator (columns `a_…`) in enrolment order: a user without authenticators, or a session
-/// without a user, is still one row.
+/// authenticator (columns `a_…`), the one used last first (a code is tried in this order, and
+/// people mostly use the same authenticator again), then in enrolment order: a user without
+/// authenticators, or a session without a user, is still one row.
 const LOAD: &str = "SELECT s.id, s.tenant_id, s.user_id, s.token_hash, s.user_checked_at, s.checks, \
      s.client_id, s.created_at, s.updated_at, s.expires_at, s.risk, \
      u.id AS u_id, u.tenant_id AS u_tenant_id, u.username AS u_username, u.email AS u_email, \
@@ -36,7 +37,7 @@ const LOAD: &str = "SELECT s.id, s.tenant_id, s.user_id, s.token_hash, s.user_ch
      LEFT JOIN password_throttles pw ON pw.tenant_id = u.tenant_id AND pw.subject = u.id AND pw.source = '' \
      LEFT JOIN authenticators a ON a.user_id = u.id \
      WHERE s.id = $1 \
-     ORDER BY a.created_at, a.id";
+     ORDER BY a.last_used_at DESC NULLS LAST, a.created_at, a.id";
 
 /// A step's writes as one statement. `gate` first locks, on their newest committed versions,
 /// the session row still under the expected token and every proof still unspent; nothing is

@@ -5,7 +5,7 @@ use twofold_core::UnixTime;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 
 use super::SqliteStore;
-use super::rows::{self, all, execute, step_column};
+use super::rows::{self, AUTHENTICATOR_COLUMNS, all, execute, step_column};
 use crate::{Authenticators, StoreError};
 
 /// Inserts one authenticator; backup codes insert theirs in the same closure as their codes.
@@ -42,9 +42,10 @@ impl Authenticators for SqliteStore {
         self.read(move |conn| {
             all(
                 conn,
-                "SELECT id, user_id, factor, name, state, sealed_secret, params, last_step, \
-                 created_at, last_used_at FROM authenticators WHERE user_id = ?1 \
-                 ORDER BY created_at, id",
+                &format!(
+                    "SELECT {AUTHENTICATOR_COLUMNS} FROM authenticators WHERE user_id = ?1 \
+                     ORDER BY created_at, id"
+                ),
                 [user_id],
                 rows::authenticator,
             )

@@ -7,7 +7,7 @@ use super::SqliteStore;
 use super::rows::{all, corrupt, execute, time};
 use crate::{Contacts, StoreError};
 
-fn contact(row: &Row<'_>) -> Result<Contact, StoreError> {
+pub(super) fn contact(row: &Row<'_>) -> Result<Contact, StoreError> {
     let channel: String = row.get("channel")?;
     Ok(Contact {
         id: row.get("id")?,

@@ -10,7 +10,7 @@ use crate::{Groups, StoreError};
 const SELECT_GROUPS: &str = "SELECT user_groups.id, user_groups.tenant_id, user_groups.name, user_groups.mfa, \
      user_groups.created_at, user_groups.updated_at FROM user_groups";
 
-fn group(row: &Row<'_>) -> Result<Group, StoreError> {
+pub(super) fn group(row: &Row<'_>) -> Result<Group, StoreError> {
     let mfa: String = row.get("mfa")?;
     Ok(Group {
         id: row.get("id")?,

@@ -32,6 +32,7 @@ mod setup_skips;
 mod signing_keys;
 mod steps;
 mod tenants;
+mod user_views;
 mod users;
 mod writer;
 

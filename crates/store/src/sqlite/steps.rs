@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use super::SqliteStore;
-use super::rows::{self, SESSION_COLUMNS, all, execute, json, one, step_column};
+use super::rows::{
+    self, AUTHENTICATOR_COLUMNS, SESSION_COLUMNS, all, execute, json, one, step_column,
+};
 use super::users::SELECT_USERS;
 use super::writer::Kept;
 use super::{events, hits, lockout, login_throttle};
@@ -116,12 +118,15 @@ fn load(conn: &Connection, session_id: &str) -> Result<Option<StepState>, StoreE
         }
         None => None,
     };
+    // The one used last first: a code is tried against them in this order, and people mostly
+    // use the same authenticator again, so a check usually opens one seed, not all of them.
     let authenticators = match &user {
         Some(user) => all(
             conn,
-            "SELECT id, user_id, factor, name, state, sealed_secret, params, last_step, \
-             created_at, last_used_at FROM authenticators WHERE user_id = ?1 \
-             ORDER BY created_at, id",
+            &format!(
+                "SELECT {AUTHENTICATOR_COLUMNS} FROM authenticators WHERE user_id = ?1 \
+                 ORDER BY last_used_at DESC NULLS LAST, created_at, id"
+            ),
             [&user.id],
             rows::authenticator,
         )?,

@@ -26,6 +26,7 @@ mod setup_skips;
 mod signing_keys;
 mod steps;
 mod tenants;
+mod user_views;
 mod users;
 
 pub use admin_tokens::AdminTokens;
@@ -59,6 +60,7 @@ pub use steps::{
 };
 pub use tenants::SettingsRevision;
 pub use tenants::Tenants;
+pub use user_views::{UserView, UserViews};
 pub use users::Users;
 
 /// Everything a Twofold server needs from its database.
@@ -88,6 +90,7 @@ pub trait Store:
     + SetupSkips
     + SecurityQuestions
     + PushDevices
+    + UserViews
 {
 }
 
@@ -117,5 +120,6 @@ impl<T> Store for T where
         + SetupSkips
         + SecurityQuestions
         + PushDevices
+        + UserViews
 {
 }

@@ -239,3 +239,47 @@ async fn a_skip_of_mfa_setup_is_remembered_and_replaced() {
         assert_eq!(store.mfa_setup_skipped_until("u1").await.unwrap(), None);
     }
 }
+
+#[tokio::test]
+async fn a_users_view_reads_their_groups_skip_and_contacts_as_the_single_reads_do() {
+    for store in stores().await {
+        store.insert_user(&user("u1", "alice")).await.unwrap();
+        store.insert_user(&user("u2", "bob")).await.unwrap();
+        let empty = store.user_view("u1").await.unwrap();
+        assert_eq!(empty, twofold_store::UserView::default());
+
+        for (id, name) in [("g1", "sales"), ("g2", "admins"), ("g3", "finance")] {
+            store.insert_group(&group(id, TENANT, name)).await.unwrap();
+        }
+        for id in ["g1", "g2"] {
+            assert!(store.add_group_member(id, "u1", UnixTime(8)).await.unwrap());
+        }
+        assert!(
+            store
+                .add_group_member("g3", "u2", UnixTime(8))
+                .await
+                .unwrap()
+        );
+        for (id, value, at) in [("c2", "+41791234568", 3), ("c1", "+41791234567", 2)] {
+            store
+                .insert_contact("u1", &phone(id, value, at))
+                .await
+                .unwrap();
+        }
+        store
+            .insert_contact("u2", &phone("c4", "+41791234567", 4))
+            .await
+            .unwrap();
+        store.skip_mfa_setup("u1", UnixTime(300)).await.unwrap();
+
+        let view = store.user_view("u1").await.unwrap();
+        assert_eq!(view.groups, store.groups_of("u1").await.unwrap());
+        let names: Vec<_> = view.groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, ["admins", "sales"]);
+        assert_eq!(view.setup_skipped_until, Some(UnixTime(300)));
+        assert_eq!(view.contacts, store.contacts_of("u1").await.unwrap());
+        let ids: Vec<_> = view.contacts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["c1", "c2"]);
+        assert_eq!(store.user_view("u2").await.unwrap().contacts.len(), 1);
+    }
+}

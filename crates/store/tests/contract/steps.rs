@@ -254,3 +254,19 @@ async fn a_credential_without_a_counter_is_saved_at_zero_each_time() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_step_loads_the_authenticator_used_last_first_then_in_enrolment_order() {
+    for store in stores().await {
+        signed_in(&store).await;
+        for (id, created, used) in [("a2", 3, Some(50)), ("a3", 4, Some(40)), ("a4", 5, None)] {
+            let mut authenticator = totp(id, "u1", AuthenticatorState::Active);
+            authenticator.created_at = UnixTime(created);
+            authenticator.last_used_at = used.map(UnixTime);
+            store.insert_authenticator(&authenticator).await.unwrap();
+        }
+        let state = store.load_step("s1").await.unwrap().unwrap();
+        let order: Vec<_> = state.authenticators.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(order, ["a2", "a3", "a1", "a4"]);
+    }
+}

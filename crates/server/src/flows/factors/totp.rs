@@ -3,6 +3,7 @@
 
 use qrcode::QrCode;
 use qrcode::render::svg;
+use serde::Deserialize;
 use serde_json::json;
 use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
@@ -236,10 +237,15 @@ fn verdicts_of<'a>(
     {
         let seed = seed_of(state, authenticator)?;
         let params = params_of(authenticator)?;
+        let outcome = totp::verify(&seed, &params, code, now, authenticator.last_step);
         verdicts.push(TotpVerdict {
             authenticator_id: &authenticator.id,
-            outcome: totp::verify(&seed, &params, code, now, authenticator.last_step),
+            outcome,
         });
+        // The first acceptance decides (`step::decide_totp`): the seeds after it need not open.
+        if matches!(outcome, TotpOutcome::Accepted { .. }) {
+            break;
+        }
     }
     Ok(verdicts)
 }
@@ -343,7 +349,7 @@ pub fn seed_of(state: &Inner, authenticator: &Authenticator) -> Result<Seed, Err
 }
 
 pub fn params_of(authenticator: &Authenticator) -> Result<TotpParams, Error> {
-    serde_json::from_value(authenticator.params.clone())
+    TotpParams::deserialize(&authenticator.params)
         .map_err(|e| Error::Internal(format!("authenticator {} params: {e}", authenticator.id)))
 }
 
