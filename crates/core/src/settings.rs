@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::acr::{self, AcrLevel};
 use crate::capabilities::Capabilities;
-use crate::lockout::{LockMode, LockoutPolicy};
+use crate::lockout::LockoutPolicy;
 use crate::push::PushPolicy;
 use crate::quota::SendQuotas;
 use crate::requirement::{PassedChecks, Requirement};
@@ -204,27 +204,10 @@ impl LoginSettings {
     pub fn validate_on(&self, server: Capabilities) -> Result<(), DomainError> {
         self.validate()?;
         server.ensure_all_run("first_factors", &self.first_factors)?;
-        self.ensure_served()?;
         if let Some(require) = &self.mfa.require {
             server.ensure_all_run("mfa.require", &require.factors())?;
         }
         Ok(())
-    }
-
-    /// Settings the domain already models but the server does not act on yet are refused, so a
-    /// tenant cannot switch on a behaviour that would silently not happen.
-    fn ensure_served(&self) -> Result<(), DomainError> {
-        let unserved = if self.lockout.mode == LockMode::SecurityQuestions {
-            Some("lockout.mode `security_questions`")
-        } else {
-            None
-        };
-        match unserved {
-            Some(what) => Err(DomainError::invalid(format!(
-                "{what} is not available on this server yet"
-            ))),
-            None => Ok(()),
-        }
     }
 
     pub fn validate(&self) -> Result<(), DomainError> {

@@ -72,9 +72,8 @@ pub enum UnlockAttempt {
 /// What an unlock attempt led to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FallbackOutcome {
-    /// The lock is lifted; store `counter` and reset the unlock failures. A backup code is a
-    /// passed check and ends the run of failures; answering the questions only lifts the lock,
-    /// so the run still counts towards the ceiling.
+    /// The lock is lifted; store `counter` and reset the unlock failures. A backup code and a
+    /// right set of answers are passed checks and end the run of failures.
     Unlocked { counter: Counter },
     /// Wrong; store `unlock_failures`.
     Failed {
@@ -190,23 +189,15 @@ impl LockoutPolicy {
     }
 
     /// The result of an allowed unlock attempt that `succeeded` or not.
-    pub fn after_unlock_attempt(
-        &self,
-        with: UnlockWith,
-        succeeded: bool,
-        counter: Counter,
-        unlock_failures: u32,
-    ) -> FallbackOutcome {
+    /// Every way out (a backup code, the questions) counts the same.
+    pub fn after_unlock_attempt(&self, succeeded: bool, unlock_failures: u32) -> FallbackOutcome {
         if succeeded {
-            let counter = match with {
-                UnlockWith::Admin | UnlockWith::BackupCode => Counter::default(),
-                UnlockWith::SecurityQuestions => Counter {
-                    failures: 0,
-                    lock: LockState::Open,
-                    ..counter
-                },
+            // Every way out ends the run: a right set of answers is a passed `kba` check, and a
+            // passed check ends the run whether or not a lock held (keeping the run here would
+            // protect nothing that a pass before the lock does not already give away).
+            return FallbackOutcome::Unlocked {
+                counter: Counter::default(),
             };
-            return FallbackOutcome::Unlocked { counter };
         }
         let unlock_failures = unlock_failures.saturating_add(1);
         match self.unlock_attempts.saturating_sub(unlock_failures) {

@@ -221,7 +221,7 @@ fn the_unlock_budget_is_five_per_lock_shared_by_codes_and_questions() {
             p.may_try_unlock(gate, with, spent),
             UnlockAttempt::Allowed { .. }
         ));
-        match p.after_unlock_attempt(with, false, failed(0, 5), spent) {
+        match p.after_unlock_attempt(false, spent) {
             FallbackOutcome::Failed {
                 unlock_failures,
                 attempts_left,
@@ -233,7 +233,7 @@ fn the_unlock_budget_is_five_per_lock_shared_by_codes_and_questions() {
         }
     }
     assert_eq!(
-        p.after_unlock_attempt(UnlockWith::BackupCode, false, failed(0, 5), spent),
+        p.after_unlock_attempt(false, spent),
         FallbackOutcome::Exhausted { unlock_failures: 5 }
     );
     assert_eq!(
@@ -243,29 +243,12 @@ fn the_unlock_budget_is_five_per_lock_shared_by_codes_and_questions() {
 }
 
 #[test]
-fn a_backup_code_ends_the_run_and_answered_questions_only_lift_the_lock() {
+fn a_way_out_lifts_the_lock_and_ends_the_run() {
     let p = policy(LockMode::SecurityQuestions);
-    let held = Counter {
-        failures: 0,
-        run: 10,
-        lockouts: 2,
-        lock: LockState::Blocked,
-    };
     assert_eq!(
-        p.after_unlock_attempt(UnlockWith::BackupCode, true, held, 3),
+        p.after_unlock_attempt(true, 3),
         FallbackOutcome::Unlocked {
             counter: Counter::default()
-        }
-    );
-    assert_eq!(
-        p.after_unlock_attempt(UnlockWith::SecurityQuestions, true, held, 3),
-        FallbackOutcome::Unlocked {
-            counter: Counter {
-                failures: 0,
-                run: 10,
-                lockouts: 2,
-                lock: LockState::Open
-            }
         }
     );
 }

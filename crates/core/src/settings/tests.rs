@@ -11,17 +11,8 @@ fn partial_settings_fill_in_defaults_and_validate() {
 }
 
 #[test]
-fn behaviours_the_server_does_not_run_yet_are_refused() {
-    let unserved: LoginSettings =
-        serde_json::from_value(json!({"lockout": {"mode": "security_questions"}})).unwrap();
-    let refused = unserved.validate_on(Capabilities::ALL).unwrap_err();
-    assert!(
-        refused
-            .to_string()
-            .contains("not available on this server yet"),
-        "{refused}"
-    );
-    for served in ["block", "captcha"] {
+fn every_lockout_type_and_mode_the_domain_models_is_served() {
+    for served in ["suspend", "block", "security_questions", "captcha"] {
         let settings: LoginSettings =
             serde_json::from_value(json!({"lockout": {"mode": served}})).unwrap();
         assert!(settings.validate_on(Capabilities::ALL).is_ok(), "{served}");

@@ -11,7 +11,8 @@ pub enum Budget {
     /// The user's second-factor budget; `captcha`: the attempt spends the request's solved
     /// captcha first (the captcha type, past its threshold).
     SecondFactor { captcha: bool },
-    /// The lock's own small unlock budget: a backup code as the way out of a lock.
+    /// The lock's own small unlock budget: a backup code as the way out of a lock, or the
+    /// security questions as the way out of a security-questions lock.
     Unlock,
 }
 
@@ -24,11 +25,15 @@ pub enum Admission {
 
 /// `gate` is what holds for the user's second factors now; `captcha_offered`: the request
 /// carries a captcha payload (not yet verified). While a lock holds, only a backup code is tried
-/// (against the unlock budget, which decides whether this lock can be lifted); a captcha that is
-/// due is spent by the attempt, and a backup code without one is an unlock instead.
+/// (against the unlock budget, which decides whether this lock can be lifted), and the security
+/// questions against a lock that answering them lifts; a captcha that is due is spent by the
+/// attempt, and a backup code without one is an unlock instead.
 pub fn admit(factor: Factor, gate: SecondFactorGate, captcha_offered: bool) -> Admission {
     let unlock = factor == Factor::BackupCode;
     match gate {
+        SecondFactorGate::QuestionsRequired if factor == Factor::SecurityQuestions => {
+            Admission::Try(Budget::Unlock)
+        }
         SecondFactorGate::Open => Admission::Try(Budget::SecondFactor { captcha: false }),
         SecondFactorGate::CaptchaRequired if unlock && !captcha_offered => {
             Admission::Try(Budget::Unlock)

@@ -324,7 +324,7 @@ fn a_code_passes_on_the_first_authenticator_that_accepts_it_and_is_a_replay_if_o
 }
 
 #[test]
-fn under_a_lock_only_a_backup_code_is_tried_and_a_due_captcha_is_spent_by_the_attempt() {
+fn under_a_lock_only_a_backup_code_or_the_questions_are_tried_and_a_due_captcha_is_spent() {
     use crate::lockout::SecondFactorGate as Gate;
     let suspended = Gate::Suspended {
         until: UnixTime(60),
@@ -351,6 +351,22 @@ fn under_a_lock_only_a_backup_code_is_tried_and_a_due_captcha_is_spent_by_the_at
     assert_eq!(
         admit(Factor::BackupCode, suspended, true),
         Admission::Try(Budget::Unlock)
+    );
+    // Answering the questions lifts only the lock that asks them.
+    let questions = Factor::SecurityQuestions;
+    assert_eq!(
+        admit(questions, Gate::QuestionsRequired, false),
+        Admission::Try(Budget::Unlock)
+    );
+    assert_eq!(
+        admit(questions, suspended, false),
+        Admission::Refuse(CheckOutcome::Locked {
+            until: Some(UnixTime(60))
+        })
+    );
+    assert_eq!(
+        admit(questions, Gate::Blocked, false),
+        Admission::Refuse(CheckOutcome::Locked { until: None })
     );
     // Past the captcha's threshold: every guess spends one; a backup code without one unlocks.
     assert_eq!(

@@ -3,7 +3,7 @@
 //! back when the step does not commit).
 
 use twofold_core::Factor;
-use twofold_core::lockout::{Counter, SecondFactorGate};
+use twofold_core::lockout::{Counter, SecondFactorGate, UnlockWith};
 use twofold_core::user::User;
 use twofold_store::{Applied, Consumption, NewEvent, PasswordRun, SessionWrite, StepWrite};
 
@@ -16,7 +16,7 @@ pub(super) enum Reserved {
     SecondFactor {
         user_id: String,
     },
-    /// One of the lock's unlock attempts (a backup code while locked).
+    /// One of the lock's unlock attempts (a backup code, or the questions, while locked).
     Unlock {
         user_id: String,
     },
@@ -42,11 +42,12 @@ pub(super) struct LostAs {
     pub unlock: Option<Unlocking>,
 }
 
-/// An unlock attempt that was reserved: what held when it was made, and the lock's unlock
-/// failures after it was counted.
+/// An unlock attempt that was reserved: what held when it was made, how it unlocks, and the
+/// lock's unlock failures after it was counted.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Unlocking {
     pub gate: SecondFactorGate,
+    pub with: UnlockWith,
     pub failures: u32,
 }
 

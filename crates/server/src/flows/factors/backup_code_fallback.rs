@@ -3,6 +3,9 @@
 //! check: the run of failures ends). A block stays blocked. Attempts come from the lock's own
 //! small unlock budget (`lockout.unlock_attempts`), reserved before the code is looked at, so
 //! the fallback is no way around the budget.
+//!
+//! The security questions unlock a `security_questions` lock through the same budget and the
+//! same writes ([`reserve`], [`lifted`], [`failed`]); `security_questions.rs` compares the answers.
 
 use serde_json::json;
 use twofold_core::Factor;
@@ -32,22 +35,10 @@ pub(in crate::flows) async fn check(
     gate: SecondFactorGate,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
-    let policy = &settings.lockout;
-    match policy.may_try_unlock(gate, UnlockWith::BackupCode, 0) {
-        UnlockAttempt::Allowed { .. } => {}
-        UnlockAttempt::NotAnUnlock | UnlockAttempt::Exhausted | UnlockAttempt::NotLocked => {
-            return still_locked(state, ctx, settings, gate);
-        }
-    }
-    let failures = match state
-        .store
-        .reserve_unlock_attempt(&user.id, policy.unlock_attempts)
-        .await?
-    {
-        Reservation::Taken(failures) => failures,
-        Reservation::Refused(_) => return still_locked(state, ctx, settings, gate),
+    let unlocking = match reserve(state, ctx, settings, user, gate, UnlockWith::BackupCode).await? {
+        Ok(unlocking) => unlocking,
+        Err(locked) => return Ok(locked),
     };
-    let unlocking = Unlocking { gate, failures };
     let Some(code) = backup_codes::normalise(code) else {
         return failed(state, ctx, settings, user, unlocking).await;
     };
@@ -58,9 +49,61 @@ pub(in crate::flows) async fn check(
         code_hash: state.hashing.hash(&backup_code_domain(&user.id), &code),
         at: ctx.now,
     };
+    Ok(lifted(
+        ctx,
+        user,
+        Factor::BackupCode,
+        consumption,
+        unlocking,
+        pending,
+    ))
+}
+
+/// Takes one of the lock's unlock attempts for `with` before anything is compared, or answers
+/// the lock that still holds: no more unlocks are tried than the budget allows.
+pub(in crate::flows) async fn reserve(
+    state: &Inner,
+    ctx: &Ctx,
+    settings: &LoginSettings,
+    user: &User,
+    gate: SecondFactorGate,
+    with: UnlockWith,
+) -> Result<Result<Unlocking, CheckOutcome>, Error> {
+    let policy = &settings.lockout;
+    match policy.may_try_unlock(gate, with, 0) {
+        UnlockAttempt::Allowed { .. } => {}
+        UnlockAttempt::NotAnUnlock | UnlockAttempt::Exhausted | UnlockAttempt::NotLocked => {
+            return still_locked(state, ctx, settings, gate).map(Err);
+        }
+    }
+    match state
+        .store
+        .reserve_unlock_attempt(&user.id, policy.unlock_attempts)
+        .await?
+    {
+        Reservation::Taken(failures) => Ok(Ok(Unlocking {
+            gate,
+            with,
+            failures,
+        })),
+        Reservation::Refused(_) => still_locked(state, ctx, settings, gate).map(Err),
+    }
+}
+
+/// A passed unlock: `consumption` is spent in the step's transaction, which lifts the lock and
+/// ends the run (a passed check of `factor`) and tells both; a proof spent first by another
+/// request is told as a failed unlock instead.
+pub(in crate::flows) fn lifted(
+    ctx: &Ctx,
+    user: &User,
+    factor: Factor,
+    consumption: Consumption,
+    unlocking: Unlocking,
+    pending: &mut Pending,
+) -> CheckOutcome {
     let lost = LostAs {
         user: user.clone(),
-        factor: Factor::BackupCode,
+        factor,
         reason: "wrong",
         counter: Some(user.second_factor),
         unlock: Some(unlocking),
@@ -72,27 +115,31 @@ pub(in crate::flows) async fn check(
         }),
     });
     pending.lift_second_factor_lock(&user.id);
-    let lifted = lifted_name(gate);
-    pending.event(events::new(
-        ctx,
-        EventType::LockFallback,
-        Some(&user.id),
-        json!({"result": "unlocked", "lock": lifted, "unlock_failures": failures - 1}),
-    ));
+    let lock = lifted_name(unlocking.gate);
+    let by = unlock_name(unlocking.with);
+    if unlocking.with == UnlockWith::BackupCode {
+        pending.event(events::new(
+            ctx,
+            EventType::LockFallback,
+            Some(&user.id),
+            json!({"result": "unlocked", "lock": lock, "unlock_failures": unlocking.failures - 1}),
+        ));
+    }
     pending.event(events::new(
         ctx,
         EventType::UserUnlocked,
         Some(&user.id),
-        json!({"by": "backup_code", "lock": lifted}),
+        json!({"by": by, "lock": lock}),
     ));
-    Ok(CheckOutcome::Passed {
-        factor: Factor::BackupCode,
+    CheckOutcome::Passed {
+        factor,
         at: ctx.now,
-    })
+    }
 }
 
-/// A wrong code at the fallback, its unlock attempt already counted: told with the unlock
-/// attempts left, or as the lock that still holds once none are.
+/// A wrong code at the fallback (or a wrong set of answers to a questions lock), its unlock
+/// attempt already counted: told with the unlock attempts left, or as the lock that still holds
+/// once none are (a questions lock then stays until an administrator unlocks).
 pub(in crate::flows) async fn failed(
     state: &Inner,
     ctx: &Ctx,
@@ -102,19 +149,24 @@ pub(in crate::flows) async fn failed(
 ) -> Result<CheckOutcome, Error> {
     let policy = &settings.lockout;
     let before = unlocking.failures.saturating_sub(1);
-    let outcome =
-        policy.after_unlock_attempt(UnlockWith::BackupCode, false, user.second_factor, before);
+    let outcome = policy.after_unlock_attempt(false, before);
     let attempts_left = match outcome {
         FallbackOutcome::Failed { attempts_left, .. } => attempts_left,
         FallbackOutcome::Exhausted { .. } | FallbackOutcome::Unlocked { .. } => 0,
     };
+    let lock = lifted_name(unlocking.gate);
+    let (kind, detail) = match unlocking.with {
+        UnlockWith::SecurityQuestions => (
+            EventType::SessionCheckFailed,
+            json!({"factor": Factor::SecurityQuestions, "reason": "wrong", "lock": lock, "unlock_failures": unlocking.failures, "attempts_left": attempts_left}),
+        ),
+        UnlockWith::BackupCode | UnlockWith::Admin => (
+            EventType::LockFallback,
+            json!({"result": "failed", "lock": lock, "unlock_failures": unlocking.failures, "attempts_left": attempts_left}),
+        ),
+    };
     let mut write = FailureWrite::default();
-    write.event(events::new(
-        ctx,
-        EventType::LockFallback,
-        Some(&user.id),
-        json!({"result": "failed", "lock": lifted_name(unlocking.gate), "unlock_failures": unlocking.failures, "attempts_left": attempts_left}),
-    ));
+    write.event(events::new(ctx, kind, Some(&user.id), detail));
     write.commit(state).await?;
     match attempts_left {
         0 => still_locked(state, ctx, settings, unlocking.gate),
@@ -140,6 +192,15 @@ fn still_locked(
         SecondFactorGate::QuestionsRequired | SecondFactorGate::Blocked => {
             Ok(CheckOutcome::Locked { until: None })
         }
+    }
+}
+
+/// How a lock was lifted, as the events name it.
+fn unlock_name(with: UnlockWith) -> &'static str {
+    match with {
+        UnlockWith::Admin => "admin",
+        UnlockWith::BackupCode => "backup_code",
+        UnlockWith::SecurityQuestions => "security_questions",
     }
 }
 

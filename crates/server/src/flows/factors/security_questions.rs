@@ -10,16 +10,18 @@ use twofold_core::Factor;
 use twofold_core::authenticator::{Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
+use twofold_core::lockout::UnlockWith;
 use twofold_core::secrets::SecretString;
 use twofold_core::security_questions::{
     self as questions, AnswerInput, GivenAnswer, NormalisedAnswer, QuestionRef,
 };
 use twofold_core::session::Session;
 use twofold_core::settings::LoginSettings;
+use twofold_core::step::{self, Admission, Budget};
 use twofold_core::user::User;
 use twofold_store::{Consumption, QuestionExchange, StoredAnswer};
 
-use super::budget;
+use super::{backup_code_fallback, budget};
 use crate::error::Error;
 use crate::flows::step_writes::Pending;
 use crate::flows::subject::{Subject, second_factor_gate};
@@ -185,7 +187,9 @@ fn text_of(
 /// Answers to the pending exchange. A set that does not fit the questions asked is refused before
 /// anything is compared (a malformed request costs no attempt); otherwise an attempt is reserved,
 /// then every answer is compared with its Argon2id hash. A pass spends the exchange in the step's
-/// transaction; a failure ends it too, so the next challenge asks afresh.
+/// transaction; a failure ends it too, so the next challenge asks afresh. Under a
+/// `security_questions` lock the attempt comes from the lock's unlock budget instead, and a
+/// right set lifts the lock in the step's transaction (and is the `kba` pass).
 pub(in crate::flows) async fn check(
     state: &Inner,
     ctx: &Ctx,
@@ -213,6 +217,31 @@ pub(in crate::flows) async fn check(
     })
     .map_err(|e| Error::InvalidRequest(e.to_string()))?;
     let stored = state.store.security_answers(&user.id).await?;
+    let factor = Factor::SecurityQuestions;
+    // Locked until they are answered: the attempt comes from the lock's unlock budget.
+    let gate = budget::gate(state, settings, user, ctx.now).await?;
+    if step::admit(factor, gate, pending.has_captcha()) == Admission::Try(Budget::Unlock) {
+        let unlocking = match backup_code_fallback::reserve(
+            state,
+            ctx,
+            settings,
+            user,
+            gate,
+            UnlockWith::SecurityQuestions,
+        )
+        .await?
+        {
+            Ok(unlocking) => unlocking,
+            Err(locked) => return Ok(locked),
+        };
+        if all_match(state, &normalised, &stored).await? {
+            let consumption = Consumption::QuestionExchange { id: exchange.id };
+            let lifted = backup_code_fallback::lifted;
+            return Ok(lifted(ctx, user, factor, consumption, unlocking, pending));
+        }
+        state.store.end_question_exchange(&exchange.id).await?;
+        return backup_code_fallback::failed(state, ctx, settings, user, unlocking).await;
+    }
     let counter = match budget::reserve(
         state,
         ctx,
@@ -226,17 +255,7 @@ pub(in crate::flows) async fn check(
         Ok(counter) => counter,
         Err(locked) => return Ok(locked),
     };
-    let mut all = true;
-    for (id, answer) in &normalised {
-        let hash = stored
-            .iter()
-            .find(|s| s.question_id == *id)
-            .map(|s| s.answer_hash.as_str());
-        // Every answer is verified, right or wrong, so the time does not tell which one was.
-        all &= state.passwords.verify(&secret(answer), hash).await?;
-    }
-    let factor = Factor::SecurityQuestions;
-    if all {
+    if all_match(state, &normalised, &stored).await? {
         let consumption = Consumption::QuestionExchange { id: exchange.id };
         return Ok(budget::passed_reserved(
             user,
@@ -250,6 +269,24 @@ pub(in crate::flows) async fn check(
     // Decided: the next challenge rolls again, as the domain asks.
     state.store.end_question_exchange(&exchange.id).await?;
     budget::failed_reserved(state, ctx, settings, user, factor, "wrong", counter).await
+}
+
+/// Whether every given answer matches its stored hash.
+async fn all_match(
+    state: &Inner,
+    given: &[(String, NormalisedAnswer)],
+    stored: &[StoredAnswer],
+) -> Result<bool, Error> {
+    let mut all = true;
+    for (id, answer) in given {
+        let hash = stored
+            .iter()
+            .find(|s| s.question_id == *id)
+            .map(|s| s.answer_hash.as_str());
+        // Every answer is verified, right or wrong, so the time does not tell which one was.
+        all &= state.passwords.verify(&secret(answer), hash).await?;
+    }
+    Ok(all)
 }
 
 fn secret(answer: &NormalisedAnswer) -> SecretString {
