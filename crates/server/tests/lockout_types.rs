@@ -265,3 +265,87 @@ async fn a_backup_code_lifts_the_captcha_requirement() {
         assert_eq!(unlocked[0]["detail"]["lock"], "captcha");
     }
 }
+
+/// A sign-in with a password, and a captcha payload when `payload`.
+async fn password_from_here(
+    app: &TestApp,
+    login_name: &str,
+    password: &str,
+    payload: Option<&str>,
+) -> support::Resp {
+    let mut checks =
+        json!({"user": {"login_name": login_name}, "password": {"password": password}});
+    if let Some(payload) = payload {
+        checks["captcha"] = json!({"payload": payload});
+    }
+    let request = app
+        .http
+        .post(format!("{}/v1/sessions", app.base))
+        .json(&json!({"checks": checks}));
+    support::Resp::from(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn captcha_type_asks_a_failing_password_source_for_a_captcha_instead_of_a_wait() {
+    for app in apps().await {
+        app.settings(
+            json!({"lockout": {"mode": "captcha", "captcha_difficulty": 1000,
+            "per_source": {"free_attempts": 2}, "password_max_attempts": 5}}),
+        )
+        .await;
+        let alice = app.user("alice", json!({})).await;
+        let wrong = "wrong horse battery";
+        for name in ["alice", "nobody"] {
+            for _ in 0..2 {
+                password_from_here(&app, name, wrong, None)
+                    .await
+                    .problem("invalid_credentials");
+            }
+            // Past the free attempts: no wait, a captcha — for a name nobody has just the same,
+            // and even the right password is not looked at without one.
+            let asked = password_from_here(&app, name, support::PASSWORD, None).await;
+            assert_eq!(asked.status, 401, "{name}");
+            assert!(asked.headers.get("retry-after").is_none());
+            let asked = asked.problem("captcha_required");
+            // Solved, one wrong password is evaluated and counted; the payload is then spent.
+            let payload = solved(&asked);
+            password_from_here(&app, name, wrong, Some(&payload))
+                .await
+                .problem("invalid_credentials");
+            password_from_here(&app, name, support::PASSWORD, Some(&payload))
+                .await
+                .problem("captcha_required");
+        }
+        // A solved captcha with the right password signs in.
+        let asked = password_from_here(&app, "alice", support::PASSWORD, None)
+            .await
+            .problem("captcha_required");
+        password_from_here(&app, "alice", support::PASSWORD, Some(&solved(&asked)))
+            .await
+            .created();
+        assert!(
+            app.events(&format!("user_id={}&type=session.throttled", alice.id))
+                .await
+                .is_empty(),
+            "nobody was made to wait"
+        );
+
+        // The account ceiling still locks the name, captcha or not.
+        for _ in 0..2 {
+            password_from_here(&app, "alice", wrong, None)
+                .await
+                .problem("invalid_credentials");
+        }
+        for expected in ["invalid_credentials", "invalid_credentials", "locked"] {
+            let asked = password_from_here(&app, "alice", wrong, None)
+                .await
+                .problem("captcha_required");
+            password_from_here(&app, "alice", wrong, Some(&solved(&asked)))
+                .await
+                .problem(expected);
+        }
+        password_from_here(&app, "alice", support::PASSWORD, None)
+            .await
+            .problem("locked");
+    }
+}

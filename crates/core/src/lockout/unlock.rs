@@ -210,14 +210,16 @@ impl LockoutPolicy {
     }
 
     /// Whether a password may be tried now, under the tenant's type. The captcha type replaces a
-    /// source's wait with a captcha; every type keeps the account's lock.
+    /// source's wait with a captcha, asked from the same failure (past `per_source.free_attempts`);
+    /// every type keeps the account's lock.
     pub fn password_step(&self, throttle: &PasswordThrottle, now: UnixTime) -> PasswordStep {
         let gate = self.password_gate(throttle, now);
         if let PasswordGate::Locked(lock) = gate {
             return PasswordStep::Locked(lock);
         }
         if self.mode == LockMode::Captcha {
-            return if throttle.source.failures >= self.captcha_after_failures {
+            // Where another type would start the source's wait: its free attempts are spent.
+            return if self.source_delay(throttle.source.failures).is_some() {
                 PasswordStep::CaptchaRequired
             } else {
                 PasswordStep::Open

@@ -256,14 +256,15 @@ fn a_way_out_lifts_the_lock_and_ends_the_run() {
 #[test]
 fn passwords_keep_the_account_lock_and_the_captcha_type_replaces_waiting() {
     let mut throttle = PasswordThrottle::default();
-    throttle.source.failures = 3;
+    // Past the source's five free attempts, where the wait would start.
+    throttle.source.failures = 5;
     throttle.source.lock = LockState::Until(NOW.plus_seconds(60));
     let captcha = policy(LockMode::Captcha);
     assert_eq!(
         captcha.password_step(&throttle, NOW),
         PasswordStep::CaptchaRequired
     );
-    throttle.source.failures = 2;
+    throttle.source.failures = 4;
     assert_eq!(captcha.password_step(&throttle, NOW), PasswordStep::Open);
     let suspend = policy(LockMode::Suspend);
     assert_eq!(

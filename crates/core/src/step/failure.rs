@@ -131,7 +131,8 @@ pub const REPLAYED: &str = "replayed";
 
 /// A counted password failure: recorded (for names nobody has exactly as for users, so neither
 /// the answers nor the writes tell who exists), then the account's lock at its ceiling, else the
-/// source's wait once its free attempts are spent.
+/// source's wait once its free attempts are spent (under the captcha type no wait: the next
+/// password asks a captcha, `LockoutPolicy::password_step`).
 pub fn password_failed(
     policy: &LockoutPolicy,
     failure: PasswordFailure,
@@ -155,8 +156,10 @@ pub fn password_failed(
         };
         return FailureDecision { outcome, effects };
     }
-    if let (true, Some(seconds)) = (
+    // Under the captcha type the source is asked a captcha instead of waiting.
+    if let (true, false, Some(seconds)) = (
         failure.from_source,
+        policy.mode == LockMode::Captcha,
         policy.source_delay(after.source.failures),
     ) {
         effects.push(FailureEffect::DelaySource {

@@ -245,6 +245,13 @@ fn a_password_failure_locks_the_name_at_its_ceiling_else_makes_its_source_wait()
     ));
     let backend = password_failed(&policy, password(free, free, false), now);
     assert_eq!(backend.effects.len(), 1);
+    // Under the captcha type the source does not wait: its next password asks a captcha.
+    let captcha = LockoutPolicy {
+        mode: crate::lockout::LockMode::Captcha,
+        ..policy
+    };
+    let asks = password_failed(&captcha, password(free, free, true), now);
+    assert_eq!(asks.effects.len(), 1);
     // One before the ceiling does not lock; the ceiling locks, and no wait is added to it.
     let before = password_failed(&policy, password(max - 1, 0, true), now);
     assert_eq!(lock_of(&before), None);

@@ -1,5 +1,5 @@
-//! The captcha lockout type: after `lockout.captcha_after_failures` failed second factors, every
-//! attempt must carry a solved ALTCHA challenge that this server served (signed with a key
+//! The captcha lockout type: after `lockout.captcha_after_failures` failed second factors (or,
+//! for passwords, past a source's `per_source.free_attempts`), every attempt must carry a solved ALTCHA challenge that this server served (signed with a key
 //! derived from the master key, its expiry in the salt) and that no attempt spent before.
 
 use twofold_core::UnixTime;

@@ -11,7 +11,7 @@ use twofold_core::Factor;
 use twofold_core::UnixTime;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::lockout::{PasswordGate, PasswordThrottle};
+use twofold_core::lockout::{PasswordGate, PasswordStep, PasswordThrottle};
 use twofold_core::quota::{self, Scope, WindowCount};
 use twofold_core::secrets::SecretString;
 use twofold_core::settings::LoginSettings;
@@ -20,6 +20,7 @@ use twofold_core::user::User;
 
 use twofold_store::{Consumption, PasswordBudget, PasswordRun, Reservation};
 
+use super::captcha;
 use crate::error::Error;
 use crate::flows::failure_writes::{About, FailureWrite};
 use crate::flows::step_writes::{LostAs, Pass, Pending, Reserved};
@@ -39,7 +40,7 @@ pub(in crate::flows) async fn password(
     password: &SecretString,
     pending: &mut Pending,
 ) -> Result<CheckOutcome, Error> {
-    let after = match reserve(state, ctx, settings, subject, user).await? {
+    let after = match reserve(state, ctx, settings, subject, user, pending).await? {
         Ok(after) => after,
         Err(refused) => return Ok(refused),
     };
@@ -61,13 +62,16 @@ pub(in crate::flows) async fn password(
 
 /// Takes one attempt of the password throttles for the login name `subject` from this client
 /// address — refused by the address, the source or the account before any work — or answers
-/// why not. Every guess at a first factor goes through it.
+/// why not. Every guess at a first factor goes through it. Under the captcha type a source past
+/// its free attempts spends the request's solved captcha instead of waiting
+/// (`captcha_required` without one).
 pub(in crate::flows) async fn reserve(
     state: &Inner,
     ctx: &Ctx,
     settings: &LoginSettings,
     subject: &str,
     user: Option<&User>,
+    pending: &mut Pending,
 ) -> Result<Result<PasswordThrottle, CheckOutcome>, Error> {
     throttle_by_address(state, ctx, settings).await?;
     let source = source_of(ctx);
@@ -75,8 +79,16 @@ pub(in crate::flows) async fn reserve(
         .store
         .password_throttle(&ctx.tenant_id, subject, source)
         .await?;
-    if let Some(refused) = gate(state, ctx, settings, user, &throttle).await? {
-        return Ok(Err(refused));
+    match settings.lockout.password_step(&throttle, ctx.now) {
+        // Asked the same for a name nobody has: the source's run is counted for both.
+        PasswordStep::CaptchaRequired => {
+            captcha::spend(state, ctx, settings, pending.take_captcha().as_deref()).await?;
+        }
+        PasswordStep::Open | PasswordStep::Wait { .. } | PasswordStep::Locked(_) => {
+            if let Some(refused) = gate(state, ctx, settings, user, &throttle).await? {
+                return Ok(Err(refused));
+            }
+        }
     }
     let budget = PasswordBudget {
         account_max: settings.lockout.password_max_attempts,

@@ -285,7 +285,7 @@ pub(in crate::flows) async fn first_factor(
             "a first-factor TOTP check must spend the password throttles".to_owned(),
         ));
     }
-    let after = match password::reserve(state, ctx, settings, subject, user).await? {
+    let after = match password::reserve(state, ctx, settings, subject, user, pending).await? {
         Ok(after) => after,
         Err(refused) => return Ok(refused),
     };
