@@ -8,7 +8,7 @@ use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
 use twofold_core::names;
 use twofold_core::secrets::SecretString;
-use twofold_core::session::Session;
+use twofold_core::session::{Check, Session};
 use twofold_core::settings::LoginSettings;
 use twofold_core::step::Proof;
 use twofold_store::{SessionWrite, StepState};
@@ -267,7 +267,7 @@ async fn prove(
             let outcome =
                 password::password(state, ctx, settings, &subject_id, user, &password, pending)
                     .await?;
-            return record_outcome(ctx, session, pending, outcome, |_| {
+            return record_outcome(ctx, session, pending, (outcome, false), |_| {
                 Error::InvalidCredentials
             });
         }
@@ -326,10 +326,12 @@ async fn prove(
         }
         Proof::Push(exchange_id) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
-            push_sign_in::check(state, ctx, session, &user, &exchange_id, pending).await?
+            let id = exchange_id.as_str();
+            let checked = push_sign_in::check(state, ctx, session, &user, id, pending).await?;
+            return record_outcome(ctx, session, pending, checked, code_error);
         }
     };
-    record_outcome(ctx, session, pending, outcome, code_error)
+    record_outcome(ctx, session, pending, (outcome, false), code_error)
 }
 
 async fn identify(
@@ -378,22 +380,28 @@ async fn identify(
     Ok(())
 }
 
-/// A pass counts in the session and is told in the audit log, both with the step.
+/// A pass counts in the session and is told in the audit log, both with the step; with it,
+/// whether the check verified the person (only a push says so apart from its factor).
 fn record_outcome(
     ctx: &Ctx,
     session: &mut Session,
     pending: &mut Pending,
-    outcome: CheckOutcome,
+    (outcome, user_verified): (CheckOutcome, bool),
     failure: impl Fn(CheckOutcome) -> Error,
 ) -> Result<(), Error> {
     match outcome {
         CheckOutcome::Passed { factor, at } => {
-            session.record_pass(factor, at);
+            session.record_check(factor, Check { at, user_verified });
+            let detail = if user_verified {
+                json!({"factor": factor, "user_verified": true})
+            } else {
+                json!({"factor": factor})
+            };
             pending.event(events::new(
                 ctx,
                 EventType::SessionCheckPassed,
                 session.user_id.as_deref(),
-                json!({"factor": factor}),
+                detail,
             ));
             Ok(())
         }
