@@ -77,6 +77,37 @@ async fn an_approval_with_the_number_shown_passes_and_the_gateway_sees_only_toke
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_push_the_device_verified_the_person_for_says_user_in_amr_and_one_it_did_not_only_swk() {
+    for backend in backends() {
+        let env = Env::start(&backend).await;
+        let (_, keys) = env.user_with_device("alice").await;
+        for verified in [true, false] {
+            let (client, request) = env.auth_request(json!({"mode": "always"})).await;
+            let mut session = env.signed_in_for("alice", &request).await;
+            let (exchange, number) = env.push(&mut session).await;
+            let number = number.to_string();
+            let mut args = vec!["approve", &exchange, "--number", &number];
+            if verified {
+                args.push("--user-verified");
+            }
+            device(&args, &keys).unwrap();
+            let (status, body) = env.check(&mut session, &exchange).await;
+            assert_eq!(status, 200, "{body}");
+            let told = body["checks"]["push"].get("user_verified").cloned();
+            assert_eq!(told, verified.then_some(json!(true)), "{body}");
+
+            let claims = env.id_claims(&client, &request, &session).await;
+            let expected = if verified {
+                json!(["pwd", "swk", "user", "mfa"])
+            } else {
+                json!(["pwd", "swk", "mfa"])
+            };
+            assert_eq!(claims["amr"], expected, "{claims}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_number_ends_the_push_and_spends_the_second_factor_budget() {
     for backend in backends() {
         let env = Env::start(&backend).await;

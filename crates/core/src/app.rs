@@ -38,7 +38,8 @@ pub struct AppMfa {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_factors: Vec<Factor>,
     /// First factors for sign-ins to this app; empty means the tenant's
-    /// (`first_factor::settings_for_app`).
+    /// (`first_factor::settings_for_app`): the checks a session started for the app accepts, and
+    /// what its precheck counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub first_factors: Vec<Factor>,
     /// Whether sign-ins to this app ignore trusted devices and may not trust new ones.

@@ -17,7 +17,8 @@ use crate::requirement::PassedChecks;
 use crate::settings::LoginSettings;
 
 /// The login settings for a sign-in on behalf of an app: its own `first_factors` replace the
-/// tenant's where it names any.
+/// tenant's where it names any. The one rule for both ends: the step of a session started for
+/// the app checks against it, and the app's precheck counts by it.
 pub fn settings_for_app(settings: &LoginSettings, app: Option<&AppMfa>) -> LoginSettings {
     let mut effective = settings.clone();
     if let Some(app) = app.filter(|a| !a.first_factors.is_empty()) {

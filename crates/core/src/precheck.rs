@@ -5,6 +5,7 @@
 //! `max_age`, `prompt=login` and every check's lifetime. What a session satisfied for another
 //! app, or an hour ago, counts for nothing here unless it still holds.
 
+use crate::UnixTime;
 use crate::acr::{self, ACR_MFA, ACR_PASSWORD, AcrLevel};
 use crate::app::App;
 use crate::authorize::{AuthRequest, Prompt};
@@ -17,7 +18,6 @@ use crate::requirement::{PassedChecks, Requirement};
 use crate::risk::{self, RiskScore, Signals};
 use crate::session::Session;
 use crate::settings::LoginSettings;
-use crate::{Factor, UnixTime};
 
 pub struct Precheck<'a> {
     pub settings: &'a LoginSettings,
@@ -171,14 +171,19 @@ fn decide_level(
             return Decision::MfaRequired(info);
         }
         let acr = strongest_level(p, context, passed, app_requires_mfa);
-        return Decision::Ready(authentication(p.settings, passed, acr));
+        return Decision::Ready(authentication(p.settings, p.session, passed, acr));
     }
     // The first level this user can reach decides; a weaker one later in the list is never
     // taken instead just because it already holds.
     for level in requested {
         let info = evaluate(p, context, passed, app_requires_mfa, Some(level));
         if info.satisfied {
-            return Decision::Ready(authentication(p.settings, passed, level.value.clone()));
+            return Decision::Ready(authentication(
+                p.settings,
+                p.session,
+                passed,
+                level.value.clone(),
+            ));
         }
         if reachable(&info) {
             return Decision::MfaRequired(info);
@@ -256,7 +261,12 @@ fn is_multi_factor(passed: &PassedChecks) -> bool {
         || (passed.len() >= 2 && acr::has_strong_second_factor(passed))
 }
 
-fn authentication(settings: &LoginSettings, passed: &PassedChecks, acr: String) -> Authentication {
+fn authentication(
+    settings: &LoginSettings,
+    session: &Session,
+    passed: &PassedChecks,
+    acr: String,
+) -> Authentication {
     let auth_time = settings
         .first_factors
         .iter()
@@ -264,12 +274,7 @@ fn authentication(settings: &LoginSettings, passed: &PassedChecks, acr: String) 
         .max()
         .copied()
         .unwrap_or(UnixTime(0));
-    let mut amr: Vec<String> = Vec::new();
-    for value in passed.keys().flat_map(|f: &Factor| f.amr()) {
-        if !amr.iter().any(|v| v == value) {
-            amr.push((*value).to_owned());
-        }
-    }
+    let mut amr = session.amr_of(passed);
     if is_multi_factor(passed) {
         amr.push("mfa".to_owned());
     }

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::requirement::PassedChecks;
 use crate::risk::RiskScore;
 use crate::settings::LoginSettings;
@@ -13,8 +15,8 @@ pub struct Session {
     pub tenant_id: String,
     pub user_id: Option<String>,
     pub user_checked_at: Option<UnixTime>,
-    /// When each factor last passed in this session.
-    pub checks: BTreeMap<Factor, UnixTime>,
+    /// When each factor last passed in this session, and how.
+    pub checks: BTreeMap<Factor, Check>,
     pub client_id: Option<String>,
     /// The risk of the sign-in as last scored for an app in SMART mode (or any app), with reasons.
     pub risk: Option<RiskScore>,
@@ -54,7 +56,13 @@ impl Session {
     }
 
     pub fn record_pass(&mut self, factor: Factor, at: UnixTime) {
-        self.checks.insert(factor, at);
+        self.record_check(factor, Check::at(at));
+    }
+
+    /// Records a pass as it came, with whether the person was verified: a later pass of the same
+    /// factor replaces it whole, so a push answered without verification does not inherit `user`.
+    pub fn record_check(&mut self, factor: Factor, check: Check) {
+        self.checks.insert(factor, check);
     }
 
     pub fn touch(&mut self, now: UnixTime, settings: &LoginSettings) {
@@ -70,9 +78,82 @@ impl Session {
     pub fn valid_checks(&self, settings: &LoginSettings, now: UnixTime) -> PassedChecks {
         self.checks
             .iter()
-            .filter(|(factor, at)| now.seconds_since(**at) < settings.lifetime_of(**factor))
-            .map(|(factor, at)| (*factor, *at))
+            .filter(|(factor, check)| now.seconds_since(check.at) < settings.lifetime_of(**factor))
+            .map(|(factor, check)| (*factor, check.at))
             .collect()
+    }
+
+    /// RFC 8176 values of the checks that counted (`passed`, from [`Session::valid_checks`] and
+    /// narrowed by the request), each given once, in the order of the factors: the factor's own
+    /// values, and `user` where the check verified the person (a push its device answered after
+    /// biometrics or a PIN).
+    pub fn amr_of(&self, passed: &PassedChecks) -> Vec<String> {
+        let mut amr: Vec<String> = Vec::new();
+        for (factor, at) in passed {
+            let verified = self
+                .checks
+                .get(factor)
+                .is_some_and(|check| check.at == *at && check.user_verified);
+            let user = verified.then_some("user");
+            for value in factor.amr().iter().copied().chain(user) {
+                if !amr.iter().any(|v| v == value) {
+                    amr.push(value.to_owned());
+                }
+            }
+        }
+        amr
+    }
+}
+
+/// One passed check: when, and whether the person was verified (not only something they hold).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredCheck", into = "StoredCheck")]
+pub struct Check {
+    pub at: UnixTime,
+    pub user_verified: bool,
+}
+
+impl Check {
+    pub fn at(at: UnixTime) -> Check {
+        Check {
+            at,
+            user_verified: false,
+        }
+    }
+}
+
+/// A check as stored. A check that verified nobody is a bare time, as every check was before
+/// checks said how: sessions stored earlier load, and a node still running the earlier version
+/// reads what this one writes unless a push verified the person.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredCheck {
+    At(UnixTime),
+    Check {
+        at: UnixTime,
+        #[serde(default)]
+        user_verified: bool,
+    },
+}
+
+impl From<StoredCheck> for Check {
+    fn from(stored: StoredCheck) -> Check {
+        match stored {
+            StoredCheck::At(at) => Check::at(at),
+            StoredCheck::Check { at, user_verified } => Check { at, user_verified },
+        }
+    }
+}
+
+impl From<Check> for StoredCheck {
+    fn from(check: Check) -> StoredCheck {
+        match check {
+            Check {
+                at,
+                user_verified: false,
+            } => StoredCheck::At(at),
+            Check { at, user_verified } => StoredCheck::Check { at, user_verified },
+        }
     }
 }
 
@@ -97,6 +178,50 @@ mod tests {
         let later = session.valid_checks(&settings, UnixTime(70));
         assert!(!later.contains_key(&Factor::Totp));
         assert!(later.contains_key(&Factor::Password));
+    }
+
+    #[test]
+    fn a_verified_push_says_user_and_an_unverified_one_only_swk() {
+        let settings = LoginSettings::default();
+        let mut session = Session::new("s".into(), "t".into(), UnixTime(0), &settings);
+        session.record_pass(Factor::Password, UnixTime(1));
+        session.record_check(
+            Factor::Push,
+            Check {
+                at: UnixTime(2),
+                user_verified: true,
+            },
+        );
+        let passed = session.valid_checks(&settings, UnixTime(3));
+        assert_eq!(session.amr_of(&passed), ["pwd", "swk", "user"]);
+        // A later push without verification replaces the verified one.
+        session.record_pass(Factor::Push, UnixTime(4));
+        let passed = session.valid_checks(&settings, UnixTime(5));
+        assert_eq!(session.amr_of(&passed), ["pwd", "swk"]);
+    }
+
+    #[test]
+    fn a_passkey_says_user_once_beside_a_verified_push() {
+        let settings = LoginSettings::default();
+        let mut session = Session::new("s".into(), "t".into(), UnixTime(0), &settings);
+        session.record_pass(Factor::Passkey, UnixTime(1));
+        let verified = Check {
+            at: UnixTime(2),
+            user_verified: true,
+        };
+        session.record_check(Factor::Push, verified);
+        let passed = session.valid_checks(&settings, UnixTime(3));
+        assert_eq!(session.amr_of(&passed), ["hwk", "user", "swk"]);
+    }
+
+    #[test]
+    fn stored_checks_load_in_both_shapes_and_an_unverified_one_is_stored_as_before() {
+        let stored = r#"{"password":5,"push":{"at":6,"user_verified":true}}"#;
+        let checks: BTreeMap<Factor, Check> = serde_json::from_str(stored).unwrap();
+        assert_eq!(checks[&Factor::Password], Check::at(UnixTime(5)));
+        assert!(checks[&Factor::Push].user_verified);
+        let again = serde_json::to_string(&checks).unwrap();
+        assert_eq!(again, stored);
     }
 
     #[test]

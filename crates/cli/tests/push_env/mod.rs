@@ -12,6 +12,11 @@ use serde_json::{Value, json};
 use crate::common::{Proc, STARTUP, TempDir, free_port, twofold, unique};
 
 pub const PASSWORD: &str = "correct horse battery staple";
+pub const REDIRECT_URI: &str = "http://127.0.0.1:9/cb";
+pub const LOGIN_URL: &str = "https://login.example.com/sign-in";
+/// RFC 7636's example pair.
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// A server of one backend with its admin token, and a gateway listener that records bodies.
 pub struct Env {
@@ -236,6 +241,96 @@ impl Env {
             json!({"checks": {"push": {"exchange_id": exchange_id}}}),
         )
         .await
+    }
+
+    /// An app (policy `mfa`) and an authorization request for it: the client's id and secret,
+    /// and the auth request id the login UI is sent with.
+    pub async fn auth_request(&self, mfa: Value) -> ((String, String), String) {
+        let app = json!({"name": "Portal", "redirect_uris": [REDIRECT_URI],
+            "login_url": LOGIN_URL, "mfa": mfa});
+        let (status, created) = self.call("POST", "/v1/apps", Some(app), true).await;
+        assert_eq!(status, 201, "{created}");
+        let client_id = created["client_id"].as_str().unwrap().to_owned();
+        let secret = created["client_secret"].as_str().unwrap().to_owned();
+        let mut url = reqwest::Url::parse(&format!("{}/oauth/authorize", self.base)).unwrap();
+        url.query_pairs_mut()
+            .append_pair("client_id", &client_id)
+            .append_pair("redirect_uri", REDIRECT_URI)
+            .append_pair("response_type", "code")
+            .append_pair("scope", "openid")
+            .append_pair("code_challenge", CHALLENGE)
+            .append_pair("code_challenge_method", "S256");
+        let no_redirects = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = no_redirects.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 302);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let request = reqwest::Url::parse(&location).unwrap();
+        let id = request
+            .query_pairs()
+            .find(|(k, _)| k == "auth_request_id")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        ((client_id, secret), id)
+    }
+
+    /// A session for an auth request, past the user's password, and its token.
+    pub async fn signed_in_for(&self, name: &str, request_id: &str) -> (String, String) {
+        let checks = json!({"user": {"login_name": name}, "password": {"password": PASSWORD}});
+        let body = json!({"auth_request_id": request_id, "checks": checks});
+        let (status, body) = self.call("POST", "/v1/sessions", Some(body), false).await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["session_id"].as_str().unwrap().to_owned();
+        (id, body["session_token"].as_str().unwrap().to_owned())
+    }
+
+    /// The ID token's claims (read, not verified) once the session continued the request and
+    /// the client exchanged its code.
+    pub async fn id_claims(
+        &self,
+        (client_id, secret): &(String, String),
+        request_id: &str,
+        session: &(String, String),
+    ) -> Value {
+        let body = json!({"session_id": session.0, "session_token": session.1});
+        let path = format!("/v1/auth-requests/{request_id}/continue");
+        let (status, answered) = self.call("POST", &path, Some(body), false).await;
+        assert_eq!(status, 200, "{answered}");
+        let redirect = reqwest::Url::parse(answered["redirect_uri"].as_str().unwrap()).unwrap();
+        let code = redirect
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        let form = [
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret),
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ];
+        let response = self
+            .http
+            .post(format!("{}/oauth/token", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let tokens: Value = response.json().await.unwrap();
+        let payload = tokens["id_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap();
+        let payload = data_encoding::BASE64URL_NOPAD
+            .decode(payload.as_bytes())
+            .unwrap();
+        serde_json::from_slice(&payload).unwrap()
     }
 
     pub async fn events(&self, kind: &str) -> Vec<Value> {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::Factor;
 use crate::acr::ACR_PHISHING_RESISTANT;
 use crate::app::{AppMfa, AppMfaMode};
 use crate::authorize::ValidRequest;

@@ -6,11 +6,11 @@ use twofold_core::Factor;
 use twofold_core::challenge::Channel;
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::names;
 use twofold_core::secrets::SecretString;
-use twofold_core::session::Session;
+use twofold_core::session::{Check, Session};
 use twofold_core::settings::LoginSettings;
 use twofold_core::step::Proof;
+use twofold_core::{first_factor, names};
 use twofold_store::{SessionWrite, StepState};
 
 use super::factors::codes::Issued;
@@ -45,6 +45,7 @@ pub async fn create(
     };
     let mut session = Session::new(id, ctx.tenant_id.clone(), ctx.now, &settings);
     session.client_id = client_id.map(|c| bounded("client_id", c)).transpose()?;
+    let settings = for_app(state, settings, &session).await?;
     let mut subject = Subject {
         user: None,
         authenticators: None,
@@ -108,6 +109,7 @@ pub async fn update(
         ..ctx.clone()
     };
     let settings = state.settings(&ctx.tenant_id).await?;
+    let settings = for_app(state, settings, &session).await?;
     let mut subject = Subject {
         user,
         authenticators: Some(authenticators),
@@ -131,6 +133,26 @@ pub async fn update(
     view.security_questions = started.asked;
     view.push = started.push;
     Ok((view, next_token))
+}
+
+/// The settings a session's checks answer to: a session started for an app (`client_id`, or an
+/// auth request's) accepts only the app's first factors where it names any, by the rule the
+/// precheck applies (`first_factor::settings_for_app`), so a check the app's code would never
+/// count is refused when it is made. An app that is gone narrows nothing: its requests fail at
+/// the precheck anyway.
+async fn for_app(
+    state: &Inner,
+    settings: LoginSettings,
+    session: &Session,
+) -> Result<LoginSettings, Error> {
+    let Some(client_id) = &session.client_id else {
+        return Ok(settings);
+    };
+    let app = state.store.app(&session.tenant_id, client_id).await?;
+    Ok(first_factor::settings_for_app(
+        &settings,
+        app.as_ref().map(|a| &a.mfa),
+    ))
 }
 
 /// A step that failed before it could be written gives back the attempts its passes reserved.
@@ -260,14 +282,14 @@ async fn prove(
             };
             if !settings.first_factors.contains(&Factor::Password) {
                 return Err(Error::Forbidden(
-                    "passwords are not enabled for this tenant".to_owned(),
+                    "passwords are not enabled for this sign-in".to_owned(),
                 ));
             }
             let user = subject.user.as_ref();
             let outcome =
                 password::password(state, ctx, settings, &subject_id, user, &password, pending)
                     .await?;
-            return record_outcome(ctx, session, pending, outcome, |_| {
+            return record_outcome(ctx, session, pending, (outcome, false), |_| {
                 Error::InvalidCredentials
             });
         }
@@ -326,10 +348,12 @@ async fn prove(
         }
         Proof::Push(exchange_id) => {
             let user = second_factor_gate(settings, session, subject, factor, ctx.now)?.clone();
-            push_sign_in::check(state, ctx, session, &user, &exchange_id, pending).await?
+            let id = exchange_id.as_str();
+            let checked = push_sign_in::check(state, ctx, session, &user, id, pending).await?;
+            return record_outcome(ctx, session, pending, checked, code_error);
         }
     };
-    record_outcome(ctx, session, pending, outcome, code_error)
+    record_outcome(ctx, session, pending, (outcome, false), code_error)
 }
 
 async fn identify(
@@ -378,22 +402,28 @@ async fn identify(
     Ok(())
 }
 
-/// A pass counts in the session and is told in the audit log, both with the step.
+/// A pass counts in the session and is told in the audit log, both with the step; with it,
+/// whether the check verified the person (only a push says so apart from its factor).
 fn record_outcome(
     ctx: &Ctx,
     session: &mut Session,
     pending: &mut Pending,
-    outcome: CheckOutcome,
+    (outcome, user_verified): (CheckOutcome, bool),
     failure: impl Fn(CheckOutcome) -> Error,
 ) -> Result<(), Error> {
     match outcome {
         CheckOutcome::Passed { factor, at } => {
-            session.record_pass(factor, at);
+            session.record_check(factor, Check { at, user_verified });
+            let detail = if user_verified {
+                json!({"factor": factor, "user_verified": true})
+            } else {
+                json!({"factor": factor})
+            };
             pending.event(events::new(
                 ctx,
                 EventType::SessionCheckPassed,
                 session.user_id.as_deref(),
-                json!({"factor": factor}),
+                detail,
             ));
             Ok(())
         }

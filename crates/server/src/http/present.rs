@@ -72,6 +72,8 @@ impl Serialize for ChecksOf<'_> {
         #[derive(Serialize)]
         struct Checked {
             checked_at: String,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            user_verified: bool,
         }
         let session = self.0;
         let mut map = serializer.serialize_map(None)?;
@@ -82,9 +84,10 @@ impl Serialize for ChecksOf<'_> {
             };
             map.serialize_entry("user", &user)?;
         }
-        for (factor, at) in &session.checks {
+        for (factor, check) in &session.checks {
             let checked = Checked {
-                checked_at: rfc3339(*at),
+                checked_at: rfc3339(check.at),
+                user_verified: check.user_verified,
             };
             map.serialize_entry(&check_key(*factor), &checked)?;
         }

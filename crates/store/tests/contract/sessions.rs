@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use twofold_core::secrets::TokenHash;
-use twofold_core::session::Session;
+use twofold_core::session::{Check, Session};
 use twofold_core::settings::LoginSettings;
 use twofold_core::{Factor, UnixTime};
 
@@ -23,6 +23,11 @@ async fn a_session_token_rotates_once_per_update() {
         store.insert_session(&session, &first).await.unwrap();
         session.identify("u1", UnixTime(11)).unwrap();
         session.record_pass(Factor::Password, UnixTime(11));
+        let verified = Check {
+            at: UnixTime(11),
+            user_verified: true,
+        };
+        session.record_check(Factor::Push, verified);
 
         let racers: Vec<_> = (2..8u8)
             .map(|n| {
@@ -45,7 +50,10 @@ async fn a_session_token_rotates_once_per_update() {
         assert_ne!(token, first);
         assert_eq!(
             stored.checks,
-            BTreeMap::from([(Factor::Password, UnixTime(11))])
+            BTreeMap::from([
+                (Factor::Password, Check::at(UnixTime(11))),
+                (Factor::Push, verified)
+            ])
         );
         assert_eq!(stored.user_id.as_deref(), Some("u1"));
         assert!(

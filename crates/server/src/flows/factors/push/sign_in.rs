@@ -124,7 +124,8 @@ async fn notify(gateway: Arc<PushGateway>, url: String, token: String, exchange_
     }
 }
 
-/// The session's check of its exchange: passes once approved with the right number.
+/// The session's check of its exchange: passes once approved with the right number, saying
+/// whether the device verified the person (`user` in amr).
 pub(in crate::flows) async fn check(
     state: &Inner,
     ctx: &Ctx,
@@ -132,7 +133,7 @@ pub(in crate::flows) async fn check(
     user: &User,
     exchange_id: &str,
     pending: &mut Pending,
-) -> Result<CheckOutcome, Error> {
+) -> Result<(CheckOutcome, bool), Error> {
     let stored = state
         .store
         .push_exchange(exchange_id)
@@ -141,7 +142,10 @@ pub(in crate::flows) async fn check(
         .ok_or(Error::NotFound("push exchange"))?;
     match stored.exchange.check(ctx.now) {
         // The guess was the device's answer, counted when it came; nothing is reserved here.
-        PushCheck::Passed { .. } => Ok(budget::passed(user, Factor::Push, ctx, pending)),
+        PushCheck::Passed { user_verified } => Ok((
+            budget::passed(user, Factor::Push, ctx, pending),
+            user_verified,
+        )),
         PushCheck::Waiting { expires_at } => Err(Error::PushPending { expires_at }),
         PushCheck::Denied => Err(Error::PushDenied),
         PushCheck::WrongNumber => Err(Error::PushWrongNumber),
