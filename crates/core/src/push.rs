@@ -19,7 +19,7 @@ pub mod key;
 pub mod signed;
 pub mod uri;
 
-pub use exchange::{AnswerOutcome, PushDecision, PushExchange, PushState, amr};
+pub use exchange::{AnswerOutcome, PushDecision, PushExchange, PushState};
 pub use fatigue::{PushGate, fatigue_pause, push_gate};
 pub use key::{DeviceKey, KeyError};
 pub use signed::{SignedPurpose, answer_bytes, enrolment_bytes, fresh_request, pending_bytes};

@@ -159,13 +159,3 @@ impl PushState {
         matches!(self, PushState::Denied | PushState::WrongNumber)
     }
 }
-
-/// RFC 8176 values of a passed push: `swk` (a key in software on the device), and `user` when the
-/// device verified the person (biometrics or its PIN) before answering.
-pub fn amr(user_verified: bool) -> &'static [&'static str] {
-    if user_verified {
-        &["swk", "user"]
-    } else {
-        &["swk"]
-    }
-}

@@ -115,30 +115,6 @@ impl Authenticators for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The signature counter only moves forward: of two nodes verifying the same counter, one
-    /// saves. Zero is a credential without a counter, and saves only while the stored counter is
-    /// zero too — a zero after a count is a clone's.
-    async fn update_credential(
-        &self,
-        id: &str,
-        credential: &serde_json::Value,
-        counter: u32,
-        now: UnixTime,
-    ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE authenticators SET params = $1, last_step = $2, last_used_at = $3 \
-             WHERE id = $4 AND state = 'active' \
-             AND (last_step IS NULL OR last_step < $2 OR ($2 = 0 AND last_step = 0))",
-        )
-        .bind(credential.to_string())
-        .bind(i64::from(counter))
-        .bind(now.0)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     async fn set_factor_state(
         &self,
         user_id: &str,

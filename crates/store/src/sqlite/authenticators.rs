@@ -123,30 +123,6 @@ impl Authenticators for SqliteStore {
         .await
     }
 
-    /// The signature counter only moves forward: of two nodes verifying the same counter, one
-    /// saves. Zero is a credential without a counter, and saves only while the stored counter is
-    /// zero too — a zero after a count is a clone's.
-    async fn update_credential(
-        &self,
-        id: &str,
-        credential: &serde_json::Value,
-        counter: u32,
-        now: UnixTime,
-    ) -> Result<bool, StoreError> {
-        let (id, credential) = (id.to_owned(), credential.to_string());
-        self.write(move |conn| {
-            let saved = execute(
-                conn,
-                "UPDATE authenticators SET params = ?1, last_step = ?2, last_used_at = ?3 \
-                 WHERE id = ?4 AND state = 'active' \
-                 AND (last_step IS NULL OR last_step < ?2 OR (?2 = 0 AND last_step = 0))",
-                (credential, counter, now.0, id),
-            )?;
-            Ok(saved == 1)
-        })
-        .await
-    }
-
     async fn set_factor_state(
         &self,
         user_id: &str,

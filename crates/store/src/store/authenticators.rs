@@ -37,15 +37,6 @@ pub trait Authenticators: Send + Sync {
         now: UnixTime,
     ) -> Result<bool, StoreError>;
 
-    /// Saves a credential after a sign-in, only if its signature counter moved forward (or is 0).
-    async fn update_credential(
-        &self,
-        id: &str,
-        credential: &serde_json::Value,
-        counter: u32,
-        now: UnixTime,
-    ) -> Result<bool, StoreError>;
-
     /// Sets every authenticator of `factor` of the user to `state` (a changed phone number
     /// suspends its SMS factor until verified again); returns how many changed.
     async fn set_factor_state(
