@@ -1,5 +1,5 @@
 //! TOTP, all of it: enrolling an authenticator (sealed seed, provisioning URI, QR code), proving
-//! it, and checking a code in a sign-in.
+//! it, and checking a code in a sign-in; as a first factor in `totp/passwordless.rs`.
 
 use qrcode::QrCode;
 use qrcode::render::svg;
@@ -8,7 +8,6 @@ use serde_json::json;
 use twofold_core::authenticator::{self, Authenticator, AuthenticatorState};
 use twofold_core::check::CheckOutcome;
 use twofold_core::event::EventType;
-use twofold_core::first_factor::{self, FirstFactorGate};
 use twofold_core::otp::{TotpOutcome, TotpParams, totp};
 use twofold_core::secrets::{NONCE_LEN, SecretString, Seed};
 use twofold_core::session::Session;
@@ -18,12 +17,15 @@ use twofold_core::user::User;
 use twofold_core::{Factor, UnixTime};
 use twofold_store::Consumption;
 
-use super::{budget, password};
+use super::budget;
 use crate::error::Error;
-use crate::flows::step_writes::{LostAs, Pending};
+use crate::flows::step_writes::Pending;
 use crate::flows::{Ctx, events, session_commit};
 use crate::random;
 use crate::state::Inner;
+
+mod passwordless;
+pub(in crate::flows) use passwordless::{first_factor, opens_sign_in};
 
 /// A pending TOTP authenticator must be proven within this time.
 const PENDING_TTL_SECONDS: u64 = 600;
@@ -248,93 +250,6 @@ fn verdicts_of<'a>(
         }
     }
     Ok(verdicts)
-}
-
-/// Whether a TOTP check opens this sign-in (passwordless TOTP, seed 002): TOTP is one of the
-/// tenant's (or app's) first factors and no first factor counts yet. Otherwise it is a second
-/// factor, behind the second-factor gate.
-pub(in crate::flows) fn opens_sign_in(
-    settings: &LoginSettings,
-    session: &Session,
-    now: UnixTime,
-) -> bool {
-    first_factor::first_factor_gate(settings, Factor::Totp) == FirstFactorGate::Allowed
-        && !settings.first_factor_passed(&session.valid_checks(settings, now))
-}
-
-/// A TOTP code that opens a sign-in. A guess at a first factor is throttled like a password
-/// ([`first_factor::budget_of`]): it takes an attempt of the password throttles of the login
-/// name `subject` — per client address, per source and per account — before it is evaluated,
-/// answered alike for a name nobody has (`user` `None`, no authenticators). The replay rule is
-/// the second factor's: a step used once is refused after. A user whose second factor is locked
-/// is refused, told only to someone whose code was right.
-#[allow(clippy::too_many_arguments)]
-pub(in crate::flows) async fn first_factor(
-    state: &Inner,
-    ctx: &Ctx,
-    settings: &LoginSettings,
-    subject: &str,
-    user: Option<&User>,
-    authenticators: &[Authenticator],
-    code: &str,
-    pending: &mut Pending,
-) -> Result<CheckOutcome, Error> {
-    let budget = first_factor::budget_of(Factor::Totp, false);
-    if budget != first_factor::Budget::Password {
-        return Err(Error::Internal(
-            "a first-factor TOTP check must spend the password throttles".to_owned(),
-        ));
-    }
-    let after = match password::reserve(state, ctx, settings, subject, user, pending).await? {
-        Ok(after) => after,
-        Err(refused) => return Ok(refused),
-    };
-    let verdicts = match user {
-        Some(_) => verdicts_of(state, authenticators, code, ctx.now)?,
-        None => Vec::new(),
-    };
-    match (step::decide_totp(&verdicts), user) {
-        (
-            TotpDecision::Pass {
-                authenticator_id,
-                step,
-            },
-            Some(user),
-        ) => {
-            if let Some(locked) = step::lock_refusal(user.second_factor.lock, ctx.now) {
-                let source = password::source_of(ctx);
-                state
-                    .store
-                    .release_password_attempt(&ctx.tenant_id, subject, source)
-                    .await?;
-                return Ok(locked);
-            }
-            // As for a second factor: of two requests with one code, the step's transaction lets
-            // exactly one spend it; the other is told it was replayed.
-            let consumption = Consumption::TotpStep {
-                authenticator_id,
-                step,
-                at: ctx.now,
-            };
-            let lost = LostAs {
-                user: user.clone(),
-                factor: Factor::Totp,
-                reason: step::REPLAYED,
-                counter: Some(user.second_factor),
-                unlock: None,
-            };
-            let spend = Some((consumption, lost));
-            Ok(password::passed(ctx, subject, Factor::Totp, spend, pending))
-        }
-        (decision, _) => {
-            let replayed = matches!(decision, TotpDecision::Fail { replayed: true });
-            let guessed = password::Guessed {
-                factor: Factor::Totp,
-                replayed,
-            };
-            password::failed(state, ctx, settings, subject, user, after, guessed).await
-        }
-    }
 }
 
 pub fn seed_of(state: &Inner, authenticator: &Authenticator) -> Result<Seed, Error> {
