@@ -53,7 +53,7 @@ fn start_sink(reject: Option<&str>) -> Sink {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut ready)
         .unwrap();
-    assert_eq!(ready.trim(), "ready");
+    assert_eq!(ready.trim(), format!("ready {port}"));
     Sink { child, port, dir }
 }
 

@@ -48,11 +48,6 @@ async fn receive(State(gateway): State<Gateway>, body: String) -> StatusCode {
 
 impl Outbox {
     pub async fn start() -> Outbox {
-        let smtp_port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let mail_dir = std::env::temp_dir().join(super::unique("twofold_mail"));
         std::fs::create_dir_all(&mail_dir).unwrap();
         let script = concat!(
@@ -61,7 +56,9 @@ impl Outbox {
         );
         let mut smtp = Command::new("python3")
             .arg(script)
-            .arg(smtp_port.to_string())
+            // The sink binds a port the system picks and says which: a port found free here
+            // and bound later may be taken in between on a busy machine.
+            .arg("0")
             .arg(&mail_dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -71,7 +68,11 @@ impl Outbox {
         BufReader::new(smtp.stdout.take().unwrap())
             .read_line(&mut ready)
             .unwrap();
-        assert_eq!(ready.trim(), "ready");
+        let smtp_port: u16 = ready
+            .trim()
+            .strip_prefix("ready ")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("the SMTP sink did not start: {ready:?}"));
 
         let gateway = Gateway {
             seen: Arc::default(),
